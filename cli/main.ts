@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { CommandFactory } from 'nest-commander';
+import { ConfigError } from '../src/config/environment';
+import { CliModule } from './cli.module';
+import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
+import { UsageError } from './usage-error';
+
+const verbose = process.argv.includes('--verbose');
+
+/** One clear line (or block, for configuration) per failure; a stack only with --verbose. */
+function fail(error: unknown): never {
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (err instanceof ConfigError) {
+    process.stderr.write(
+      `${err.message}\nFix the variables above (see .env.example) and start again.\n`,
+    );
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`skill-fleet: ${err.message}\n`);
+  if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+  const usage =
+    err instanceof UsageError || (err as { code?: string }).code?.startsWith('commander.');
+  process.exit(usage ? EXIT_USAGE : EXIT_REFUSED);
+}
+
+async function main(): Promise<void> {
+  const app = await CommandFactory.createWithoutRunning(CliModule, {
+    logger: ['error'],
+    errorHandler: (error) => {
+      // commander prints its own message for help/version and usage errors.
+      if ((error as { code?: string }).code === 'commander.helpDisplayed') process.exit(0);
+      if ((error as { code?: string }).code === 'commander.version') process.exit(0);
+      process.exit(EXIT_USAGE);
+    },
+    serviceErrorHandler: fail,
+  });
+  await CommandFactory.runApplication(app);
+  await app.close();
+}
+
+main().catch(fail);

@@ -1,0 +1,36 @@
+import { plainToInstance } from 'class-transformer';
+import { validate, ValidationError } from 'class-validator';
+import { AppError, FieldError } from './app-error';
+
+/** Flattens class-validator's nested errors into `{field, message}` pairs with dotted paths. */
+export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      message: message.replace(/^[\w.[\]]+ /, ''),
+    }));
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
+}
+
+export const STRICT_VALIDATION = { whitelist: true, forbidNonWhitelisted: true } as const;
+
+/**
+ * Turns an untrusted plain value into a validated DTO instance, or throws VALIDATION_FAILED naming
+ * every bad field under `prefix` (e.g. `payload`). Used for WebSocket payloads, queue payloads and
+ * anything else that does not pass through the HTTP ValidationPipe.
+ */
+export async function validateDto<T extends object>(
+  dto: new () => T,
+  value: unknown,
+  prefix = '',
+): Promise<T> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw AppError.validation([{ field: prefix || 'value', message: 'must be an object' }]);
+  }
+  const instance = plainToInstance(dto, value);
+  const errors = await validate(instance, STRICT_VALIDATION);
+  if (errors.length > 0) throw AppError.validation(toFieldErrors(errors, prefix));
+  return instance;
+}

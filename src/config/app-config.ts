@@ -1,0 +1,69 @@
+import * as path from 'node:path';
+import { EnvironmentVariables, validateEnvironment } from './environment';
+
+export type RunMode = 'embedded' | 'services';
+
+/**
+ * The validated, derived settings every part of the service reads. Built once per process from the
+ * environment; nothing outside src/config reads process.env.
+ */
+export class AppConfig {
+  readonly mode: RunMode;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly skillsRoot: string;
+  /** Unset in embedded mode until the in-process Postgres has started and reported its address. */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly queuePrefix: string;
+  readonly workerConcurrency: number;
+  readonly llm: {
+    provider: 'offline' | 'openai';
+    baseUrl?: string;
+    apiKey?: string;
+    model?: string;
+  };
+  readonly wsMaxPayload: number;
+  readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
+  readonly logFormat: 'pretty' | 'json';
+  readonly jobLeaseMs: number;
+  readonly sweepIntervalMs: number;
+  readonly migrateOnBoot: boolean;
+  readonly adminTokenFile: string;
+
+  constructor(env: EnvironmentVariables, isTty = false) {
+    this.dataDir = path.resolve(env.DATA_DIR);
+    this.mode = env.DATABASE_URL && env.REDIS_URL ? 'services' : 'embedded';
+    this.port = env.PORT;
+    this.host = env.HOST;
+    this.skillsRoot = path.resolve(env.SKILLS_ROOT ?? path.join(this.dataDir, 'skills'));
+    this.databaseUrl = env.DATABASE_URL;
+    this.redisUrl = env.REDIS_URL;
+    this.queuePrefix = env.QUEUE_PREFIX;
+    this.workerConcurrency = env.WORKER_CONCURRENCY;
+    this.llm = {
+      provider: env.LLM_PROVIDER ?? (env.LLM_BASE_URL ? 'openai' : 'offline'),
+      baseUrl: env.LLM_BASE_URL,
+      apiKey: env.LLM_API_KEY,
+      model: env.LLM_MODEL,
+    };
+    this.wsMaxPayload = env.WS_MAX_PAYLOAD;
+    this.logLevel = env.LOG_LEVEL;
+    this.logFormat = env.LOG_FORMAT ?? (isTty ? 'pretty' : 'json');
+    this.jobLeaseMs = env.JOB_LEASE_SECONDS * 1000;
+    this.sweepIntervalMs = env.SWEEP_INTERVAL_MS;
+    this.migrateOnBoot = env.DB_MIGRATE_ON_BOOT;
+    this.adminTokenFile = path.join(this.dataDir, 'admin-token');
+  }
+
+  /** Loads and validates the environment; throws ConfigError listing every bad variable. */
+  static fromEnvironment(raw: NodeJS.ProcessEnv = process.env): AppConfig {
+    return new AppConfig(validateEnvironment(raw), Boolean(process.stdout.isTTY));
+  }
+
+  /** A copy with some settings replaced (command-line flags, tests). */
+  with(overrides: Partial<Pick<AppConfig, 'port' | 'databaseUrl'>>): AppConfig {
+    return Object.assign(Object.create(AppConfig.prototype) as AppConfig, this, overrides);
+  }
+}

@@ -1,0 +1,181 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'verbose'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const LLM_PROVIDERS = ['offline', 'openai'] as const;
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  value === '' ? undefined : value;
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+export const ENVIRONMENT_VARIABLE_NAMES = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'SKILLS_ROOT',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'QUEUE_PREFIX',
+  'WORKER_CONCURRENCY',
+  'LLM_PROVIDER',
+  'LLM_BASE_URL',
+  'LLM_API_KEY',
+  'LLM_MODEL',
+  'WS_MAX_PAYLOAD',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+  'JOB_LEASE_SECONDS',
+  'SWEEP_INTERVAL_MS',
+  'DB_MIGRATE_ON_BOOT',
+] as const;
+
+/**
+ * Every variable the service reads, validated once at boot. The names are part of the contract
+ * (protocol.md §3); `.env.example` mirrors this class.
+ */
+export class EnvironmentVariables {
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: 'must be between 0 and 65535' })
+  @Max(65535, { message: 'must be between 0 and 65535' })
+  PORT: number = 3000;
+
+  @IsString()
+  @MinLength(1)
+  HOST: string = '127.0.0.1';
+
+  @IsString()
+  @MinLength(1)
+  DATA_DIR: string = './data';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SKILLS_ROOT?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+    message: 'must be a postgres:// or postgresql:// URL, e.g. postgres://user@127.0.0.1:5432/db',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/[^\s]+$/, {
+    message: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  })
+  REDIS_URL?: string;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9:_-]{1,64}$/, { message: 'must be 1-64 characters of A-Z a-z 0-9 : _ -' })
+  QUEUE_PREFIX: string = 'skill-fleet';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1, { message: 'must be between 1 and 256' })
+  @Max(256, { message: 'must be between 1 and 256' })
+  WORKER_CONCURRENCY: number = 4;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LLM_PROVIDERS, { message: `must be one of: ${LLM_PROVIDERS.join(', ')}` })
+  LLM_PROVIDER?: (typeof LLM_PROVIDERS)[number];
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http:// or https:// URL' })
+  LLM_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  LLM_API_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  LLM_MODEL?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be between 1024 and 67108864 bytes' })
+  @Max(64 * 1024 * 1024, { message: 'must be between 1024 and 67108864 bytes' })
+  WS_MAX_PAYLOAD: number = 1024 * 1024;
+
+  @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_FORMATS, { message: `must be one of: ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of seconds' })
+  @Min(5, { message: 'must be between 5 and 3600 seconds' })
+  @Max(3600, { message: 'must be between 5 and 3600 seconds' })
+  JOB_LEASE_SECONDS: number = 30;
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  @Min(100, { message: 'must be between 100 and 600000 ms' })
+  @Max(600000, { message: 'must be between 100 and 600000 ms' })
+  SWEEP_INTERVAL_MS: number = 5000;
+
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsIn([true, false], { message: 'must be true or false' })
+  DB_MIGRATE_ON_BOOT: boolean = true;
+}
+
+/** Raised at boot when any variable is bad; its message lists every bad variable on its own line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const describe = (error: ValidationError): string => {
+  const reasons = Object.values(error.constraints ?? {});
+  const shown = typeof error.value === 'string' ? ` (got "${error.value.slice(0, 80)}")` : '';
+  return `${error.property} ${reasons[0] ?? 'is invalid'}${shown}`;
+};
+
+/** Validates the raw environment. Used by ConfigModule's `validate` hook and by every entry point. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const picked = Object.fromEntries(
+    ENVIRONMENT_VARIABLE_NAMES.filter((name) => raw[name] !== undefined).map((name) => [
+      name,
+      raw[name],
+    ]),
+  );
+  const env = plainToInstance(EnvironmentVariables, picked);
+  const problems = validateSync(env).map(describe);
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    problems.push(
+      'REDIS_URL is set but DATABASE_URL is not: the embedded database serves one process, so a shared queue needs a shared Postgres too',
+    );
+  }
+  if (env.LLM_PROVIDER === 'openai' && !env.LLM_BASE_URL) {
+    problems.push('LLM_PROVIDER is openai but LLM_BASE_URL is not set');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return env;
+}

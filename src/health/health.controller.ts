@@ -1,0 +1,49 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ErrorCode } from '../common/errors/error-codes';
+import { QueueHealthIndicator } from './queue.health';
+
+/** The part of Express's response the controller uses. */
+interface StatusResponse {
+  status(code: number): unknown;
+}
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly queue: QueueHealthIndicator,
+  ) {}
+
+  /** The process is up. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /**
+   * 200 when the database and the queue answer. Otherwise 503 with the protocol's error fields
+   * (`code: UNAVAILABLE`, a message naming what is down) beside terminus's per-dependency report.
+   */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: StatusResponse) {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: 1000 }),
+        () => this.queue.check('queue'),
+      ]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const report = error.getResponse() as HealthCheckResult;
+      const down = Object.keys(report.error ?? {});
+      response.status(503);
+      return {
+        statusCode: 503,
+        code: ErrorCode.UNAVAILABLE,
+        message: `Not ready: ${down.join(', ')} down`,
+        ...report,
+      };
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IsNull, Repository } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import type { Principal } from './principal';
+import { Role, Token } from './token.entity';
+
+export interface CreatedToken {
+  id: string;
+  token: string;
+  userId: string;
+  role: Role;
+  readOnly: boolean;
+}
+
+const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+
+  constructor(
+    @InjectRepository(Token) private readonly tokens: Repository<Token>,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(userId: string, role: Role, readOnly = false): Promise<CreatedToken> {
+    const secret = `sf_${randomBytes(32).toString('base64url')}`;
+    const row = await this.tokens.save(
+      this.tokens.create({ hash: hashOf(secret), userId, role, readOnly }),
+    );
+    return { id: row.id, token: secret, userId, role, readOnly };
+  }
+
+  /** The principal behind a secret, or null when it is unknown or revoked. */
+  async authenticate(secret: string | undefined): Promise<Principal | null> {
+    if (!secret) return null;
+    const row = await this.tokens.findOne({ where: { hash: hashOf(secret), revokedAt: IsNull() } });
+    if (!row) return null;
+    await this.tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    return { tokenId: row.id, userId: row.userId, role: row.role, readOnly: row.readOnly };
+  }
+
+  async isActive(tokenId: string): Promise<boolean> {
+    return this.tokens.exists({ where: { id: tokenId, revokedAt: IsNull() } });
+  }
+
+  list(): Promise<Token[]> {
+    return this.tokens.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** Returns false when no active token has that id. */
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.tokens.update({ id, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * First start: when the admin token file is missing or no longer matches an active token, make an
+   * admin token and write it to `<DATA_DIR>/admin-token` (mode 0600). Returns the new secret, or null
+   * when the file was already good.
+   */
+  async ensureAdminToken(): Promise<string | null> {
+    const file = this.config.adminTokenFile;
+    const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+    const principal = await this.authenticate(existing);
+    if (principal?.role === 'admin') return null;
+    const created = await this.create('admin', 'admin');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${created.token}\n`, { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    this.logger.log(`Created an admin token and wrote it to ${file}`);
+    return created.token;
+  }
+}

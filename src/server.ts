@@ -1,0 +1,81 @@
+import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter } from './common/http/http-exception.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { createLogger } from './common/logging/logger';
+import { AppConfig } from './config/app-config';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { wsMessageParser } from './gateway/ws-envelope';
+import { TokensService } from './modules/auth/tokens.service';
+
+export interface RunningServer {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+  /** The admin secret when this start created it (first start), else null. */
+  newAdminToken: string | null;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  app: INestApplicationContext;
+  close(): Promise<void>;
+}
+
+/** Starts the in-process Postgres when no DATABASE_URL is given; returns the config to use. */
+async function withDatabase(
+  config: AppConfig,
+): Promise<{ config: AppConfig; embedded?: EmbeddedPostgres }> {
+  if (config.databaseUrl) return { config };
+  const embedded = await EmbeddedPostgres.start(config.dataDir);
+  return { config: config.with({ databaseUrl: embedded.url }), embedded };
+}
+
+/** API + gateway, and a worker too unless `worker` is false. */
+export async function startServer(
+  baseConfig: AppConfig,
+  options: { worker: boolean; logger?: LoggerService | false },
+): Promise<RunningServer> {
+  const { config, embedded } = await withDatabase(baseConfig);
+  try {
+    const app = await NestFactory.create(
+      AppModule.forRoot(config, { api: true, worker: options.worker }),
+      { logger: options.logger ?? createLogger(config), abortOnError: false },
+    );
+    app.useWebSocketAdapter(new WsAdapter(app, { messageParser: wsMessageParser }));
+    app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics'] });
+    app.useGlobalFilters(new HttpExceptionFilter());
+    app.useGlobalPipes(createValidationPipe());
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address() as { port: number };
+    const newAdminToken = await app.get(TokensService).ensureAdminToken();
+    return {
+      app,
+      config,
+      url: `http://${config.host}:${address.port}`,
+      newAdminToken,
+      close: async () => {
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+/** A queue consumer only, for services mode. */
+export async function startWorker(
+  config: AppConfig,
+  options: { logger?: LoggerService | false } = {},
+): Promise<RunningWorker> {
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot(config, { api: false, worker: true }),
+    { logger: options.logger ?? createLogger(config), abortOnError: false },
+  );
+  await app.init();
+  return { app, close: () => app.close() };
+}

@@ -1,0 +1,17 @@
+/**
+ * e2e tier: real sockets, real HTTP, and a real database and queue. E2E_MODE picks embedded (PGlite +
+ * in-process queue) or services (Postgres + Redis); `npm test` runs the suite in both.
+ */
+const swc = require('./swc-transform.js');
+
+module.exports = {
+  rootDir: '..',
+  roots: ['<rootDir>/test'],
+  testRegex: '\\.e2e-spec\\.ts$',
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  maxWorkers: 1,
+  testTimeout: 60000,
+  ...swc,
+};

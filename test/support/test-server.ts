@@ -1,0 +1,89 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { AppConfig } from '../../src/config/app-config';
+import { startServer, RunningServer } from '../../src/server';
+import { loadRun, withDatabase } from './e2e-env';
+
+export interface TestServer extends RunningServer {
+  adminToken: string;
+  httpUrl: string;
+  wsUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/**
+ * Starts the real application (API + gateway + worker) on a free loopback port, on a private copy of
+ * the run's migrated template: its own DATA_DIR, and in services mode its own database and Bull prefix.
+ */
+export async function startTestServer(
+  extraEnv: Record<string, string> = {},
+  rewriteEnv: (env: Record<string, string>) => void = () => undefined,
+): Promise<TestServer> {
+  const run = loadRun();
+  const id = `${process.pid}_${Date.now()}_${++counter}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-e2e-'));
+  const env: Record<string, string> = {
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'error',
+    QUEUE_PREFIX: `${run.queuePrefix}-${counter}`,
+    SWEEP_INTERVAL_MS: '500',
+    ...extraEnv,
+  };
+  let database: string | undefined;
+  if (run.mode === 'embedded') {
+    fs.cpSync(run.templateDataDir!, dataDir, { recursive: true });
+  } else {
+    database = `sf_e2e_${id}`;
+    await adminQuery(
+      run.adminDatabaseUrl!,
+      `CREATE DATABASE ${database} TEMPLATE ${run.templateDatabase}`,
+    );
+    env.DATABASE_URL = withDatabase(run.adminDatabaseUrl!, database);
+    env.REDIS_URL = run.redisUrl!;
+  }
+  rewriteEnv(env);
+  const server = await startServer(AppConfig.fromEnvironment(env), { worker: true, logger: false });
+  const adminToken = fs.readFileSync(server.config.adminTokenFile, 'utf8').trim();
+  return {
+    ...server,
+    adminToken,
+    httpUrl: server.url,
+    wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
+    env,
+    stop: async () => {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (database) {
+        await adminQuery(run.adminDatabaseUrl!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        await deleteKeys(run.redisUrl!, `${env.QUEUE_PREFIX}:*`);
+      }
+    },
+  };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(pattern);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,18 @@
+/** Shared jest transform: Nest 12 ships ESM only, so both .ts and the few ESM packages go through @swc/jest. */
+const swcOptions = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+module.exports = {
+  transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions] },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|uid|file-type|load-esm|@tokenizer|strtok3|token-types)/)',
+  ],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+};
