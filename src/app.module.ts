@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
+import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { QueueModule } from './queue/queue.module';
 
@@ -30,6 +32,7 @@ export class AppModule {
         AuthModule,
         ...(roles.api ? [HealthModule, GatewayModule] : []),
       ],
+      providers: roles.api ? [{ provide: APP_GUARD, useClass: AuthGuard }] : [],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ErrorCode } from '../common/errors/error-codes';
+import { Public } from '../modules/auth/auth.guard';
 import { QueueHealthIndicator } from './queue.health';
 
 /** The part of Express's response the controller uses. */
@@ -8,6 +9,7 @@ interface StatusResponse {
   status(code: number): unknown;
 }
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,0 +1,75 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-codes';
+import type { Principal } from './principal';
+import { TokensService } from './tokens.service';
+
+const PUBLIC_ROUTE = 'skill-fleet:public';
+
+/** Marks a controller or route that needs no token (health, metrics). */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+/**
+ * REST authentication: `Authorization: Bearer <token>` on every route not marked @Public. The same
+ * TokensService backs the WebSocket upgrade check, so both surfaces agree on who may do what.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const secret =
+      typeof header === 'string' && header.startsWith('Bearer ')
+        ? header.slice('Bearer '.length).trim()
+        : undefined;
+    const principal = await this.tokens.authenticate(secret);
+    if (!principal) throw new AppError(ErrorCode.UNAUTHORIZED, 'A valid bearer token is required');
+    request.principal = principal;
+    return true;
+  }
+}
+
+/** The authenticated caller of a REST route. */
+export const CurrentPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+    if (!principal) throw new AppError(ErrorCode.UNAUTHORIZED, 'Not authenticated');
+    return principal;
+  },
+);
+
+/** Commands that change state refuse read-only tokens (protocol.md 1.1). */
+export function assertCanWrite(principal: Principal): void {
+  if (principal.readOnly) {
+    throw new AppError(ErrorCode.FORBIDDEN, 'This token is read-only');
+  }
+}
+
+/** Admin-only methods refuse everyone else. */
+export function assertAdmin(principal: Principal): void {
+  if (principal.role !== 'admin') {
+    throw new AppError(ErrorCode.FORBIDDEN, 'This method needs an admin token');
+  }
+}
