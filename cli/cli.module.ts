@@ -7,7 +7,9 @@ import {
   DbStatusCommand,
 } from './commands/db.command';
 import { ServeCommand } from './commands/serve.command';
+import { ValidateCommand } from './commands/validate.command';
 import { WorkerCommand } from './commands/worker.command';
+import { XmlCommand } from './commands/xml.command';
 
 /** The `skill-fleet` commands. Commands that need the service start it themselves. */
 @Module({
@@ -19,6 +21,8 @@ import { WorkerCommand } from './commands/worker.command';
     DbMigrateCommand,
     DbRevertCommand,
     DbStatusCommand,
+    ValidateCommand,
+    XmlCommand,
   ],
 })
 export class CliModule {}

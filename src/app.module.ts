@@ -8,12 +8,19 @@ import { HealthModule } from './health/health.module';
 import { AuthGuard } from './modules/auth/auth.guard';
 import { AuthModule } from './modules/auth/auth.module';
 import { QueueModule } from './queue/queue.module';
+import { SkillsModule } from './modules/skills/skills.module';
+import { EventsModule } from './common/events/events.module';
+import { JobsModule } from './modules/jobs/jobs.module';
+import { PromptsUnavailableModule } from './modules/jobs/prompt.port';
+import { WorkflowDefinition } from './modules/jobs/workflow';
 
-export interface AppRoles {
+export interface AppOptions {
   /** Serve HTTP and the WebSocket gateway. */
   api: boolean;
   /** Consume the queue. */
   worker: boolean;
+  /** Workflows beyond the built-in ones (tests register theirs here). */
+  extraWorkflows?: WorkflowDefinition<never, unknown>[];
 }
 
 /**
@@ -22,14 +29,19 @@ export interface AppRoles {
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, roles: AppRoles): DynamicModule {
+  static forRoot(config: AppConfig, roles: AppOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         QueueModule.forRoot(config),
+        EventsModule.forRoot(config),
+        JobsModule.forRoot(config, roles, PromptsUnavailableModule, [
+          ...(roles.extraWorkflows ?? []),
+        ]),
         AuthModule,
+        SkillsModule,
         ...(roles.api ? [HealthModule, GatewayModule] : []),
       ],
       providers: roles.api ? [{ provide: APP_GUARD, useClass: AuthGuard }] : [],

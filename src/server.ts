@@ -1,7 +1,9 @@
 import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { AppModule } from './app.module';
+import type { WorkflowDefinition } from './modules/jobs/workflow';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { createLogger } from './common/logging/logger';
@@ -36,14 +38,23 @@ async function withDatabase(
 /** API + gateway, and a worker too unless `worker` is false. */
 export async function startServer(
   baseConfig: AppConfig,
-  options: { worker: boolean; logger?: LoggerService | false },
+  options: {
+    worker: boolean;
+    logger?: LoggerService | false;
+    extraWorkflows?: WorkflowDefinition<never, unknown>[];
+  },
 ): Promise<RunningServer> {
   const { config, embedded } = await withDatabase(baseConfig);
   try {
-    const app = await NestFactory.create(
-      AppModule.forRoot(config, { api: true, worker: options.worker }),
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot(config, {
+        api: true,
+        worker: options.worker,
+        extraWorkflows: options.extraWorkflows,
+      }),
       { logger: options.logger ?? createLogger(config), abortOnError: false },
     );
+    app.useBodyParser('json', { limit: config.wsMaxPayload });
     app.useWebSocketAdapter(new WsAdapter(app, { messageParser: wsMessageParser }));
     app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics'] });
     app.useGlobalFilters(new HttpExceptionFilter());
@@ -70,12 +81,14 @@ export async function startServer(
 /** A queue consumer only, for services mode. */
 export async function startWorker(
   config: AppConfig,
-  options: { logger?: LoggerService | false } = {},
+  options: {
+    logger?: LoggerService | false;
+    extraWorkflows?: WorkflowDefinition<never, unknown>[];
+  } = {},
 ): Promise<RunningWorker> {
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot(config, { api: false, worker: true }),
+    AppModule.forRoot(config, { api: false, worker: true, extraWorkflows: options.extraWorkflows }),
     { logger: options.logger ?? createLogger(config), abortOnError: false },
   );
-  await app.init();
   return { app, close: () => app.close() };
 }

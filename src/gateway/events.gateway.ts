@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, UseFilters } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -22,6 +22,7 @@ import {
   REQUEST_EVENT,
   WsReply,
 } from './ws-envelope';
+import { WsInternalErrorFilter } from './ws-exception.filter';
 import { WsMethods } from './ws-methods';
 
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -39,6 +40,7 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
  * dispatches to the method table; every request gets exactly one reply.
  */
 @WebSocketGateway({ path: '/ws' })
+@UseFilters(WsInternalErrorFilter)
 export class EventsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(EventsGateway.name);
   private readonly principals = new WeakMap<WebSocket, Promise<Principal | null>>();

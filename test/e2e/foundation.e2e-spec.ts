@@ -96,13 +96,15 @@ if (e2eMode() === 'services') {
     beforeAll(async () => {
       await postgres.up();
       await redis.up();
-      server = await startTestServer({}, (env) => {
-        const db = new URL(env.DATABASE_URL);
-        db.port = String(postgres.port);
-        env.DATABASE_URL = db.toString();
-        const queue = new URL(env.REDIS_URL);
-        queue.port = String(redis.port);
-        env.REDIS_URL = queue.toString();
+      server = await startTestServer({
+        rewriteEnv: (env) => {
+          const db = new URL(env.DATABASE_URL);
+          db.port = String(postgres.port);
+          env.DATABASE_URL = db.toString();
+          const queue = new URL(env.REDIS_URL);
+          queue.port = String(redis.port);
+          env.REDIS_URL = queue.toString();
+        },
       });
     });
     afterAll(async () => {

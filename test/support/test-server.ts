@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { AppConfig } from '../../src/config/app-config';
 import { startServer, RunningServer } from '../../src/server';
 import { loadRun, withDatabase } from './e2e-env';
+import { TEST_WORKFLOWS } from './test-workflows';
 
 export interface TestServer extends RunningServer {
   adminToken: string;
@@ -21,10 +22,15 @@ let counter = 0;
  * Starts the real application (API + gateway + worker) on a free loopback port, on a private copy of
  * the run's migrated template: its own DATA_DIR, and in services mode its own database and Bull prefix.
  */
-export async function startTestServer(
-  extraEnv: Record<string, string> = {},
-  rewriteEnv: (env: Record<string, string>) => void = () => undefined,
-): Promise<TestServer> {
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  /** Last word on the environment, e.g. to route DATABASE_URL through a TcpProxy. */
+  rewriteEnv?: (env: Record<string, string>) => void;
+  /** Run a worker in this process too (default true). */
+  worker?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const run = loadRun();
   const id = `${process.pid}_${Date.now()}_${++counter}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-e2e-'));
@@ -34,7 +40,7 @@ export async function startTestServer(
     LOG_LEVEL: 'error',
     QUEUE_PREFIX: `${run.queuePrefix}-${counter}`,
     SWEEP_INTERVAL_MS: '500',
-    ...extraEnv,
+    ...options.env,
   };
   let database: string | undefined;
   if (run.mode === 'embedded') {
@@ -48,8 +54,11 @@ export async function startTestServer(
     env.DATABASE_URL = withDatabase(run.adminDatabaseUrl!, database);
     env.REDIS_URL = run.redisUrl!;
   }
-  rewriteEnv(env);
-  const server = await startServer(AppConfig.fromEnvironment(env), { worker: true, logger: false });
+  options.rewriteEnv?.(env);
+  const server = await startServer(AppConfig.fromEnvironment(env), {
+    worker: options.worker ?? true,
+    extraWorkflows: TEST_WORKFLOWS,
+  });
   const adminToken = fs.readFileSync(server.config.adminTokenFile, 'utf8').trim();
   return {
     ...server,

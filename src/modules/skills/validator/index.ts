@@ -23,6 +23,7 @@ export {
 } from './limits';
 export {
   decodeSkillMdBytes,
+  isPlainRecord,
   parseSkillMd,
   type DecodeResult,
   type ParsedSkillMd,
@@ -34,7 +35,13 @@ export {
   validateSkillContent,
   validateSkillDir,
 } from './skill.validator';
-export { extractRelativeLinks, isInside, SKILL_MD_NAMES } from './skill-folder';
+export {
+  extractRelativeLinks,
+  isInside,
+  locateSkillMd,
+  readSkillMd,
+  SKILL_MD_NAMES,
+} from './skill-folder';
 export {
   assessQuality,
   buildQualityFeedback,

@@ -1,0 +1,47 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../../config/app-config';
+import { BusListener, BusMessage, EventBus } from './event-bus';
+
+/** Fan-out across processes: every process publishes to one channel and hears every message. */
+@Injectable()
+export class RedisEventBus extends EventBus implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisEventBus.name);
+  private readonly listeners = new Set<BusListener>();
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+
+  constructor(config: AppConfig) {
+    super();
+    const url = config.redisUrl;
+    if (!url) throw new Error('RedisEventBus needs REDIS_URL');
+    this.channel = `${config.queuePrefix}:events`;
+    this.publisher = new Redis(url, { maxRetriesPerRequest: null });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: null });
+    for (const client of [this.publisher, this.subscriber]) {
+      client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    }
+    void this.subscriber.subscribe(this.channel);
+    this.subscriber.on('message', (_channel: string, raw: string) => {
+      const message = JSON.parse(raw) as BusMessage;
+      for (const listener of this.listeners) listener(message);
+    });
+  }
+
+  publish(message: BusMessage): void {
+    this.publisher.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+      this.logger.warn(`Publish failed (clients will catch up from the log): ${error.message}`);
+    });
+  }
+
+  subscribe(listener: BusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onApplicationShutdown(): void {
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+}

@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type StepStatus = 'running' | 'completed' | 'failed';
+
+export interface StepUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  costUsd?: number;
+}
+
+/** A memoised step: once `completed`, its output is returned on every re-run instead of re-running. */
+@Entity('job_steps')
+export class JobStep {
+  @PrimaryColumn({ type: 'uuid' })
+  jobId!: string;
+
+  @PrimaryColumn({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  status!: StepStatus;
+
+  @Column({ type: 'integer' })
+  attempt!: number;
+
+  @Column({ type: 'jsonb', nullable: true })
+  output!: unknown;
+
+  @Column({ type: 'jsonb', nullable: true })
+  usage!: StepUsage | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error!: { code: string; message: string } | null;
+
+  @Column({ type: 'timestamptz' })
+  startedAt!: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @Column({ type: 'integer', nullable: true })
+  durationMs!: number | null;
+}

@@ -1,0 +1,48 @@
+import type { Job } from './job.entity';
+
+/** The protocol's `job` object (protocol.md 1.5): what clients see of a row. */
+export interface JobView {
+  id: string;
+  workflow: string;
+  status: Job['status'];
+  input: Record<string, unknown>;
+  ownerId: string;
+  currentStep: string | null;
+  progress: Job['progress'];
+  result: unknown;
+  error: Job['error'];
+  openPromptId: string | null;
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
+
+export const toJobView = (job: Job): JobView => ({
+  id: job.id,
+  workflow: job.workflow,
+  status: job.status,
+  input: job.input,
+  ownerId: job.ownerId,
+  currentStep: job.currentStep,
+  progress: job.progress,
+  result: job.result ?? null,
+  error: job.error,
+  openPromptId: job.openPromptId,
+  attempts: job.attempts,
+  createdAt: iso(job.createdAt)!,
+  startedAt: iso(job.startedAt),
+  updatedAt: iso(job.updatedAt)!,
+  finishedAt: iso(job.finishedAt),
+});
+
+/** A stored event as clients receive it. */
+export interface JobEventView {
+  seq: number;
+  type: string;
+  payload: Record<string, unknown>;
+  ts: string;
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { CancelBodyDto, CreateJobDto, JobEventsQueryDto, ListJobsDto } from './dto/jobs.dto';
+import { JobsService } from './jobs.service';
+
+/** REST over the same use cases as the WebSocket methods (protocol.md §2). */
+@Controller('jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post()
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateJobDto) {
+    assertCanWrite(principal);
+    return { job: await this.jobs.create(principal, body) };
+  }
+
+  @Get()
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListJobsDto) {
+    return this.jobs.list(principal, query);
+  }
+
+  @Get(':id')
+  async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return { job: await this.jobs.get(principal, id) };
+  }
+
+  @Get(':id/events')
+  events(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: JobEventsQueryDto,
+  ) {
+    return this.jobs.events(principal, id, query.afterSeq, query.limit);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: CancelBodyDto,
+  ) {
+    assertCanWrite(principal);
+    return { job: await this.jobs.cancel(principal, { jobId: id, reason: body.reason }) };
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  async retry(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    assertCanWrite(principal);
+    return { job: await this.jobs.retry(principal, id) };
+  }
+}

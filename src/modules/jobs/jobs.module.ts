@@ -1,0 +1,44 @@
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { CancelHooks } from './cancel-hooks';
+import { JobRunner } from './job-runner';
+import { JobStore } from './job-store';
+import { JobsController } from './jobs.controller';
+import { JobsQueue } from './jobs.queue';
+import { JobsService } from './jobs.service';
+import { JobsSweeper } from './jobs.sweeper';
+import { jobsProcessorFor } from './jobs.processor';
+import { WorkflowDefinition } from './workflow';
+import { WORKFLOWS, WorkflowRegistry } from './workflow.registry';
+
+const CORE = [JobStore, JobsQueue, JobsService, WorkflowRegistry, CancelHooks];
+
+/**
+ * The engine. Every process gets the core (store, queue, service, registry); the REST controller
+ * only where the API runs, and the processor, runner and sweeper only where a worker runs.
+ * `prompts` is the module that provides the PromptPort the runner asks through.
+ */
+@Module({})
+export class JobsModule {
+  static forRoot(
+    config: AppConfig,
+    roles: { api: boolean; worker: boolean },
+    prompts: Type<unknown>,
+    workflows: WorkflowDefinition<never, unknown>[],
+  ): DynamicModule {
+    return {
+      module: JobsModule,
+      global: true,
+      imports: roles.worker ? [prompts] : [],
+      controllers: roles.api ? [JobsController] : [],
+      providers: [
+        { provide: WORKFLOWS, useValue: workflows },
+        ...CORE,
+        ...(roles.worker
+          ? [JobRunner, JobsSweeper, jobsProcessorFor(config.workerConcurrency)]
+          : []),
+      ],
+      exports: CORE,
+    };
+  }
+}

@@ -1,0 +1,225 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
+import { isAdmin, Principal } from '../auth/principal';
+import { FINAL_STATUSES, JobStatus } from './job-status';
+import { JobStore, NOW } from './job-store';
+import { Job } from './job.entity';
+import { JobEventView, JobView, toJobView } from './job-view';
+import { JobsQueue } from './jobs.queue';
+import { WorkflowRegistry } from './workflow.registry';
+import { CancelHooks } from './cancel-hooks';
+import type { CancelJobDto, CreateJobDto, ListJobsDto } from './dto/jobs.dto';
+
+/** Largest accepted `input`, serialised. */
+export const MAX_INPUT_BYTES = 256 * 1024;
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+
+const encodeCursor = (job: Job): string =>
+  Buffer.from(
+    JSON.stringify({ createdAt: new Date(job.createdAt).toISOString(), id: job.id }),
+  ).toString('base64url');
+
+function decodeCursor(cursor: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+    if (typeof parsed.id === 'string' && !Number.isNaN(Date.parse(parsed.createdAt))) return parsed;
+  } catch {
+    // fall through to the validation error
+  }
+  throw AppError.validation([
+    { field: 'payload.cursor', message: 'is not a cursor this server issued' },
+  ]);
+}
+
+/** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here. */
+@Injectable()
+export class JobsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: JobStore,
+    private readonly queue: JobsQueue,
+    private readonly registry: WorkflowRegistry,
+    private readonly cancelHooks: CancelHooks,
+  ) {}
+
+  async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
+    const workflow = this.registry.require(dto.workflow);
+    if (Buffer.byteLength(JSON.stringify(dto.input)) > MAX_INPUT_BYTES) {
+      throw AppError.validation([
+        { field: 'payload.input', message: `must be at most ${MAX_INPUT_BYTES} bytes of JSON` },
+      ]);
+    }
+    const input = (await workflow.parseInput(dto.input)) as Record<string, unknown>;
+    if (dto.idempotencyKey) {
+      const existing = await this.dataSource
+        .getRepository(Job)
+        .findOneBy({ ownerId: principal.userId, idempotencyKey: dto.idempotencyKey });
+      if (existing) return toJobView(existing);
+    }
+    try {
+      const job = await this.store.run((tx) =>
+        tx.insert(
+          {
+            workflow: dto.workflow,
+            status: 'queued',
+            input,
+            ownerId: principal.userId,
+            idempotencyKey: dto.idempotencyKey ?? null,
+          },
+          [{ type: 'job.created', payload: {} }],
+        ),
+      );
+      await this.queue.enqueue(job);
+      return toJobView(job);
+    } catch (error) {
+      // Two creates with one key raced: the unique index let one through; return that one.
+      if (dto.idempotencyKey && (error as { code?: string }).code === '23505') {
+        const winner = await this.dataSource
+          .getRepository(Job)
+          .findOneByOrFail({ ownerId: principal.userId, idempotencyKey: dto.idempotencyKey });
+        return toJobView(winner);
+      }
+      throw error;
+    }
+  }
+
+  /** The job, or NOT_FOUND when it does not exist or the principal may not see it. */
+  async find(principal: Principal, jobId: string): Promise<Job> {
+    if (!isUUID(jobId)) throw AppError.notFound('Job', jobId.slice(0, 64));
+    const job = await this.dataSource.getRepository(Job).findOneBy({ id: jobId });
+    if (!job || (!isAdmin(principal) && job.ownerId !== principal.userId)) {
+      throw AppError.notFound('Job', jobId);
+    }
+    return job;
+  }
+
+  async get(principal: Principal, jobId: string): Promise<JobView> {
+    return toJobView(await this.find(principal, jobId));
+  }
+
+  async list(
+    principal: Principal,
+    query: ListJobsDto,
+  ): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 50;
+    const builder = this.dataSource
+      .getRepository(Job)
+      .createQueryBuilder('job')
+      .orderBy('job.created_at', 'DESC')
+      .addOrderBy('job.id', 'DESC')
+      .take(limit + 1);
+    if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
+    if (query.status?.length)
+      builder.andWhere('job.status IN (:...status)', { status: query.status });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      builder.andWhere('(job.created_at, job.id) < (:createdAt, :id)', cursor);
+    }
+    const rows = await builder.getMany();
+    const page = rows.slice(0, limit);
+    return {
+      jobs: page.map(toJobView),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  /** Stored events after `afterSeq`, oldest first. */
+  async events(
+    principal: Principal,
+    jobId: string,
+    afterSeq = 0,
+    limit = 500,
+  ): Promise<{ events: JobEventView[]; lastSeq: number }> {
+    const job = await this.find(principal, jobId);
+    const rows: {
+      seq: number;
+      type: string;
+      payload: Record<string, unknown>;
+      created_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT seq, type, payload, created_at FROM job_events
+          WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [jobId, afterSeq, limit],
+    );
+    return {
+      events: rows.map((row) => ({
+        seq: row.seq,
+        type: row.type,
+        payload: row.payload,
+        ts: new Date(row.created_at).toISOString(),
+      })),
+      lastSeq: job.lastSeq,
+    };
+  }
+
+  /**
+   * Cancels at once: the row goes `cancelled` (with its open prompt, if any), and the worker running
+   * it aborts its step when the event reaches it. A finished job answers CONFLICT.
+   */
+  async cancel(principal: Principal, dto: CancelJobDto): Promise<JobView> {
+    const job = await this.find(principal, dto.jobId);
+    const reason = dto.reason ?? `cancelled by ${principal.userId}`;
+    const cancelled = await this.store.run(async (tx) => {
+      const updated = await tx.transition(job.id, {
+        from: ['queued', 'running', 'waiting'],
+        set: {
+          status: 'cancelled',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          finishedAt: NOW,
+          openPromptId: null,
+        },
+        events: [
+          { type: 'job.status', payload: { status: 'cancelled', previous: job.status } },
+          { type: 'job.cancelled', payload: { reason } },
+        ],
+      });
+      if (updated) await this.cancelHooks.run(tx, job);
+      return updated;
+    });
+    if (!cancelled) throw this.finishedConflict(await this.find(principal, dto.jobId), 'cancel');
+    return toJobView(cancelled);
+  }
+
+  /** A failed job continues from its last finished step. */
+  async retry(principal: Principal, jobId: string): Promise<JobView> {
+    const job = await this.find(principal, jobId);
+    const queued = await this.store.transition(job.id, {
+      from: ['failed'],
+      set: { status: 'queued', error: null, finishedAt: null, attempts: 0, runAt: NOW },
+      events: [
+        { type: 'job.log', payload: { level: 'info', message: `retried by ${principal.userId}` } },
+        { type: 'job.status', payload: { status: 'queued', previous: 'failed' } },
+      ],
+    });
+    if (!queued) {
+      throw AppError.conflict(`Only a failed job can be retried; job ${jobId} is ${job.status}`, {
+        status: job.status,
+      });
+    }
+    await this.queue.enqueue(queued);
+    return toJobView(queued);
+  }
+
+  /** Deletes finished jobs (and their events and steps) older than the given age. */
+  async purge(olderThanDays: number): Promise<number> {
+    const result = await this.dataSource.query(
+      `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`,
+      [FINAL_STATUSES, String(olderThanDays)],
+    );
+    return (result as [unknown, number])[1];
+  }
+
+  private finishedConflict(job: Job, action: string): AppError {
+    return AppError.conflict(`Cannot ${action} job ${job.id}: it is already ${job.status}`, {
+      status: job.status as JobStatus,
+    });
+  }
+}

@@ -1,0 +1,86 @@
+/** What the index stores for one skill folder, read from disk, and how a row is shown to clients. */
+import { createHash } from 'node:crypto';
+import type { Skill } from './skill.entity';
+import { skillIdOf } from './skill-ref';
+import type { StoredSkill } from './skill-store';
+import type { SkillStatus, SkillView } from './skill.types';
+import {
+  isPlainRecord,
+  locateSkillMd,
+  parseSkillMd,
+  readSkillMd,
+  validateSkillDir,
+  ValidationIssue,
+  ValidationReport,
+} from './validator';
+
+export type SkillRecord = Omit<Skill, 'search' | 'createdAt' | 'updatedAt'>;
+
+export const DEFAULT_VERSION = '1.0.0';
+
+const nonEmpty = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Reads a skill folder into an index row: the validation report (default mode), name and
+ * description, `version` (frontmatter `version`, else `metadata.version`), `tags`
+ * (`metadata.tags`, comma or space separated), `status` (`draft` under `_drafts`, `deprecated`
+ * when `metadata.status` says so, else `active`). Null when the folder has no SKILL.md.
+ */
+export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord | null> {
+  const { ref, dir, manifest } = stored;
+  const located = await locateSkillMd(dir);
+  if (!located.ok) return null;
+  const [report, read] = await Promise.all([validateSkillDir(dir), readSkillMd(dir, located.file)]);
+  const text = read.ok ? read.text : '';
+  const parsed = parseSkillMd(text);
+  const frontmatter = parsed.ok ? parsed.frontmatter : {};
+  const metadata = isPlainRecord(frontmatter.metadata) ? frontmatter.metadata : {};
+
+  let status: SkillStatus = 'active';
+  if (ref.kind === 'draft') status = 'draft';
+  else if (nonEmpty(metadata.status) === 'deprecated') status = 'deprecated';
+
+  return {
+    id: skillIdOf(ref),
+    name: report.skill?.name ?? ref.name,
+    description: nonEmpty(frontmatter.description) ?? '',
+    category: ref.kind === 'draft' ? (manifest?.category ?? 'general') : ref.category,
+    path: dir,
+    status,
+    version:
+      (parsed.ok ? nonEmpty(parsed.scalarSource.version) : undefined) ??
+      nonEmpty(frontmatter.version) ??
+      nonEmpty(metadata.version) ??
+      DEFAULT_VERSION,
+    tags: [...new Set((nonEmpty(metadata.tags) ?? '').split(/[\s,]+/).filter(Boolean))],
+    checksum: sha256(text),
+    validation: { valid: report.valid, errors: report.errors, warnings: report.warnings },
+    body: parsed.ok ? parsed.body : text,
+    ownerId: manifest?.ownerId ?? null,
+  };
+}
+
+const REFUSED_ON_COPY = new Set(['SYMLINK_OUTSIDE_SKILL', 'BROKEN_SYMLINK']);
+
+/** What stops an import or a promotion: the errors, plus symlinks that `validate` only warns of. */
+export function blockingIssues(report: ValidationReport): ValidationIssue[] {
+  return [...report.errors, ...report.warnings.filter((w) => REFUSED_ON_COPY.has(w.code))];
+}
+
+export function toView(row: Skill): SkillView {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    path: row.path,
+    status: row.status,
+    version: row.version,
+    tags: row.tags,
+    updatedAt: row.updatedAt.toISOString(),
+    validation: row.validation,
+  };
+}

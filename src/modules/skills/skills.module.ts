@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '../../config/app-config';
+import { Skill } from './skill.entity';
+import { SkillStore } from './skill-store';
+import { SkillsController } from './skills.controller';
+import { SkillsService } from './skills.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Skill])],
+  controllers: [SkillsController],
+  providers: [
+    SkillsService,
+    {
+      provide: SkillStore,
+      useFactory: (config: AppConfig) => new SkillStore(config.skillsRoot),
+      inject: [AppConfig],
+    },
+  ],
+  exports: [SkillsService],
+})
+export class SkillsModule {}

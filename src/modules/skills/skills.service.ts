@@ -1,0 +1,356 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
+import { ErrorCode } from '../../common/errors/error-codes';
+import { Skill } from './skill.entity';
+import { blockingIssues, readSkillRecord, sha256, SkillRecord, toView } from './skill-record';
+import { assertCategory, assertJobId, assertName, parseSkillId, SkillRef, skillIdOf } from './skill-ref';
+import {
+  CopyRefused,
+  DraftManifest,
+  scanTaxonomy,
+  SkillStore,
+  StoredSkill,
+  TaxonomyTarget,
+} from './skill-store';
+import type {
+  DraftOptions,
+  DraftResult,
+  ImportResult,
+  SkillChange,
+  SkillChangeListener,
+  SkillListFilter,
+  SkillView,
+  SkillViewer,
+  SkillWithContent,
+} from './skill.types';
+import {
+  collectSkillsForXml,
+  renderAvailableSkillsXml,
+  RESOURCE_LIMITS,
+  validateSkillContent,
+  validateSkillDir,
+  ValidationReport,
+} from './validator';
+
+export const DEFAULT_CATEGORY = 'general';
+
+/** Two-key advisory locks live apart from the one-key migration lock; this is the skills' key. */
+const SKILL_LOCK_SPACE = 727_172_002;
+const UPSERT_BATCH = 200;
+const READ_CONCURRENCY = 16;
+const UPSERT_COLUMNS = [
+  'name',
+  'description',
+  'category',
+  'path',
+  'status',
+  'version',
+  'tags',
+  'checksum',
+  'validation',
+  'body',
+  'owner_id',
+  'updated_at',
+];
+
+const canSee = (status: string, ownerId: string | null, viewer?: SkillViewer): boolean =>
+  !viewer || status !== 'draft' || viewer.role === 'admin' || ownerId === viewer.userId;
+
+/**
+ * Skills: the taxonomy on disk (SkillStore) and its index in the `skills` table. Disk is written
+ * first, then the index, so a failure in between leaves a stale row that the next read of that
+ * skill or `reindex` corrects. `viewer` is the caller; omitted, it is the system, which sees all.
+ */
+@Injectable()
+export class SkillsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(SkillsService.name);
+  private readonly listeners = new Set<SkillChangeListener>();
+  private catchUp: Promise<void> | undefined;
+
+  constructor(
+    @InjectRepository(Skill) private readonly skills: Repository<Skill>,
+    private readonly store: SkillStore,
+  ) {}
+
+  /** The index may lag the folders (edits while stopped); it catches up without delaying startup. */
+  onApplicationBootstrap(): void {
+    this.catchUp = this.reindex().then(
+      ({ indexed }) => this.logger.log(`Indexed ${indexed} skills under ${this.store.root}`),
+      (error: Error) => this.logger.warn(`Startup reindex failed: ${error.message}`),
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.catchUp;
+  }
+
+  /** Registers a `skill.changed` listener; returns the function that removes it. */
+  onChange(listener: SkillChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Full-text search ranked by relevance when `query` is given, else ordered by id. */
+  async list(filter: SkillListFilter, viewer?: SkillViewer): Promise<SkillView[]> {
+    const qb = this.skills.createQueryBuilder('s');
+    const query = filter.query?.trim();
+    if (query) {
+      qb.where("s.search @@ websearch_to_tsquery('english', :query)", { query })
+        .orderBy("ts_rank(s.search, websearch_to_tsquery('english', :query))", 'DESC')
+        .addOrderBy('s.id', 'ASC');
+    } else {
+      qb.orderBy('s.id', 'ASC');
+    }
+    if (filter.category) qb.andWhere('s.category = :category', { category: filter.category });
+    if (filter.status) qb.andWhere('s.status = :status', { status: filter.status });
+    if (viewer && viewer.role !== 'admin') {
+      qb.andWhere("(s.status <> 'draft' OR s.owner_id = :viewerId)", { viewerId: viewer.userId });
+    }
+    return (await qb.getMany()).map(toView);
+  }
+
+  /** The skill and its SKILL.md as on disk now; the row is refreshed when the file changed. */
+  async get(id: string, viewer?: SkillViewer): Promise<SkillWithContent> {
+    const ref = parseSkillId(id);
+    await this.assertVisible(ref, viewer);
+    let content: string;
+    try {
+      content = (await this.store.read(ref)).text;
+    } catch (error) {
+      if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) {
+        await this.skills.delete({ id: skillIdOf(ref) });
+      }
+      throw error;
+    }
+    const row = await this.skills.findOneBy({ id: skillIdOf(ref) });
+    const skill =
+      row && row.checksum === sha256(content) ? toView(row) : await this.indexOne(ref);
+    return { skill, content };
+  }
+
+  /** Validates SKILL.md text, or a skill folder of the taxonomy (`skillId`). */
+  async validate(
+    input: { skillId?: string; content?: string },
+    viewer?: SkillViewer,
+  ): Promise<ValidationReport> {
+    if (input.content !== undefined) return validateSkillContent(input.content);
+    const ref = parseSkillId(input.skillId ?? '');
+    await this.assertVisible(ref, viewer);
+    return validateSkillDir(await this.store.locate(ref));
+  }
+
+  /**
+   * Writes the draft of a job into `_drafts/<jobId>/<name>/SKILL.md`, once: when the job already
+   * has a draft, that draft is returned unchanged (`created: false`), whatever is passed now.
+   */
+  async writeDraft(
+    jobId: string,
+    name: string,
+    content: string,
+    options: DraftOptions = {},
+  ): Promise<DraftResult> {
+    assertJobId(jobId);
+    const manifest: DraftManifest = {
+      name: assertName(name, 'name'),
+      category: assertCategory(options.category ?? DEFAULT_CATEGORY),
+      ownerId: options.ownerId ?? null,
+    };
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > RESOURCE_LIMITS.maxSkillMdBytes) {
+      throw AppError.validation([
+        { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
+      ]);
+    }
+    const written = await this.store.writeDraft(jobId, manifest, content);
+    const ref: SkillRef = { kind: 'draft', jobId, name: written.manifest.name };
+    const skill = await this.indexOne(ref, written.created);
+    return { skill, content: (await this.store.read(ref)).text, created: written.created };
+  }
+
+  /**
+   * Promotes a job's draft to `<category>/<name>` (the category given when the draft was written).
+   * The draft must be valid (VALIDATION_FAILED otherwise); an existing skill is replaced only with
+   * `overwrite` (CONFLICT otherwise, nothing changed). The draft stays where it is.
+   */
+  async promote(
+    jobId: string,
+    options: { overwrite?: boolean },
+    viewer?: SkillViewer,
+  ): Promise<SkillView> {
+    assertJobId(jobId);
+    const manifest = await this.store.readDraft(jobId);
+    if (!manifest || !canSee('draft', manifest.ownerId, viewer)) {
+      throw AppError.notFound('Draft of job', jobId);
+    }
+    const draftDir = await this.store.locate({ kind: 'draft', jobId, name: manifest.name });
+    const issues = blockingIssues(await validateSkillDir(draftDir));
+    if (issues.length > 0) {
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        `The draft of job ${jobId} is not valid: ${issues[0].message}`,
+        issues,
+      );
+    }
+    return this.install(draftDir, manifest, options.overwrite ?? false);
+  }
+
+  /**
+   * Imports a taxonomy-shaped folder (`<dir>/<category>/<name>/`), replacing skills with the same
+   * id. Each skill is validated first; invalid ones, and ones with symlinks leading out of them,
+   * are reported in `rejected` and not copied.
+   */
+  async import(dir: string): Promise<ImportResult> {
+    const source = await this.store.importSource(dir);
+    const { entries, problems } = await scanTaxonomy(source);
+    const result: ImportResult = {
+      imported: 0,
+      rejected: problems.map((p) => ({ path: p.dir, errors: [p.error] })),
+    };
+    for (const entry of entries) {
+      const issues = blockingIssues(await validateSkillDir(entry.dir));
+      if (issues.length > 0) {
+        result.rejected.push({ path: entry.dir, errors: issues });
+        continue;
+      }
+      try {
+        await this.install(entry.dir, entry, true);
+        result.imported += 1;
+      } catch (error) {
+        if (!(error instanceof CopyRefused)) throw error;
+        result.rejected.push({ path: entry.dir, errors: [error.issue] });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Rebuilds the index from the folders. Rows of skills that are gone are deleted, unless they
+   * were written after the walk began (a concurrent promotion or import in another process).
+   */
+  async reindex(): Promise<{ indexed: number }> {
+    await this.store.recover();
+    const [{ startedAt }] = await this.skills.query<{ startedAt: Date }[]>(
+      'SELECT clock_timestamp() AS "startedAt"',
+    );
+    const { skills, problems } = await this.store.walk();
+    for (const problem of problems) {
+      this.logger.warn(`Skipped ${problem.dir}: ${problem.error.message}`);
+    }
+    const records = await readRecords(skills);
+    const ids = records.map((r) => r.id);
+    const { changed, removed } = await this.skills.manager.transaction(async (manager) => {
+      const before = new Map(
+        (await manager.find(Skill, { select: { id: true, checksum: true } })).map((row) => [
+          row.id,
+          row.checksum,
+        ]),
+      );
+      const stale = await manager
+        .createQueryBuilder(Skill, 's')
+        .where('s.updated_at < :startedAt', { startedAt })
+        .andWhere('NOT (s.id = ANY(:ids))', { ids })
+        .getMany();
+      if (stale.length > 0) {
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from(Skill)
+          .where('id = ANY(:stale)', { stale: stale.map((row) => row.id) })
+          .execute();
+      }
+      await upsert(manager, records);
+      const changedIds = records.filter((r) => before.get(r.id) !== r.checksum).map((r) => r.id);
+      const changedRows =
+        changedIds.length > 0
+          ? await manager.createQueryBuilder(Skill, 's').where('s.id = ANY(:changedIds)', { changedIds }).getMany()
+          : [];
+      return { changed: changedRows, removed: stale };
+    });
+    for (const row of changed) this.emit(row, false);
+    for (const row of removed) this.emit(row, true);
+    return { indexed: records.length };
+  }
+
+  /** `<available_skills>` for the taxonomy as it is on disk (protocol.md §4.3). */
+  async xml(): Promise<string> {
+    return renderAvailableSkillsXml(await collectSkillsForXml(this.store.root));
+  }
+
+  /** Drafts are seen by admins and their job's owner only; anyone else gets NOT_FOUND. */
+  private async assertVisible(ref: SkillRef, viewer?: SkillViewer): Promise<void> {
+    if (ref.kind !== 'draft' || canSee('draft', null, viewer)) return;
+    const manifest = await this.store.readDraft(ref.jobId);
+    if (!manifest || !canSee('draft', manifest.ownerId, viewer)) {
+      throw AppError.notFound('Skill', skillIdOf(ref));
+    }
+  }
+
+  /** Copies a folder into the taxonomy and indexes it, one promotion per target at a time. */
+  private async install(source: string, target: TaxonomyTarget, overwrite: boolean): Promise<SkillView> {
+    const ref: SkillRef = { kind: 'skill', category: target.category, name: target.name };
+    const id = skillIdOf(ref);
+    const row = await this.skills.manager.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SKILL_LOCK_SPACE, id]);
+      await this.store.install(source, target, overwrite);
+      const [record] = await readRecords([{ ref, dir: this.store.dirOf(ref) }]);
+      if (!record) throw new Error(`Skill ${id} lost its SKILL.md while being installed`);
+      await upsert(manager, [record]);
+      return manager.findOneByOrFail(Skill, { id });
+    });
+    this.emit(row, false);
+    return toView(row);
+  }
+
+  /** Re-reads one folder into its row (NOT_FOUND when it has no SKILL.md any more). */
+  private async indexOne(ref: SkillRef, notify = true): Promise<SkillView> {
+    const dir = await this.store.locate(ref);
+    const manifest = ref.kind === 'draft' ? await this.store.readDraft(ref.jobId) : null;
+    const [record] = await readRecords([{ ref, dir, manifest: manifest ?? undefined }]);
+    if (!record) throw AppError.notFound('Skill', skillIdOf(ref));
+    await upsert(this.skills.manager, [record]);
+    const row = await this.skills.findOneByOrFail({ id: record.id });
+    if (notify) this.emit(row, false);
+    return toView(row);
+  }
+
+  private emit(row: Skill, removed: boolean): void {
+    const change: SkillChange = { skill: toView(row), ownerId: row.ownerId, removed };
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error(`skill.changed listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
+
+/** Reads folders into records a few at a time; folders without SKILL.md are left out. */
+async function readRecords(skills: StoredSkill[]): Promise<SkillRecord[]> {
+  const records: SkillRecord[] = [];
+  for (let i = 0; i < skills.length; i += READ_CONCURRENCY) {
+    const batch = await Promise.all(skills.slice(i, i + READ_CONCURRENCY).map(readSkillRecord));
+    for (const record of batch) if (record) records.push(record);
+  }
+  return records;
+}
+
+async function upsert(manager: EntityManager, records: SkillRecord[]): Promise<void> {
+  for (let i = 0; i < records.length; i += UPSERT_BATCH) {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Skill)
+      // clock_timestamp, not now(): reindex compares it with the moment its walk began
+      .values(records.slice(i, i + UPSERT_BATCH).map((r) => ({ ...r, updatedAt: () => 'clock_timestamp()' })))
+      .orUpdate(UPSERT_COLUMNS, ['id'])
+      .execute();
+  }
+}
