@@ -27,4 +27,6 @@ export class ${name}${stamp} implements MigrationInterface {
 }
 `,
 );
-console.log(`Created ${path.relative(process.cwd(), file)}; add ${name}${stamp} to migrations/index.ts`);
+console.log(
+  `Created ${path.relative(process.cwd(), file)}; add ${name}${stamp} to migrations/index.ts`,
+);

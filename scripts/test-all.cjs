@@ -101,7 +101,10 @@ async function main() {
       REDIS_URL: redisUrl,
     });
   } else {
-    const reason = `not run: ${[!pg && `Postgres at ${databaseUrl}`, !redis && `Redis at ${redisUrl}`]
+    const reason = `not run: ${[
+      !pg && `Postgres at ${databaseUrl}`,
+      !redis && `Redis at ${redisUrl}`,
+    ]
       .filter(Boolean)
       .join(' and ')} unreachable`;
     if (process.env.CI === 'true') {
