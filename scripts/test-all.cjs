@@ -3,6 +3,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const { URL } = require('node:url');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
