@@ -28,7 +28,6 @@ export class ServeCommand extends CommandRunner {
     this.out.line(`  Health:     ${server.url}/health/ready`);
     if (server.newAdminToken) this.out.line(`  Admin token (shown once): ${server.newAdminToken}`);
     this.out.line(`  Admin token file: ${config.adminTokenFile}`);
-    this.out.line(`  Dashboard:  npm run tui   (or: skill-fleet dashboard --url ${wsUrl}/ws)`);
     this.out.line('Press Ctrl-C to stop.');
     await untilShutdownSignal();
     this.out.line('Shutting down…');

@@ -9,9 +9,35 @@ const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
 };
 
+/** Nest's start-up chatter (every module and route); shown from LOG_LEVEL=debug on. */
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'WebSocketsController',
+  'NestApplication',
+]);
+
 /** Structured logs: one JSON object per line off a terminal, readable colour lines on one. */
+class AppLogger extends ConsoleLogger {
+  constructor(
+    private readonly quietFramework: boolean,
+    options: ConstructorParameters<typeof ConsoleLogger>[1],
+  ) {
+    super('SkillFleet', options);
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context))
+      return;
+    super.log(message, ...rest);
+  }
+}
+
 export const createLogger = (config: Pick<AppConfig, 'logLevel' | 'logFormat'>): ConsoleLogger =>
-  new ConsoleLogger('SkillFleet', {
+  new AppLogger(config.logLevel === 'info', {
     logLevels: LEVELS[config.logLevel],
     json: config.logFormat === 'json',
     colors: config.logFormat === 'pretty',
