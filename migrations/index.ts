@@ -1,10 +1,12 @@
 import { CreateTokens1795000000000 } from './1795000000000-CreateTokens';
 import { CreateSkills1795100000000 } from './1795100000000-CreateSkills';
 import { CreateJobs1795200000000 } from './1795200000000-CreateJobs';
+import { CreateHitlPrompts1795300000000 } from './1795300000000-CreateHitlPrompts';
 
 /** Every migration, oldest first. A new migration file is added here by hand after review. */
 export const MIGRATIONS = [
   CreateTokens1795000000000,
   CreateSkills1795100000000,
   CreateJobs1795200000000,
+  CreateHitlPrompts1795300000000,
 ];

@@ -11,7 +11,7 @@ import { QueueModule } from './queue/queue.module';
 import { SkillsModule } from './modules/skills/skills.module';
 import { EventsModule } from './common/events/events.module';
 import { JobsModule } from './modules/jobs/jobs.module';
-import { PromptsUnavailableModule } from './modules/jobs/prompt.port';
+import { HitlModule } from './modules/hitl/hitl.module';
 import { WorkflowDefinition } from './modules/jobs/workflow';
 
 export interface AppOptions {
@@ -37,9 +37,8 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         QueueModule.forRoot(config),
         EventsModule.forRoot(config),
-        JobsModule.forRoot(config, roles, PromptsUnavailableModule, [
-          ...(roles.extraWorkflows ?? []),
-        ]),
+        JobsModule.forRoot(config, roles, [...(roles.extraWorkflows ?? [])]),
+        HitlModule.forRoot(roles),
         AuthModule,
         SkillsModule,
         ...(roles.api ? [HealthModule, GatewayModule] : []),

@@ -19,8 +19,22 @@ export interface E2eRun {
 export const e2eMode = (): E2eMode =>
   process.env.E2E_MODE === 'services' ? 'services' : 'embedded';
 
-const runFile = (): string =>
-  path.resolve(__dirname, '..', '..', '.test-results', `e2e-${e2eMode()}.json`);
+/**
+ * Global setup names the run file after its own pid and passes the name down in the environment, so
+ * two test runs at once (two terminals, two helpers) never read each other's templates.
+ */
+const RUN_FILE_VARIABLE = 'SF_E2E_RUN_FILE';
+
+const runFile = (): string => {
+  process.env[RUN_FILE_VARIABLE] ??= path.resolve(
+    __dirname,
+    '..',
+    '..',
+    '.test-results',
+    `e2e-${e2eMode()}-${process.pid}.json`,
+  );
+  return process.env[RUN_FILE_VARIABLE];
+};
 
 export const defaultAdminDatabaseUrl = (): string =>
   process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -39,4 +53,8 @@ export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
+}
+
+export function removeRun(): void {
+  fs.rmSync(runFile(), { force: true });
 }

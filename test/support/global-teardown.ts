@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import { Client } from 'pg';
-import { loadRun } from './e2e-env';
+import { loadRun, removeRun } from './e2e-env';
 
 export default async function globalTeardown(): Promise<void> {
   const run = loadRun();
+  removeRun();
   if (run.templateDataDir) fs.rmSync(run.templateDataDir, { recursive: true, force: true });
   if (run.adminDatabaseUrl && run.templateDatabase) {
     const admin = new Client({ connectionString: run.adminDatabaseUrl });

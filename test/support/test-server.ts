@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { AppConfig } from '../../src/config/app-config';
+import type { GatewayLimits } from '../../src/gateway/gateway-settings';
 import { startServer, RunningServer } from '../../src/server';
 import { loadRun, withDatabase } from './e2e-env';
 import { TEST_WORKFLOWS } from './test-workflows';
@@ -13,6 +14,8 @@ export interface TestServer extends RunningServer {
   httpUrl: string;
   wsUrl: string;
   env: Record<string, string>;
+  /** Stops this process's app and starts a new one on the same data (a restart). */
+  restart(): Promise<TestServer>;
   stop(): Promise<void>;
 }
 
@@ -28,6 +31,10 @@ export interface TestServerOptions {
   rewriteEnv?: (env: Record<string, string>) => void;
   /** Run a worker in this process too (default true). */
   worker?: boolean;
+  /** Services mode: another gateway process of `shareWith`'s deployment (its database and queue). */
+  shareWith?: TestServer;
+  /** Gateway limits for this server (ping interval, rate limit, slow-consumer bytes…). */
+  gateway?: Partial<GatewayLimits>;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,7 +50,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   };
   let database: string | undefined;
-  if (run.mode === 'embedded') {
+  if (options.shareWith) {
+    if (run.mode === 'embedded') throw new Error('shareWith needs services mode');
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'QUEUE_PREFIX']) {
+      env[name] = options.shareWith.env[name];
+    }
+  } else if (run.mode === 'embedded') {
     fs.cpSync(run.templateDataDir!, dataDir, { recursive: true });
   } else {
     database = `sf_e2e_${id}`;
@@ -55,9 +67,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     env.REDIS_URL = run.redisUrl!;
   }
   options.rewriteEnv?.(env);
+  const cleanup = async () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (database) {
+      await adminQuery(run.adminDatabaseUrl!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await deleteKeys(run.redisUrl!, `${env.QUEUE_PREFIX}:*`);
+    }
+  };
+  return launch(env, options.worker ?? true, cleanup, options.gateway);
+}
+
+async function launch(
+  env: Record<string, string>,
+  worker: boolean,
+  cleanup: () => Promise<void>,
+  gateway?: Partial<GatewayLimits>,
+): Promise<TestServer> {
   const server = await startServer(AppConfig.fromEnvironment(env), {
-    worker: options.worker ?? true,
+    worker,
     extraWorkflows: TEST_WORKFLOWS,
+    gateway,
   });
   const adminToken = fs.readFileSync(server.config.adminTokenFile, 'utf8').trim();
   return {
@@ -66,13 +95,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     httpUrl: server.url,
     wsUrl: `${server.url.replace(/^http/, 'ws')}/ws`,
     env,
+    restart: async () => {
+      await server.close();
+      return launch(env, worker, cleanup, gateway);
+    },
     stop: async () => {
       await server.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      if (database) {
-        await adminQuery(run.adminDatabaseUrl!, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await deleteKeys(run.redisUrl!, `${env.QUEUE_PREFIX}:*`);
-      }
+      await cleanup();
     },
   };
 }

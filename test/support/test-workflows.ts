@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../../src/common/errors/app-error';
 import {
+  checkRound,
   defineWorkflow,
   PermanentError,
   WorkflowDefinition,
@@ -76,4 +77,68 @@ export const stepsWorkflow = defineWorkflow<StepsInput, { steps: number }>({
   },
 });
 
-export const TEST_WORKFLOWS = [stepsWorkflow] as WorkflowDefinition<never, unknown>[];
+/** Input of `test.ask`: one prompt per entry, asked in order, each between two steps. */
+export interface AskInput {
+  prompts: { kind: string; payload: Record<string, unknown>; timeoutSeconds?: number }[];
+  sideEffectDir: string;
+  options?: { autoApprove?: boolean; promptTimeoutSeconds?: number; timeoutAction?: string };
+}
+
+export const askWorkflow = defineWorkflow<AskInput, { answers: unknown[] }>({
+  name: 'test.ask',
+  async parseInput(input) {
+    return input as AskInput;
+  },
+  async run(ctx, input) {
+    const answers: unknown[] = [];
+    for (const [i, prompt] of input.prompts.entries()) {
+      await ctx.step(`before-${i}`, async () => {
+        fs.appendFileSync(
+          sideEffectFile(input.sideEffectDir, ctx.jobId, i),
+          `start ${process.pid}\n`,
+        );
+      });
+      answers.push(
+        await ctx.ask(`${prompt.kind}#${i}`, prompt.kind, prompt.payload, {
+          timeoutSeconds: prompt.timeoutSeconds,
+        }),
+      );
+    }
+    return { answers };
+  },
+});
+
+/** Input of `test.loop`: re-asks structure_fix while the answer keeps the name invalid. */
+export interface LoopInput {
+  maxRounds: number;
+  options?: { autoApprove?: boolean };
+}
+
+export const loopWorkflow = defineWorkflow<LoopInput, { name: string }>({
+  name: 'test.loop',
+  async parseInput(input) {
+    return input as LoopInput;
+  },
+  async run(ctx, input) {
+    for (let round = 1; ; round++) {
+      checkRound('structure_fix', round, input.maxRounds);
+      const payload = {
+        issues: ['name must be lower case'],
+        current: { name: 'Bad_Name', description: 'x' },
+        suggested: { name: 'Still_Bad' },
+      };
+      const answer = await ctx.ask<{ name?: string; acceptSuggestions?: boolean }>(
+        `structure_fix#${round}`,
+        'structure_fix',
+        payload,
+      );
+      const name = answer.acceptSuggestions ? payload.suggested.name : (answer.name ?? '');
+      if (/^[a-z0-9-]+$/.test(name)) return { name };
+    }
+  },
+});
+
+export const TEST_WORKFLOWS = [stepsWorkflow, askWorkflow, loopWorkflow] as WorkflowDefinition<
+  never,
+  unknown
+>[];

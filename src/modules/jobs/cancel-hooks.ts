@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { JobTx } from './job-store';
+import type { JobTx, NewEvent } from './job-store';
 import type { Job } from './job.entity';
 
-/** Work another module does inside the cancelling transaction (the HITL module closes the prompt). */
-export type CancelHook = (tx: JobTx, job: Job) => Promise<void>;
+/**
+ * Work another module does inside the cancelling transaction, before the job's own events (the HITL
+ * module closes the open prompt). Returns events to log ahead of `job.status` and `job.cancelled`.
+ */
+export type CancelHook = (tx: JobTx, job: Job) => Promise<NewEvent[]>;
 
 @Injectable()
 export class CancelHooks {
@@ -13,7 +16,9 @@ export class CancelHooks {
     this.hooks.push(hook);
   }
 
-  async run(tx: JobTx, job: Job): Promise<void> {
-    for (const hook of this.hooks) await hook(tx, job);
+  async run(tx: JobTx, job: Job): Promise<NewEvent[]> {
+    const events: NewEvent[] = [];
+    for (const hook of this.hooks) events.push(...(await hook(tx, job)));
+    return events;
   }
 }

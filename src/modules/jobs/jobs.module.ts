@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { CancelHooks } from './cancel-hooks';
 import { JobRunner } from './job-runner';
@@ -16,20 +16,18 @@ const CORE = [JobStore, JobsQueue, JobsService, WorkflowRegistry, CancelHooks];
 /**
  * The engine. Every process gets the core (store, queue, service, registry); the REST controller
  * only where the API runs, and the processor, runner and sweeper only where a worker runs.
- * `prompts` is the module that provides the PromptPort the runner asks through.
+ * The runner asks people through the PromptPort that the (global) HITL module provides.
  */
 @Module({})
 export class JobsModule {
   static forRoot(
     config: AppConfig,
     roles: { api: boolean; worker: boolean },
-    prompts: Type<unknown>,
     workflows: WorkflowDefinition<never, unknown>[],
   ): DynamicModule {
     return {
       module: JobsModule,
       global: true,
-      imports: roles.worker ? [prompts] : [],
       controllers: roles.api ? [JobsController] : [],
       providers: [
         { provide: WORKFLOWS, useValue: workflows },

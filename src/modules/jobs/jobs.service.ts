@@ -167,6 +167,7 @@ export class JobsService {
     const job = await this.find(principal, dto.jobId);
     const reason = dto.reason ?? `cancelled by ${principal.userId}`;
     const cancelled = await this.store.run(async (tx) => {
+      const closed = await this.cancelHooks.run(tx, job);
       const updated = await tx.transition(job.id, {
         from: ['queued', 'running', 'waiting'],
         set: {
@@ -177,14 +178,18 @@ export class JobsService {
           openPromptId: null,
         },
         events: [
+          ...closed,
           { type: 'job.status', payload: { status: 'cancelled', previous: job.status } },
           { type: 'job.cancelled', payload: { reason } },
         ],
       });
-      if (updated) await this.cancelHooks.run(tx, job);
+      // A job that finished meanwhile: throwing rolls back whatever the hooks changed.
+      if (!updated) {
+        const now = await tx.manager.getRepository(Job).findOneByOrFail({ id: job.id });
+        throw this.finishedConflict(now, 'cancel');
+      }
       return updated;
     });
-    if (!cancelled) throw this.finishedConflict(await this.find(principal, dto.jobId), 'cancel');
     return toJobView(cancelled);
   }
 

@@ -1,6 +1,5 @@
-import { Module } from '@nestjs/common';
 import type { Job } from './job.entity';
-import { AskOptions, PermanentError } from './workflow';
+import type { AskOptions } from './workflow';
 
 /** Thrown by `ask` when the job has parked on an open prompt; the run ends without holding a worker. */
 export class WaitingForAnswer extends Error {
@@ -28,18 +27,3 @@ export interface AskRequest {
 export abstract class PromptPort {
   abstract ask<A>(request: AskRequest): Promise<A>;
 }
-
-/** For workers without the HITL module: a workflow that asks fails clearly instead of hanging. */
-export class PromptsUnavailable extends PromptPort {
-  ask<A>(): Promise<A> {
-    return Promise.reject(
-      new PermanentError('This worker has no human-in-the-loop support', 'HITL_UNAVAILABLE'),
-    );
-  }
-}
-
-@Module({
-  providers: [{ provide: PromptPort, useClass: PromptsUnavailable }],
-  exports: [PromptPort],
-})
-export class PromptsUnavailableModule {}

@@ -65,3 +65,16 @@ export function defineWorkflow<I, R>(
 ): WorkflowDefinition<I, R> {
   return definition;
 }
+
+/**
+ * Every ask-loop has a round limit. Call at the top of each round: past `max` the job fails with a
+ * message naming the loop, instead of spinning (the original's W14).
+ */
+export function checkRound(loop: string, round: number, max: number): void {
+  if (round > max) {
+    throw new PermanentError(
+      `The ${loop} loop reached its limit of ${max} round(s) without an answer that lets it finish`,
+      'ROUND_LIMIT',
+    );
+  }
+}

@@ -1,0 +1,151 @@
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+const FEEDBACK_MAX = 10000;
+const CONTENT_MAX = 512 * 1024;
+
+/** clarify: `{answers: {<questionId>: …}}` or `{action: "cancel"}`; answers are checked against the questions too. */
+export class ClarifyAnswerDto {
+  @IsOptional()
+  @IsIn(['cancel'], { message: 'must be "cancel" when present' })
+  action?: 'cancel';
+
+  @ValidateIf((answer: ClarifyAnswerDto) => answer.action === undefined)
+  @IsObject({ message: 'must be an object of answers by question id' })
+  answers?: Record<string, string | string[] | boolean>;
+}
+
+/** structure_fix: `{name, description}`, `{acceptSuggestions: true}` or `{action: "cancel"}`. */
+export class StructureFixAnswerDto {
+  @IsOptional()
+  @IsIn(['cancel'], { message: 'must be "cancel" when present' })
+  action?: 'cancel';
+
+  @IsOptional()
+  @Equals(true, { message: 'must be true when present' })
+  acceptSuggestions?: true;
+
+  @ValidateIf((a: StructureFixAnswerDto) => a.action === undefined && !a.acceptSuggestions)
+  @IsString()
+  @Length(1, 64)
+  name?: string;
+
+  @ValidateIf((a: StructureFixAnswerDto) => a.action === undefined && !a.acceptSuggestions)
+  @IsString()
+  @Length(1, 1024)
+  description?: string;
+}
+
+/** confirm: `{action: proceed|revise|cancel, feedback?}`; feedback is required to revise. */
+export class ConfirmAnswerDto {
+  @IsIn(['proceed', 'revise', 'cancel'])
+  action!: 'proceed' | 'revise' | 'cancel';
+
+  @ValidateIf((a: ConfirmAnswerDto) => a.action === 'revise' || a.feedback !== undefined)
+  @IsString()
+  @Length(1, FEEDBACK_MAX, { message: 'is required to revise (1-10000 characters)' })
+  feedback?: string;
+}
+
+/** preview: `{action, feedback?, content?}`; refine needs feedback unless content replaces the draft. */
+export class PreviewAnswerDto {
+  @IsIn(['proceed', 'refine', 'cancel'])
+  action!: 'proceed' | 'refine' | 'cancel';
+
+  @ValidateIf(
+    (a: PreviewAnswerDto) =>
+      (a.action === 'refine' && a.content === undefined) || a.feedback !== undefined,
+  )
+  @IsString()
+  @Length(1, FEEDBACK_MAX, {
+    message: 'is required to refine without content (1-10000 characters)',
+  })
+  feedback?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, CONTENT_MAX)
+  content?: string;
+}
+
+/** validate: `{action: proceed|refine|cancel, feedback?}`. */
+export class ValidateAnswerDto {
+  @IsIn(['proceed', 'refine', 'cancel'])
+  action!: 'proceed' | 'refine' | 'cancel';
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(FEEDBACK_MAX)
+  feedback?: string;
+}
+
+export class AnswerPromptDto {
+  @IsString()
+  promptId!: string;
+
+  @IsObject({ message: 'must be an object' })
+  answer!: Record<string, unknown>;
+}
+
+export class AnswerBodyDto {
+  @IsObject({ message: 'must be an object' })
+  answer!: Record<string, unknown>;
+}
+
+export class ListPromptsDto {
+  @IsOptional()
+  @IsIn(['open', 'answered', 'expired', 'cancelled'])
+  status?: 'open' | 'answered' | 'expired' | 'cancelled';
+
+  @IsOptional()
+  @IsString()
+  jobId?: string;
+}
+
+/** The clarify payload's questions (protocol.md 1.6), validated when a workflow asks. */
+export class ClarifyOptionDto {
+  @IsString()
+  id!: string;
+
+  @IsString()
+  label!: string;
+
+  @IsOptional()
+  @IsString()
+  description?: string;
+}
+
+export class ClarifyQuestionDto {
+  @IsString()
+  id!: string;
+
+  @IsString()
+  text!: string;
+
+  @IsIn(['text', 'single', 'multi', 'boolean'])
+  type!: 'text' | 'single' | 'multi' | 'boolean';
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => ClarifyOptionDto)
+  options?: ClarifyOptionDto[];
+
+  @IsBoolean()
+  required!: boolean;
+
+  @IsBoolean()
+  allowOther!: boolean;
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
+import type { Principal } from '../auth/principal';
+import { AnswerBodyDto, ListPromptsDto } from './dto/answers.dto';
+import { HitlService } from './hitl.service';
+
+/** REST for prompts (protocol.md §2), plus the original system's pair under /hitl for its clients. */
+@Controller()
+export class HitlController {
+  constructor(private readonly hitl: HitlService) {}
+
+  @Get('prompts')
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListPromptsDto) {
+    return { prompts: await this.hitl.list(principal, query) };
+  }
+
+  @Post('prompts/:id/answer')
+  @HttpCode(200)
+  async answer(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: AnswerBodyDto,
+  ) {
+    assertCanWrite(principal);
+    return { prompt: await this.hitl.answer(principal, id, body.answer) };
+  }
+
+  /** Compatibility: the job's open prompt, or `{prompt: null}`. */
+  @Get('hitl/:jobId/prompt')
+  async openPrompt(@CurrentPrincipal() principal: Principal, @Param('jobId') jobId: string) {
+    return { prompt: await this.hitl.openPromptOf(principal, jobId) };
+  }
+
+  /** Compatibility: answers the job's open prompt with the raw body as the answer. */
+  @Post('hitl/:jobId/response')
+  @HttpCode(200)
+  async respond(
+    @CurrentPrincipal() principal: Principal,
+    @Param('jobId') jobId: string,
+    @Body() body: AnswerBodyDto,
+  ) {
+    assertCanWrite(principal);
+    const open = await this.hitl.openPromptOf(principal, jobId);
+    if (!open) return { prompt: null };
+    return { prompt: await this.hitl.answer(principal, open.id, body.answer) };
+  }
+}

@@ -1,0 +1,363 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
+import { EventBus } from '../../common/events/event-bus';
+import { isAdmin, Principal } from '../auth/principal';
+import { CancelHooks } from '../jobs/cancel-hooks';
+import { JobStore, JobTx, NewEvent, NOW } from '../jobs/job-store';
+import { Job } from '../jobs/job.entity';
+import { JobsQueue } from '../jobs/jobs.queue';
+import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
+import { PermanentError } from '../jobs/workflow';
+import { ListPromptsDto } from './dto/answers.dto';
+import { Prompt, PromptStatus, PromptView, TimeoutAction, toPromptView } from './prompt.entity';
+import { isCancelAnswer, PromptKinds } from './prompt-kinds';
+
+type Answer = Record<string, unknown>;
+
+/** Job-level prompt options, read from `input.options` (protocol.md 1.3). */
+interface JobPromptOptions {
+  autoApprove?: boolean;
+  promptTimeoutSeconds?: number;
+  timeoutAction?: TimeoutAction;
+}
+
+const DEFAULT_TIMEOUT_SECONDS = 86400;
+
+const jobOptions = (job: Job): JobPromptOptions =>
+  ((job.input as { options?: JobPromptOptions }).options ?? {}) as JobPromptOptions;
+
+/**
+ * Human in the loop. A workflow's `ctx.ask` opens a prompt and parks its job in `waiting` (no worker
+ * held); the first valid answer re-queues the job in the same transaction; the sweeper applies
+ * timeouts. Also the engine's PromptPort.
+ */
+@Injectable()
+export class HitlService extends PromptPort implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: JobStore,
+    private readonly queue: JobsQueue,
+    private readonly kinds: PromptKinds,
+    private readonly cancelHooks: CancelHooks,
+    private readonly bus: EventBus,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.cancelHooks.add((tx, job) => this.cancelOpenPrompts(tx, job));
+  }
+
+  /** PromptPort: the stored answer, or a new prompt and WaitingForAnswer. */
+  async ask<A>(request: AskRequest): Promise<A> {
+    const { job, key, kind } = request;
+    const definition = this.kinds.get(kind);
+    const prompts = this.dataSource.getRepository(Prompt);
+    const existing = await prompts.findOneBy({ jobId: job.id, key });
+    if (existing?.answer) return existing.answer as A;
+    if (existing?.status === 'open') {
+      // Re-run while its prompt is still open (a duplicate delivery): park again.
+      await this.park(job, request.workerId, existing, []);
+      throw new WaitingForAnswer(existing.id);
+    }
+    if (existing) {
+      throw new PermanentError(`Prompt ${key} was ${existing.status}`, 'PROMPT_CLOSED');
+    }
+    const options = jobOptions(job);
+    const timeoutSeconds =
+      options.promptTimeoutSeconds ?? request.options.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const fields = {
+      jobId: job.id,
+      key,
+      kind,
+      title: request.options.title ?? definition.title,
+      body: request.options.body ?? null,
+      payload: request.payload,
+      actions: definition.actions,
+      expiresAt: new Date(Date.now() + timeoutSeconds * 1000),
+      timeoutAction: options.timeoutAction ?? request.options.timeoutAction ?? 'cancel',
+    };
+    if (options.autoApprove) return (await this.autoAnswer(job, request.workerId, fields)) as A;
+    const prompt = await this.store.run(async (tx) => {
+      const created = await this.insert(tx.manager, { ...fields, status: 'open' });
+      await this.park(job, request.workerId, created, [], tx);
+      return created;
+    });
+    this.publishFeed(job, 'prompt.opened', { prompt: toPromptView(prompt) });
+    throw new WaitingForAnswer(prompt.id);
+  }
+
+  /**
+   * The first valid answer wins: the prompt goes `open → answered` and the job `waiting → queued`
+   * in one transaction (or `waiting → cancelled` for a cancel answer). Later answers get CONFLICT.
+   */
+  async answer(principal: Principal, promptId: string, answer: Answer): Promise<PromptView> {
+    const { prompt, job } = await this.find(principal, promptId);
+    if (prompt.status !== 'open') throw this.closedConflict(prompt);
+    await this.kinds.validate(prompt.kind, answer, prompt.payload);
+    const answered = await this.store.run(async (tx) => {
+      const updated = await this.close(tx.manager, prompt.id, 'answered', {
+        answer,
+        answeredBy: principal.userId,
+      });
+      if (!updated) return null;
+      const moved = await this.resumeOrCancel(tx, job, updated, [
+        {
+          type: 'prompt.answered',
+          payload: { promptId: prompt.id, answeredBy: principal.userId, answer },
+        },
+      ]);
+      if (!moved) throw AppError.conflict(`Job ${job.id} is no longer waiting for this prompt`);
+      return { prompt: updated, job: moved };
+    });
+    if (!answered) throw this.closedConflict(await this.reload(prompt.id));
+    if (answered.job.status === 'queued') await this.queue.enqueue(answered.job);
+    this.publishFeed(job, 'prompt.closed', { promptId: prompt.id, status: 'answered' });
+    return toPromptView(answered.prompt);
+  }
+
+  async list(principal: Principal, query: ListPromptsDto): Promise<PromptView[]> {
+    const builder = this.dataSource
+      .getRepository(Prompt)
+      .createQueryBuilder('prompt')
+      .innerJoin(Job, 'job', 'job.id = prompt.job_id')
+      .orderBy('prompt.created_at', 'ASC')
+      .take(500);
+    if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
+    if (query.status) builder.andWhere('prompt.status = :status', { status: query.status });
+    if (query.jobId) {
+      if (!isUUID(query.jobId)) return [];
+      builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
+    }
+    return (await builder.getMany()).map(toPromptView);
+  }
+
+  /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */
+  async openPromptOf(principal: Principal, jobId: string): Promise<PromptView | null> {
+    const [prompt] = await this.list(principal, { jobId, status: 'open' });
+    if (!prompt) await this.findJob(principal, jobId);
+    return prompt ?? null;
+  }
+
+  /** Applies each expired prompt's timeout action; returns how many it closed. */
+  async expireDue(limit = 200): Promise<number> {
+    const due = await this.dataSource
+      .getRepository(Prompt)
+      .createQueryBuilder('prompt')
+      .where(`prompt.status = 'open' AND prompt.expires_at < now()`)
+      .orderBy('prompt.expires_at', 'ASC')
+      .take(limit)
+      .getMany();
+    let expired = 0;
+    for (const prompt of due) if (await this.expire(prompt)) expired++;
+    return expired;
+  }
+
+  private async expire(prompt: Prompt): Promise<boolean> {
+    const job = await this.dataSource.getRepository(Job).findOneBy({ id: prompt.jobId });
+    if (!job) return false;
+    const action = prompt.timeoutAction;
+    const answer =
+      action === 'default' ? this.kinds.get(prompt.kind).defaultAnswer(prompt.payload) : null;
+    const result = await this.store.run(async (tx) => {
+      const closed = await this.close(tx.manager, prompt.id, 'expired', {
+        answer,
+        answeredBy: answer ? 'timeout' : null,
+      });
+      if (!closed) return null;
+      const events: NewEvent[] = [
+        { type: 'prompt.expired', payload: { promptId: prompt.id, action } },
+      ];
+      if (action === 'default') return this.resumeOrCancel(tx, job, closed, events);
+      const final = action === 'fail' ? 'failed' : 'cancelled';
+      const error = {
+        code: 'PROMPT_EXPIRED',
+        message: `Prompt "${prompt.title}" expired unanswered`,
+      };
+      return tx.transition(job.id, {
+        from: ['waiting'],
+        where: { openPromptId: prompt.id },
+        set: {
+          status: final,
+          openPromptId: null,
+          finishedAt: NOW,
+          ...(final === 'failed' ? { error } : {}),
+        },
+        events: [
+          ...events,
+          { type: 'job.status', payload: { status: final, previous: 'waiting' } },
+          final === 'failed'
+            ? { type: 'job.failed', payload: { error } }
+            : { type: 'job.cancelled', payload: { reason: error.message } },
+        ],
+      });
+    });
+    if (!result) return false;
+    if (result.status === 'queued') await this.queue.enqueue(result);
+    this.publishFeed(job, 'prompt.closed', { promptId: prompt.id, status: 'expired' });
+    return true;
+  }
+
+  /** Auto-approve: the prompt is recorded as answered by `auto` with the kind's default answer. */
+  private async autoAnswer(job: Job, workerId: string, fields: Partial<Prompt>): Promise<Answer> {
+    const answer = this.kinds.get(fields.kind!).defaultAnswer(fields.payload ?? {});
+    await this.store.run(async (tx) => {
+      const prompt = await this.insert(tx.manager, {
+        ...fields,
+        status: 'answered',
+        answer,
+        answeredBy: 'auto',
+        answeredAt: new Date(),
+      });
+      const logged = await tx.transition(job.id, {
+        from: ['running'],
+        where: { leaseOwner: workerId },
+        events: [
+          { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
+          { type: 'prompt.answered', payload: { promptId: prompt.id, answeredBy: 'auto', answer } },
+        ],
+      });
+      if (!logged) throw new PermanentError('The run lost its job while asking', 'LEASE_LOST');
+    });
+    return answer;
+  }
+
+  /** running → waiting on this prompt, conditional on the run still being this worker's. */
+  private async park(
+    job: Job,
+    workerId: string,
+    prompt: Prompt,
+    extra: NewEvent[],
+    tx?: JobTx,
+  ): Promise<void> {
+    const change = {
+      from: ['running'] as const,
+      where: { leaseOwner: workerId },
+      set: { status: 'waiting', openPromptId: prompt.id, leaseOwner: null, leaseExpiresAt: null },
+      events: [
+        ...extra,
+        { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
+        { type: 'job.status', payload: { status: 'waiting', previous: 'running' } },
+      ],
+    };
+    const parked = tx
+      ? await tx.transition(job.id, change)
+      : await this.store.transition(job.id, change);
+    // Rolls the prompt back with the transaction: the run no longer owns the job.
+    if (!parked) throw new PermanentError('The run lost its job while asking', 'LEASE_LOST');
+  }
+
+  /** waiting → queued, or waiting → cancelled when the answer asks to cancel. */
+  private resumeOrCancel(tx: JobTx, job: Job, prompt: Prompt, events: NewEvent[]) {
+    const cancel = prompt.answer !== null && isCancelAnswer(prompt.answer);
+    return tx.transition(job.id, {
+      from: ['waiting'],
+      where: { openPromptId: prompt.id },
+      set: cancel
+        ? { status: 'cancelled', openPromptId: null, finishedAt: NOW }
+        : { status: 'queued', openPromptId: null, runAt: NOW },
+      events: [
+        ...events,
+        {
+          type: 'job.status',
+          payload: { status: cancel ? 'cancelled' : 'queued', previous: 'waiting' },
+        },
+        ...(cancel
+          ? [
+              {
+                type: 'job.cancelled',
+                payload: { reason: `cancelled in prompt "${prompt.title}"` },
+              },
+            ]
+          : []),
+      ],
+    });
+  }
+
+  /** CancelHook: closes the job's open prompt inside the cancelling transaction. */
+  private async cancelOpenPrompts(tx: JobTx, job: Job): Promise<NewEvent[]> {
+    const rows: { id: string }[] = await tx.manager.query(
+      `UPDATE hitl_prompts SET status = 'cancelled', updated_at = now()
+        WHERE job_id = $1 AND status = 'open' RETURNING id`,
+      [job.id],
+    );
+    for (const { id } of rows)
+      this.publishFeed(job, 'prompt.closed', { promptId: id, status: 'cancelled' });
+    return rows.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));
+  }
+
+  private async insert(manager: EntityManager, fields: Partial<Prompt>): Promise<Prompt> {
+    const repository = manager.getRepository(Prompt);
+    // TypeORM's insert typing cannot express jsonb columns of Record type; the shape is Prompt's.
+    const { identifiers } = await repository.insert(
+      fields as Parameters<typeof repository.insert>[0],
+    );
+    return repository.findOneByOrFail({ id: identifiers[0].id as string });
+  }
+
+  /** Conditional `open → status`; null when another answer or a timeout got there first. */
+  private async close(
+    manager: EntityManager,
+    id: string,
+    status: PromptStatus,
+    fields: { answer: Answer | null; answeredBy: string | null },
+  ): Promise<Prompt | null> {
+    const result = await manager.query(
+      `UPDATE hitl_prompts SET status = $2, answer = $3::jsonb, answered_by = $4,
+         answered_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'open'`,
+      [
+        id,
+        status,
+        fields.answer === null ? null : JSON.stringify(fields.answer),
+        fields.answeredBy,
+      ],
+    );
+    if ((result as [unknown, number])[1] === 0) return null;
+    return manager.getRepository(Prompt).findOneByOrFail({ id });
+  }
+
+  private async find(
+    principal: Principal,
+    promptId: string,
+  ): Promise<{ prompt: Prompt; job: Job }> {
+    const prompt = isUUID(promptId)
+      ? await this.dataSource.getRepository(Prompt).findOneBy({ id: promptId })
+      : null;
+    if (!prompt) throw AppError.notFound('Prompt', promptId.slice(0, 64));
+    const job = await this.dataSource.getRepository(Job).findOneByOrFail({ id: prompt.jobId });
+    if (!isAdmin(principal) && job.ownerId !== principal.userId) {
+      throw AppError.notFound('Prompt', promptId);
+    }
+    return { prompt, job };
+  }
+
+  private async findJob(principal: Principal, jobId: string): Promise<Job> {
+    const job = isUUID(jobId)
+      ? await this.dataSource.getRepository(Job).findOneBy({ id: jobId })
+      : null;
+    if (!job || (!isAdmin(principal) && job.ownerId !== principal.userId)) {
+      throw AppError.notFound('Job', jobId.slice(0, 64));
+    }
+    return job;
+  }
+
+  private reload(id: string): Promise<Prompt> {
+    return this.dataSource.getRepository(Prompt).findOneByOrFail({ id });
+  }
+
+  private closedConflict(prompt: Prompt): AppError {
+    return AppError.conflict(`Prompt ${prompt.id} is already ${prompt.status}`, {
+      status: prompt.status,
+      answeredBy: prompt.answeredBy,
+      answeredAt: prompt.answeredAt ? new Date(prompt.answeredAt).toISOString() : null,
+    });
+  }
+
+  private publishFeed(job: Job, event: string, payload: Record<string, unknown>): void {
+    this.bus.publish({ kind: 'feed', topic: 'prompts', ownerId: job.ownerId, event, payload });
+  }
+}
