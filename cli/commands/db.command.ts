@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { withDataSource } from '../../src/database/standalone';
 import {
@@ -12,6 +13,8 @@ interface JsonOption {
   json?: boolean;
 }
 
+/** @Injectable so Nest reads the constructor's parameter types for the subclasses. */
+@Injectable()
 abstract class DbSubCommand extends CommandRunner {
   constructor(protected readonly out: CliOutput) {
     super();

@@ -179,7 +179,6 @@ export class InProcessQueue extends EventEmitter {
 
   private async run(job: InProcessJob, fn: Handler): Promise<void> {
     job.state = 'active';
-    job.attemptsMade++;
     this.emit('active', job);
     try {
       job.returnvalue = await fn(job as unknown as Job);
@@ -189,6 +188,8 @@ export class InProcessQueue extends EventEmitter {
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       job.failedReason = err.message;
+      // As in Bull, attemptsMade counts failed attempts: 0 while the first attempt runs.
+      job.attemptsMade++;
       const attempts = job.opts.attempts ?? 1;
       const retry = !job.discarded && job.attemptsMade < attempts && !this.closing;
       job.state = retry ? 'delayed' : 'failed';
@@ -203,7 +204,8 @@ export class InProcessQueue extends EventEmitter {
     if (backoff === undefined) return 0;
     if (typeof backoff === 'number') return backoff;
     const base = backoff.delay ?? 0;
-    return backoff.type === 'exponential' ? base * 2 ** (job.attemptsMade - 1) : base;
+    // Bull's exponential strategy: delay, 3 × delay, 7 × delay, … after the 1st, 2nd, 3rd failure.
+    return backoff.type === 'exponential' ? Math.round((2 ** job.attemptsMade - 1) * base) : base;
   }
 }
 
