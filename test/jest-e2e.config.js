@@ -2,7 +2,7 @@
  * e2e tier: real sockets, real HTTP, and a real database and queue. E2E_MODE picks embedded (PGlite +
  * in-process queue) or services (Postgres + Redis); `npm test` runs the suite in both.
  */
-const swc = require('./swc-transform.js');
+const { jestTransform } = require('./swc-transform.js');
 
 module.exports = {
   rootDir: '..',
@@ -13,5 +13,5 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 1,
   testTimeout: 60000,
-  ...swc,
+  ...jestTransform,
 };

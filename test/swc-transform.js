@@ -9,10 +9,12 @@ const swcOptions = {
   sourceMaps: 'inline',
 };
 
-module.exports = {
+const jestTransform = {
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions] },
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|uid|file-type|load-esm|@tokenizer|strtok3|token-types)/)',
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
+
+module.exports = { swcOptions, jestTransform };

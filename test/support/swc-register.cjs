@@ -2,17 +2,9 @@
 // jest compiles them (@swc/core, legacy decorators with metadata, CommonJS).
 const fs = require('node:fs');
 const { transformSync } = require('@swc/core');
+const { swcOptions } = require('../swc-transform.js');
 
 require.extensions['.ts'] = function compileTs(module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
+  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), { ...swcOptions, filename });
   module._compile(code, filename);
 };
