@@ -1,16 +1,26 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
 import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
   ImportSkillsDto,
   ListSkillsDto,
-  NoParamsDto,
   PromoteDraftDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
 import { SkillsService } from '../../modules/skills/skills.service';
 import { WsMethods } from '../ws-methods';
+
+/** Methods without parameters refuse unknown ones, as the DTO-validated methods do. */
+function assertNoParams(payload: Record<string, unknown>): void {
+  const extra = Object.keys(payload);
+  if (extra.length > 0) {
+    throw AppError.validation(
+      extra.map((key) => ({ field: `payload.${key}`, message: 'should not exist' })),
+    );
+  }
+}
 
 /** The `skills.*` methods of protocol.md §1.3: validate the payload, call SkillsService, reply. */
 @Injectable()
@@ -43,7 +53,7 @@ export class SkillsWsHandlers implements OnModuleInit {
     });
 
     this.methods.register('skills.xml', async (payload) => {
-      await validateDto(NoParamsDto, payload, 'payload');
+      assertNoParams(payload);
       return { xml: await this.skills.xml() };
     });
 
@@ -57,7 +67,7 @@ export class SkillsWsHandlers implements OnModuleInit {
     this.methods.register('skills.reindex', async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
-      await validateDto(NoParamsDto, payload, 'payload');
+      assertNoParams(payload);
       return this.skills.reindex();
     });
   }

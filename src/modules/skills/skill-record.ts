@@ -4,19 +4,14 @@ import type { Skill } from './skill.entity';
 import { skillIdOf } from './skill-ref';
 import type { StoredSkill } from './skill-store';
 import type { SkillStatus, SkillView } from './skill.types';
-import {
-  isPlainRecord,
-  locateSkillMd,
-  parseSkillMd,
-  readSkillMd,
-  validateSkillDir,
-  ValidationIssue,
-  ValidationReport,
-} from './validator';
+import { inspectSkillDir, isPlainRecord, ValidationIssue, ValidationReport } from './validator';
 
 export type SkillRecord = Omit<Skill, 'search' | 'createdAt' | 'updatedAt'>;
 
-export const DEFAULT_VERSION = '1.0.0';
+const DEFAULT_VERSION = '1.0.0';
+
+/** Folders that hold no SKILL.md at all are not skills; unreadable ones are, with their errors. */
+const NOT_A_SKILL = new Set(['PATH_NOT_FOUND', 'NOT_A_DIRECTORY', 'SKILL_MD_MISSING']);
 
 const nonEmpty = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -31,12 +26,10 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
  */
 export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord | null> {
   const { ref, dir, manifest } = stored;
-  const located = await locateSkillMd(dir);
-  if (!located.ok) return null;
-  const [report, read] = await Promise.all([validateSkillDir(dir), readSkillMd(dir, located.file)]);
-  const text = read.ok ? read.text : '';
-  const parsed = parseSkillMd(text);
-  const frontmatter = parsed.ok ? parsed.frontmatter : {};
+  const { report, text: read, parsed } = await inspectSkillDir(dir);
+  if (report.errors.some((e) => NOT_A_SKILL.has(e.code))) return null;
+  const text = read ?? '';
+  const frontmatter = parsed?.frontmatter ?? {};
   const metadata = isPlainRecord(frontmatter.metadata) ? frontmatter.metadata : {};
 
   let status: SkillStatus = 'active';
@@ -51,14 +44,14 @@ export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord 
     path: dir,
     status,
     version:
-      (parsed.ok ? nonEmpty(parsed.scalarSource.version) : undefined) ??
+      nonEmpty(parsed?.scalarSource.version) ??
       nonEmpty(frontmatter.version) ??
       nonEmpty(metadata.version) ??
       DEFAULT_VERSION,
     tags: [...new Set((nonEmpty(metadata.tags) ?? '').split(/[\s,]+/).filter(Boolean))],
     checksum: sha256(text),
     validation: { valid: report.valid, errors: report.errors, warnings: report.warnings },
-    body: parsed.ok ? parsed.body : text,
+    body: parsed?.body ?? text,
     ownerId: manifest?.ownerId ?? null,
   };
 }

@@ -60,7 +60,7 @@ export function assertJobId(value: string, field = 'jobId'): string {
 }
 
 /** Refuses what could leave a folder: NUL, backslashes, absolute paths and `.`/`..`/empty segments. */
-export function assertRelativePath(value: string, field: string): string[] {
+function assertRelativePath(value: string, field: string): string[] {
   if (value.length === 0) throw invalid(field, 'must not be empty');
   if (value.length > MAX_ID_LENGTH)
     throw invalid(field, `must be at most ${MAX_ID_LENGTH} characters`);

@@ -13,12 +13,14 @@ import { AppError } from '../../common/errors/app-error';
 import { errnoCode } from './validator/skill-folder';
 import {
   assertCategory,
+  assertJobId,
   assertName,
   DRAFTS_DIR,
   isJobIdSegment,
   isNameSegment,
   SkillRef,
   segmentsOf,
+  skillIdOf,
 } from './skill-ref';
 import {
   checkSkillName,
@@ -37,7 +39,7 @@ export interface SkillFsOps {
 
 const nodeFsOps: SkillFsOps = { rename: (from, to) => fs.rename(from, to) };
 
-export const DRAFT_MANIFEST = 'draft.json';
+const DRAFT_MANIFEST = 'draft.json';
 
 export interface DraftManifest {
   name: string;
@@ -244,7 +246,7 @@ export class SkillStore {
     const dir = this.dirOf(ref);
     await this.assertInside(dir, field);
     const stat = await fs.stat(dir).catch(() => null);
-    if (!stat?.isDirectory()) throw AppError.notFound('Skill', segmentsOf(ref).join('/'));
+    if (!stat?.isDirectory()) throw AppError.notFound('Skill', skillIdOf(ref));
     return dir;
   }
 
@@ -252,7 +254,7 @@ export class SkillStore {
   async read(ref: SkillRef, field = 'skillId'): Promise<{ dir: string; text: string }> {
     const dir = await this.locate(ref, field);
     const located = await locateSkillMd(dir);
-    if (!located.ok) throw AppError.notFound('Skill', segmentsOf(ref).join('/'));
+    if (!located.ok) throw AppError.notFound('Skill', skillIdOf(ref));
     const read = await readSkillMd(dir, located.file);
     if (!read.ok) throw AppError.validation([{ field, message: read.error.message }]);
     return { dir, text: read.text };
@@ -260,6 +262,7 @@ export class SkillStore {
 
   /** The manifest of a job's draft, or null when the job has none (or it cannot be trusted). */
   async readDraft(jobId: string): Promise<DraftManifest | null> {
+    assertJobId(jobId);
     const file = path.join(this.root, DRAFTS_DIR, jobId, DRAFT_MANIFEST);
     await this.assertInside(file, 'jobId');
     let raw: unknown;
@@ -285,6 +288,7 @@ export class SkillStore {
     manifest: DraftManifest,
     content: string,
   ): Promise<{ created: boolean; manifest: DraftManifest }> {
+    assertJobId(jobId);
     assertName(manifest.name, 'name');
     assertCategory(manifest.category);
     const existing = await this.readDraft(jobId);
@@ -308,7 +312,10 @@ export class SkillStore {
       await fs.rm(tmp, { recursive: true, force: true });
     }
     const winner = await this.readDraft(jobId);
-    if (!winner) throw AppError.conflict(`Job ${jobId} has a draft folder without a readable ${DRAFT_MANIFEST}`);
+    if (!winner)
+      throw AppError.conflict(
+        `Job ${jobId} has a draft folder without a readable ${DRAFT_MANIFEST}`,
+      );
     return { created: false, manifest: winner };
   }
 
@@ -320,7 +327,7 @@ export class SkillStore {
    */
   async install(source: string, target: TaxonomyTarget, overwrite: boolean): Promise<void> {
     const ref: SkillRef = { kind: 'skill', category: target.category, name: target.name };
-    const id = segmentsOf(ref).join('/');
+    const id = skillIdOf(ref);
     const categoryDir = path.join(this.root, target.category);
     const targetDir = this.dirOf(ref);
     await this.assertInside(targetDir, 'skillId');
@@ -352,7 +359,8 @@ export class SkillStore {
         await this.fsOps.rename(backup, targetDir);
         throw error;
       }
-      await fs.rm(backup, { recursive: true, force: true });
+      // the new skill is in place: a backup that cannot be removed now is left to recover()
+      await fs.rm(backup, { recursive: true, force: true }).catch(() => undefined);
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }
@@ -437,4 +445,3 @@ export class SkillStore {
     return real;
   }
 }
-

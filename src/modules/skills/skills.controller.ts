@@ -1,11 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
-import {
-  ListSkillsDto,
-  PromoteOptionsDto,
-  ValidateSkillDto,
-} from './dto/skills.dto';
+import { ListSkillsDto, PromoteOptionsDto, ValidateSkillDto } from './dto/skills.dto';
 import { SkillsService } from './skills.service';
 
 /** REST surface of protocol.md §2; bodies and results are those of the WebSocket methods. */

@@ -10,7 +10,14 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { Skill } from './skill.entity';
 import { blockingIssues, readSkillRecord, sha256, SkillRecord, toView } from './skill-record';
-import { assertCategory, assertJobId, assertName, parseSkillId, SkillRef, skillIdOf } from './skill-ref';
+import {
+  assertCategory,
+  assertJobId,
+  assertName,
+  parseSkillId,
+  SkillRef,
+  skillIdOf,
+} from './skill-ref';
 import {
   CopyRefused,
   DraftManifest,
@@ -39,7 +46,7 @@ import {
   ValidationReport,
 } from './validator';
 
-export const DEFAULT_CATEGORY = 'general';
+const DEFAULT_CATEGORY = 'general';
 
 /** Two-key advisory locks live apart from the one-key migration lock; this is the skills' key. */
 const SKILL_LOCK_SPACE = 727_172_002;
@@ -60,8 +67,9 @@ const UPSERT_COLUMNS = [
   'updated_at',
 ];
 
-const canSee = (status: string, ownerId: string | null, viewer?: SkillViewer): boolean =>
-  !viewer || status !== 'draft' || viewer.role === 'admin' || ownerId === viewer.userId;
+/** Drafts are seen by the system, admins and the owner of their job; skills by everyone. */
+const canSeeDraft = (ownerId: string | null, viewer?: SkillViewer): boolean =>
+  !viewer || viewer.role === 'admin' || ownerId === viewer.userId;
 
 /**
  * Skills: the taxonomy on disk (SkillStore) and its index in the `skills` table. Disk is written
@@ -129,10 +137,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       }
       throw error;
     }
-    const row = await this.skills.findOneBy({ id: skillIdOf(ref) });
-    const skill =
-      row && row.checksum === sha256(content) ? toView(row) : await this.indexOne(ref);
-    return { skill, content };
+    return { skill: await this.current(ref, content), content };
   }
 
   /** Validates SKILL.md text, or a skill folder of the taxonomy (`skillId`). */
@@ -168,10 +173,10 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
       ]);
     }
-    const written = await this.store.writeDraft(jobId, manifest, content);
-    const ref: SkillRef = { kind: 'draft', jobId, name: written.manifest.name };
-    const skill = await this.indexOne(ref, written.created);
-    return { skill, content: (await this.store.read(ref)).text, created: written.created };
+    const { created, manifest: draft } = await this.store.writeDraft(jobId, manifest, content);
+    const ref: SkillRef = { kind: 'draft', jobId, name: draft.name };
+    const { text } = await this.store.read(ref);
+    return { skill: await this.current(ref, text), content: text, created };
   }
 
   /**
@@ -186,7 +191,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
   ): Promise<SkillView> {
     assertJobId(jobId);
     const manifest = await this.store.readDraft(jobId);
-    if (!manifest || !canSee('draft', manifest.ownerId, viewer)) {
+    if (!manifest || !canSeeDraft(manifest.ownerId, viewer)) {
       throw AppError.notFound('Draft of job', jobId);
     }
     const draftDir = await this.store.locate({ kind: 'draft', jobId, name: manifest.name });
@@ -269,7 +274,10 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       const changedIds = records.filter((r) => before.get(r.id) !== r.checksum).map((r) => r.id);
       const changedRows =
         changedIds.length > 0
-          ? await manager.createQueryBuilder(Skill, 's').where('s.id = ANY(:changedIds)', { changedIds }).getMany()
+          ? await manager
+              .createQueryBuilder(Skill, 's')
+              .where('s.id = ANY(:changedIds)', { changedIds })
+              .getMany()
           : [];
       return { changed: changedRows, removed: stale };
     });
@@ -283,17 +291,21 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     return renderAvailableSkillsXml(await collectSkillsForXml(this.store.root));
   }
 
-  /** Drafts are seen by admins and their job's owner only; anyone else gets NOT_FOUND. */
+  /** NOT_FOUND for a draft the viewer may not see, so that ids cannot be probed. */
   private async assertVisible(ref: SkillRef, viewer?: SkillViewer): Promise<void> {
-    if (ref.kind !== 'draft' || canSee('draft', null, viewer)) return;
+    if (ref.kind !== 'draft') return;
     const manifest = await this.store.readDraft(ref.jobId);
-    if (!manifest || !canSee('draft', manifest.ownerId, viewer)) {
+    if (manifest && !canSeeDraft(manifest.ownerId, viewer)) {
       throw AppError.notFound('Skill', skillIdOf(ref));
     }
   }
 
   /** Copies a folder into the taxonomy and indexes it, one promotion per target at a time. */
-  private async install(source: string, target: TaxonomyTarget, overwrite: boolean): Promise<SkillView> {
+  private async install(
+    source: string,
+    target: TaxonomyTarget,
+    overwrite: boolean,
+  ): Promise<SkillView> {
     const ref: SkillRef = { kind: 'skill', category: target.category, name: target.name };
     const id = skillIdOf(ref);
     const row = await this.skills.manager.transaction(async (manager) => {
@@ -308,15 +320,21 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     return toView(row);
   }
 
+  /** The indexed skill, re-read from its folder when the row is missing or `content` differs. */
+  private async current(ref: SkillRef, content: string): Promise<SkillView> {
+    const row = await this.skills.findOneBy({ id: skillIdOf(ref) });
+    return row && row.checksum === sha256(content) ? toView(row) : this.indexOne(ref);
+  }
+
   /** Re-reads one folder into its row (NOT_FOUND when it has no SKILL.md any more). */
-  private async indexOne(ref: SkillRef, notify = true): Promise<SkillView> {
+  private async indexOne(ref: SkillRef): Promise<SkillView> {
     const dir = await this.store.locate(ref);
     const manifest = ref.kind === 'draft' ? await this.store.readDraft(ref.jobId) : null;
     const [record] = await readRecords([{ ref, dir, manifest: manifest ?? undefined }]);
     if (!record) throw AppError.notFound('Skill', skillIdOf(ref));
     await upsert(this.skills.manager, [record]);
     const row = await this.skills.findOneByOrFail({ id: record.id });
-    if (notify) this.emit(row, false);
+    this.emit(row, false);
     return toView(row);
   }
 
@@ -349,7 +367,11 @@ async function upsert(manager: EntityManager, records: SkillRecord[]): Promise<v
       .insert()
       .into(Skill)
       // clock_timestamp, not now(): reindex compares it with the moment its walk began
-      .values(records.slice(i, i + UPSERT_BATCH).map((r) => ({ ...r, updatedAt: () => 'clock_timestamp()' })))
+      .values(
+        records
+          .slice(i, i + UPSERT_BATCH)
+          .map((r) => ({ ...r, updatedAt: () => 'clock_timestamp()' })),
+      )
       .orUpdate(UPSERT_COLUMNS, ['id'])
       .execute();
   }

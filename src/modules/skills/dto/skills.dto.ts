@@ -48,7 +48,6 @@ export class SkillIdDto {
 export class ValidateSkillDto {
   @ValidateIf((o: ValidateSkillDto) => o.content === undefined || o.skillId !== undefined)
   @IsString({ message: '$property must be a string (give skillId or content)' })
-  @IsNotEmpty()
   skillId?: string;
 
   @ValidateIf((o: ValidateSkillDto) => o.skillId === undefined || o.content !== undefined)
@@ -75,6 +74,3 @@ export class ImportSkillsDto {
   @IsNotEmpty()
   path!: string;
 }
-
-/** Methods without parameters still refuse unknown ones. */
-export class NoParamsDto {}

@@ -31,9 +31,11 @@ export {
 } from './skill-md.parser';
 export {
   checkSkillName,
+  inspectSkillDir,
   normalizeSkillName,
   validateSkillContent,
   validateSkillDir,
+  type SkillDirInspection,
 } from './skill.validator';
 export {
   extractRelativeLinks,

@@ -395,6 +395,13 @@ export function validateSkillContent(
   return runContent(content, options).report;
 }
 
+/** A folder's report, with the SKILL.md text and parse when they could be read. */
+export interface SkillDirInspection {
+  report: ValidationReport;
+  text: string | null;
+  parsed: ParsedSkillMd | null;
+}
+
 /**
  * Validates a skill folder: finds SKILL.md (or `skill.md`), reads it with a size limit, validates
  * it with the folder's name, and (default mode) adds the folder warnings: broken relative links,
@@ -405,9 +412,21 @@ export async function validateSkillDir(
   dirPath: string,
   options: ValidateDirOptions = {},
 ): Promise<ValidationReport> {
+  return (await inspectSkillDir(dirPath, options)).report;
+}
+
+/** validateSkillDir, also handing back what it read, so an indexer need not read it twice. */
+export async function inspectSkillDir(
+  dirPath: string,
+  options: ValidateDirOptions = {},
+): Promise<SkillDirInspection> {
   const strict = options.strict ?? false;
   const abs = path.resolve(dirPath);
-  const refuse = (error: ValidationError): ValidationReport => makeReport(abs, [error], [], null);
+  const refuse = (error: ValidationError): SkillDirInspection => ({
+    report: makeReport(abs, [error], [], null),
+    text: null,
+    parsed: null,
+  });
 
   let isDirectory: boolean;
   try {
@@ -434,12 +453,16 @@ export async function validateSkillDir(
     strict,
     path: abs,
   });
-  if (strict || parsed === null) return report;
+  if (strict || parsed === null) return { report, text: read.text, parsed };
 
   const folderWarnings = [
     ...(await checkBodyLinks(abs, parsed.body)),
     ...(await checkSymlinks(abs)),
     ...(await checkSubdirectories(abs)),
   ];
-  return { ...report, warnings: [...report.warnings, ...folderWarnings] };
+  return {
+    report: { ...report, warnings: [...report.warnings, ...folderWarnings] },
+    text: read.text,
+    parsed,
+  };
 }
