@@ -34,6 +34,14 @@ async function main(): Promise<void> {
       process.exit(EXIT_USAGE);
     },
     serviceErrorHandler: fail,
+    // Subcommands don't inherit commander's exitOverride, so their usage errors would exit 1;
+    // every usage error goes through here, so exit 2 as protocol.md §3 says.
+    outputConfiguration: {
+      outputError: (message, write) => {
+        write(message);
+        process.exit(EXIT_USAGE);
+      },
+    },
   });
   await CommandFactory.runApplication(app);
   await app.close();
