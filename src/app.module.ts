@@ -13,6 +13,7 @@ import { EventsModule } from './common/events/events.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { HitlModule } from './modules/hitl/hitl.module';
 import { WorkflowDefinition } from './modules/jobs/workflow';
+import { WorkflowsModule } from './workflows.module';
 
 export interface AppOptions {
   /** Serve HTTP and the WebSocket gateway. */
@@ -37,7 +38,8 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         QueueModule.forRoot(config),
         EventsModule.forRoot(config),
-        JobsModule.forRoot(config, roles, [...(roles.extraWorkflows ?? [])]),
+        JobsModule.forRoot(config, roles),
+        WorkflowsModule.forRoot(roles.extraWorkflows),
         HitlModule.forRoot(roles),
         AuthModule,
         SkillsModule,

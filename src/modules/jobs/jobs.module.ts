@@ -8,29 +8,24 @@ import { JobsQueue } from './jobs.queue';
 import { JobsService } from './jobs.service';
 import { JobsSweeper } from './jobs.sweeper';
 import { jobsProcessorFor } from './jobs.processor';
-import { WorkflowDefinition } from './workflow';
-import { WORKFLOWS, WorkflowRegistry } from './workflow.registry';
+import { WorkflowRegistry } from './workflow.registry';
 
 const CORE = [JobStore, JobsQueue, JobsService, WorkflowRegistry, CancelHooks];
 
 /**
  * The engine. Every process gets the core (store, queue, service, registry); the REST controller
  * only where the API runs, and the processor, runner and sweeper only where a worker runs.
- * The runner asks people through the PromptPort that the (global) HITL module provides.
+ * The runner asks people through the PromptPort that the (global) HITL module provides; the
+ * workflows come from the (global) WorkflowsModule.
  */
 @Module({})
 export class JobsModule {
-  static forRoot(
-    config: AppConfig,
-    roles: { api: boolean; worker: boolean },
-    workflows: WorkflowDefinition<never, unknown>[],
-  ): DynamicModule {
+  static forRoot(config: AppConfig, roles: { api: boolean; worker: boolean }): DynamicModule {
     return {
       module: JobsModule,
       global: true,
       controllers: roles.api ? [JobsController] : [],
       providers: [
-        { provide: WORKFLOWS, useValue: workflows },
         ...CORE,
         ...(roles.worker
           ? [JobRunner, JobsSweeper, jobsProcessorFor(config.workerConcurrency)]

@@ -1,0 +1,526 @@
+import { getQueueToken } from '@nestjs/bull';
+import Bull from 'bull';
+import type { Queue } from 'bull';
+import Redis from 'ioredis';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { AppConfig } from '../src/config/app-config';
+import type { Principal } from '../src/modules/auth/principal';
+import { JobStore } from '../src/modules/jobs/job-store';
+import { JOBS_QUEUE, RunJobPayload } from '../src/modules/jobs/jobs.queue';
+import { JobsService } from '../src/modules/jobs/jobs.service';
+import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
+import { startServer } from '../src/server';
+import type { BenchRow } from './bench-row';
+
+/** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
+const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The worker concurrency of both the engine and the bare Bull baseline. */
+const CONCURRENCY = 10;
+/** No-op steps in each engine job. */
+const STEPS_PER_JOB = 10;
+/** Jobs created at once while filling a queue. */
+const CREATE_IN_FLIGHT = 10;
+const POLL_MS = 20;
+/** Operations per side between switches in the per-step comparison. */
+const TX_BLOCK = 50;
+const NOOP_WORKFLOW = 'bench.noop';
+const LEASE_OWNER = 'bench-lease';
+
+const PRINCIPAL: Principal = { tokenId: 'bench', userId: 'bench', role: 'admin', readOnly: false };
+
+interface Sizes {
+  /** Measured rounds of each comparison; the median is reported. */
+  rounds: number;
+  engineWarmupJobs: number;
+  engineJobs: number;
+  bullWarmupJobs: number;
+  bullJobs: number;
+  /** Steps of the one job run alone (1 in flight). */
+  soloSteps: number;
+  txWarmup: number;
+  /** Rounds of the per-step comparison, each `txOps` operations per side. */
+  txRounds: number;
+  txOps: number;
+}
+
+const QUICK: Sizes = {
+  rounds: 1,
+  engineWarmupJobs: 20,
+  engineJobs: 100,
+  bullWarmupJobs: 500,
+  bullJobs: 5000,
+  soloSteps: 100,
+  txWarmup: 100,
+  txRounds: 3,
+  txOps: 300,
+};
+
+const FULL: Sizes = {
+  rounds: 3,
+  engineWarmupJobs: 50,
+  engineJobs: 300,
+  bullWarmupJobs: 2000,
+  bullJobs: 20000,
+  soloSteps: 500,
+  txWarmup: 300,
+  txRounds: 5,
+  txOps: 1000,
+};
+
+interface BareJob {
+  i: number;
+}
+
+interface NoopInput {
+  steps: number;
+}
+
+/** Runs `steps` steps that do nothing: what remains is the engine's own cost per step. */
+export const noopWorkflow = defineWorkflow<NoopInput, { steps: number }>({
+  name: NOOP_WORKFLOW,
+  async parseInput(input) {
+    const steps = (input as Partial<NoopInput>).steps;
+    if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 0 || steps > 10_000) {
+      throw new Error('bench.noop needs input.steps, a whole number 0-10000');
+    }
+    return { steps };
+  },
+  async run(ctx, input) {
+    for (let i = 1; i <= input.steps; i++) {
+      await ctx.step(`s${i}`, async () => null);
+    }
+    return { steps: input.steps };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const int = (value: number): string => Math.round(value).toLocaleString('en-US');
+const ms = (value: number): string => `${value.toFixed(3)} ms`;
+const spread = (values: number[], unit: string): string =>
+  values.length > 1
+    ? `median of ${values.length} rounds (${int(Math.min(...values))}-${int(Math.max(...values))} ${unit})`
+    : '1 round';
+
+const ratioRange = (ratios: number[]): string =>
+  `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`;
+
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis));
+
+/** Calls `work(i)` for i = 0..count-1 with at most `limit` calls in flight; results in order. */
+async function mapLimit<T>(count: number, limit: number, work: (i: number) => Promise<T>) {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  return results;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pieces one run shares
+
+interface Bench {
+  sizes: Sizes;
+  jobs: JobsService;
+  store: JobStore;
+  /** The engine's own Bull queue (global pause/resume while a round is filled). */
+  engineQueue: Queue<RunJobPayload>;
+  /** A direct connection to the bench database: completion polling and the raw transaction. */
+  direct: Client;
+  bare: Queue<BareJob>;
+  bareCompleted: { count: number; notify?: () => void };
+}
+
+interface EngineRound {
+  steps: number;
+  seconds: number;
+  createSeconds: number;
+}
+
+/** Waits until every job is completed (polling the jobs table); throws on failure or timeout. */
+async function waitCompleted(direct: Client, ids: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await direct.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM jobs WHERE id = ANY($1::uuid[]) GROUP BY status',
+      [ids],
+    );
+    const counts = Object.fromEntries(rows.map((row) => [row.status, row.n]));
+    if ((counts.completed ?? 0) === ids.length) return;
+    if (counts.failed || counts.cancelled) {
+      const { rows: failed } = await direct.query<{ error: unknown }>(
+        `SELECT error FROM jobs WHERE id = ANY($1::uuid[]) AND status = 'failed' LIMIT 1`,
+        [ids],
+      );
+      throw new Error(
+        `bench jobs ended badly: ${JSON.stringify(counts)} ${JSON.stringify(failed)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`bench jobs did not complete in ${timeoutMs} ms: ${JSON.stringify(counts)}`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Fills the (paused) engine queue with `count` jobs through JobsService.create, resumes it, and
+ * times from the resume to the last job's finished_at.
+ */
+async function engineRound(bench: Bench, count: number): Promise<EngineRound> {
+  await bench.engineQueue.pause();
+  const createStart = performance.now();
+  let ids: string[] = [];
+  let createSeconds = 0;
+  let startedAt = 0;
+  try {
+    ids = await mapLimit(count, CREATE_IN_FLIGHT, async () => {
+      const job = await bench.jobs.create(PRINCIPAL, {
+        workflow: NOOP_WORKFLOW,
+        input: { steps: STEPS_PER_JOB },
+      });
+      return job.id;
+    });
+  } finally {
+    // Resumed even when a create failed, so the app can drain and close.
+    createSeconds = (performance.now() - createStart) / 1000;
+    startedAt = Date.now();
+    await bench.engineQueue.resume();
+  }
+  await waitCompleted(bench.direct, ids, 60_000 + count * STEPS_PER_JOB * 20);
+  const { rows } = await bench.direct.query<{ end_ms: number }>(
+    `SELECT extract(epoch FROM max(finished_at))::float8 * 1000 AS end_ms
+       FROM jobs WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return {
+    steps: count * STEPS_PER_JOB,
+    seconds: Math.max(1, rows[0].end_ms - startedAt) / 1000,
+    createSeconds,
+  };
+}
+
+interface BullRound {
+  seconds: number;
+  addSeconds: number;
+}
+
+/** The same for bare Bull: fill the paused queue, resume, time until the last job completed. */
+async function bullRound(bench: Bench, count: number): Promise<BullRound> {
+  await bench.bare.pause();
+  const addStart = performance.now();
+  let addSeconds = 0;
+  try {
+    await mapLimit(count, CREATE_IN_FLIGHT, (i) =>
+      bench.bare.add({ i }, { removeOnComplete: true, removeOnFail: true }),
+    );
+  } finally {
+    addSeconds = (performance.now() - addStart) / 1000;
+  }
+  const completed = bench.bareCompleted;
+  const target = completed.count + count;
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    completed.notify = () => {
+      if (completed.count >= target) resolve();
+    };
+    timer = setTimeout(
+      () => reject(new Error(`bare Bull: ${target - completed.count} jobs still open`)),
+      60_000 + count,
+    );
+  });
+  const start = performance.now();
+  await bench.bare.resume();
+  try {
+    await done;
+  } finally {
+    clearTimeout(timer);
+    completed.notify = undefined;
+  }
+  return { seconds: (performance.now() - start) / 1000, addSeconds };
+}
+
+/** One job of `steps` no-op steps, alone: ms per step from its started_at to its finished_at. */
+async function soloJob(bench: Bench, steps: number): Promise<number> {
+  const job = await bench.jobs.create(PRINCIPAL, { workflow: NOOP_WORKFLOW, input: { steps } });
+  await waitCompleted(bench.direct, [job.id], 60_000 + steps * 50);
+  const { rows } = await bench.direct.query<{ elapsed_ms: number }>(
+    `SELECT extract(epoch FROM finished_at - started_at)::float8 * 1000 AS elapsed_ms
+       FROM jobs WHERE id = $1`,
+    [job.id],
+  );
+  return rows[0].elapsed_ms / steps;
+}
+
+/** A `running` row that no worker owns and no sweeper touches (it has no lease expiry). */
+async function runningJob(bench: Bench): Promise<string> {
+  const job = await bench.store.run((tx) =>
+    tx.insert(
+      {
+        workflow: NOOP_WORKFLOW,
+        status: 'running',
+        input: { steps: 0 },
+        ownerId: PRINCIPAL.userId,
+        leaseOwner: LEASE_OWNER,
+      },
+      [],
+    ),
+  );
+  return job.id;
+}
+
+/** The engine's write for a step: JobStore.transition with one event, 1 in flight. Ms per op. */
+async function engineTransitions(bench: Bench, jobId: string, ops: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const step = `s${i}`;
+    const updated = await bench.store.transition(jobId, {
+      from: ['running'],
+      where: { leaseOwner: LEASE_OWNER },
+      set: { currentStep: step },
+      events: [{ type: 'step.completed', payload: { step, durationMs: 0 } }],
+    });
+    if (!updated) throw new Error(`transition of bench job ${jobId} did not apply`);
+  }
+  return (performance.now() - start) / ops;
+}
+
+/** The same change by hand on one pg connection: BEGIN; UPDATE; INSERT; COMMIT. Ms per op. */
+async function rawTransactions(direct: Client, jobId: string, ops: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const step = `s${i}`;
+    await direct.query('BEGIN');
+    try {
+      const { rows } = await direct.query<{ last_seq: number }>(
+        `UPDATE jobs SET current_step = $2, version = version + 1, updated_at = now(),
+                last_seq = last_seq + 1
+          WHERE id = $1 AND status = 'running' AND lease_owner = $3
+          RETURNING last_seq`,
+        [jobId, step, LEASE_OWNER],
+      );
+      if (rows.length !== 1) throw new Error(`raw update of bench job ${jobId} did not apply`);
+      await direct.query(
+        'INSERT INTO job_events (job_id, seq, type, payload) VALUES ($1, $2, $3, $4::jsonb)',
+        [jobId, rows[0].last_seq, 'step.completed', JSON.stringify({ step, durationMs: 0 })],
+      );
+      await direct.query('COMMIT');
+    } catch (error) {
+      await direct.query('ROLLBACK');
+      throw error;
+    }
+  }
+  return (performance.now() - start) / ops;
+}
+
+const log = (message: string) => process.stderr.write(`[engine bench] ${message}\n`);
+
+async function measure(bench: Bench): Promise<BenchRow[]> {
+  const { sizes } = bench;
+  log(`warm-up: ${sizes.engineWarmupJobs} engine jobs, ${sizes.bullWarmupJobs} Bull jobs`);
+  await engineRound(bench, sizes.engineWarmupJobs);
+  await bullRound(bench, sizes.bullWarmupJobs);
+
+  const stepRates: number[] = [];
+  const createRates: number[] = [];
+  const bullRates: number[] = [];
+  const addRates: number[] = [];
+  for (let round = 1; round <= sizes.rounds; round++) {
+    const engine = await engineRound(bench, sizes.engineJobs);
+    stepRates.push(engine.steps / engine.seconds);
+    createRates.push(sizes.engineJobs / engine.createSeconds);
+    const bull = await bullRound(bench, sizes.bullJobs);
+    bullRates.push(sizes.bullJobs / bull.seconds);
+    addRates.push(sizes.bullJobs / bull.addSeconds);
+    log(
+      `round ${round}/${sizes.rounds}: engine ${int(engine.steps / engine.seconds)} steps/s, ` +
+        `Bull ${int(sizes.bullJobs / bull.seconds)} jobs/s`,
+    );
+  }
+
+  log(`one job of ${sizes.soloSteps} steps alone`);
+  const soloMs = await soloJob(bench, sizes.soloSteps);
+
+  log(`per-step transaction: ${sizes.txRounds} x ${sizes.txOps} ops per side, 1 in flight`);
+  const engineJob = await runningJob(bench);
+  const rawJob = await runningJob(bench);
+  await engineTransitions(bench, engineJob, sizes.txWarmup);
+  await rawTransactions(bench.direct, rawJob, sizes.txWarmup);
+  const engineTxMs: number[] = [];
+  const rawTxMs: number[] = [];
+  for (let round = 1; round <= sizes.txRounds; round++) {
+    // Short blocks, alternating, so a burst of load elsewhere on the machine hits both sides alike.
+    let engineMs = 0;
+    let rawMs = 0;
+    for (let done = 0; done < sizes.txOps; done += TX_BLOCK) {
+      const ops = Math.min(TX_BLOCK, sizes.txOps - done);
+      engineMs += (await engineTransitions(bench, engineJob, ops)) * ops;
+      rawMs += (await rawTransactions(bench.direct, rawJob, ops)) * ops;
+    }
+    engineTxMs.push(engineMs / sizes.txOps);
+    rawTxMs.push(rawMs / sizes.txOps);
+  }
+
+  const steps = median(stepRates);
+  const bull = median(bullRates);
+  const throughputRatio = steps / bull;
+  const txMs = median(engineTxMs);
+  const rawMs = median(rawTxMs);
+  const costRatio = txMs / rawMs;
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const opsPerSec = (millis: number) => `${int(1000 / millis)} ops/s`;
+  return [
+    {
+      name: `engine no-op steps/s (${STEPS_PER_JOB} steps/job, concurrency ${CONCURRENCY})`,
+      ours: `${int(steps)} steps/s (${int(steps / STEPS_PER_JOB)} jobs/s)`,
+      baseline: `${int(bull)} jobs/s bare Bull no-op`,
+      ratio: `${(throughputRatio * 100).toFixed(1)} %`,
+      note:
+        `goal: engine steps/s ≥ 40 % of bare Bull jobs/s: ${met(throughputRatio >= 0.4)}; ` +
+        `${sizes.engineJobs} jobs vs ${sizes.bullJobs} jobs, engine ${spread(stepRates, 'steps/s')}, ` +
+        `Bull ${spread(bullRates, 'jobs/s')}`,
+    },
+    {
+      name: 'per-step cost: state change + event in 1 transaction (1 in flight)',
+      ours: `${ms(txMs)} (${opsPerSec(txMs)}) JobStore.transition`,
+      baseline: `${ms(rawMs)} (${opsPerSec(rawMs)}) raw pg BEGIN/UPDATE/INSERT/COMMIT`,
+      ratio: `${costRatio.toFixed(2)}×`,
+      note:
+        `goal: per-step cost ≤ 2× the raw transaction: ${met(costRatio <= 2)}; ` +
+        `${sizes.txRounds} rounds of ${sizes.txOps} ops per side in alternating blocks of ` +
+        `${TX_BLOCK}, ratio per round ${ratioRange(engineTxMs.map((m, i) => m / rawTxMs[i]))}`,
+    },
+    {
+      name: 'engine ctx.step end to end (1 job alone, no-op steps)',
+      ours: `${ms(soloMs)} per step (${int(1000 / soloMs)} steps/s)`,
+      baseline: `${ms(rawMs)} raw pg transaction`,
+      ratio: `${(soloMs / rawMs).toFixed(2)}×`,
+      note:
+        'no goal; a step is 1 SELECT + 2 transactions (step started, step completed) + 4 bus ' +
+        `publishes; ${sizes.soloSteps} steps, claim and finish included`,
+    },
+    {
+      name: `job create (${CREATE_IN_FLIGHT} in flight)`,
+      ours: `${int(median(createRates))} jobs/s JobsService.create`,
+      baseline: `${int(median(addRates))} jobs/s Bull queue.add`,
+      ratio: `${((median(createRates) / median(addRates)) * 100).toFixed(1)} %`,
+      note: 'no goal; create = INSERT job + event in 1 transaction, then queue.add',
+    },
+  ];
+}
+
+/**
+ * The engine benchmark of issue 3, services mode: a fresh Postgres database `sf_bench_<pid>` and a
+ * unique Bull prefix, both removed afterwards.
+ */
+export async function runEngineBench(opts: { quick: boolean }): Promise<BenchRow[]> {
+  const sizes = opts.quick ? QUICK : FULL;
+  const database = `sf_bench_${process.pid}`;
+  const queuePrefix = `sf-bench-${process.pid}-${Date.now().toString(36)}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-'));
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await adminQuery(`CREATE DATABASE ${database}`);
+    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    cleanups.push(() => deleteKeys(queuePrefix));
+    const databaseUrl = withDatabase(ADMIN_DATABASE_URL, database);
+
+    log(`starting the app (database ${database}, queue prefix ${queuePrefix})`);
+    const config = AppConfig.fromEnvironment({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      WORKER_CONCURRENCY: String(CONCURRENCY),
+      LOG_LEVEL: 'error',
+    });
+    const server = await startServer(config, {
+      worker: true,
+      logger: false,
+      extraWorkflows: [noopWorkflow as WorkflowDefinition<never, unknown>],
+    });
+    cleanups.push(() => server.close());
+
+    const direct = new Client({ connectionString: databaseUrl });
+    await direct.connect();
+    cleanups.push(() => direct.end());
+
+    const bare = new Bull<BareJob>('bench-bare', REDIS_URL, { prefix: queuePrefix });
+    cleanups.push(() => bare.close());
+    const bareCompleted: Bench['bareCompleted'] = { count: 0 };
+    bare.on('completed', () => {
+      bareCompleted.count++;
+      bareCompleted.notify?.();
+    });
+    bare
+      .process(CONCURRENCY, async () => undefined)
+      .catch((error: Error) => {
+        log(`bare Bull processor stopped: ${error.message}`);
+      });
+
+    return await measure({
+      sizes,
+      jobs: server.app.get(JobsService),
+      store: server.app.get(JobStore),
+      engineQueue: server.app.get<Queue<RunJobPayload>>(getQueueToken(JOBS_QUEUE)),
+      direct,
+      bare,
+      bareCompleted,
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}

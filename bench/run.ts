@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { BenchRow } from './bench-row';
+import { runEngineBench } from './engine.bench';
+import { runSkillsBench } from './skills.bench';
+
+/**
+ * `npm run bench [-- --quick]`: runs every suite, prints one table and writes docs/performance.md.
+ * A suite is a function returning table rows; to add one, import it and list it in SUITES.
+ */
+interface Suite {
+  title: string;
+  run(opts: { quick: boolean }): Promise<BenchRow[]>;
+}
+
+const SUITES: Suite[] = [
+  { title: 'engine', run: runEngineBench },
+  { title: 'skills', run: runSkillsBench },
+];
+
+const COLUMNS = ['name', 'ours', 'baseline', 'ratio', 'note'] as const;
+
+function parseArgs(argv: string[]): { quick: boolean } {
+  const unknown = argv.filter((arg) => arg !== '--quick');
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown argument(s): ${unknown.join(' ')} (usage: npm run bench [-- --quick])`,
+    );
+  }
+  return { quick: argv.includes('--quick') };
+}
+
+const cells = (row: BenchRow): string[] => COLUMNS.map((column) => row[column] ?? '');
+
+/** Columns padded to their widest cell; Markdown pipes escaped when `markdown`. */
+function table(rows: BenchRow[], markdown: boolean): string {
+  const escape = (text: string) => (markdown ? text.replace(/\|/g, '\\|') : text);
+  const body = rows.map((row) => cells(row).map(escape));
+  const header = [...COLUMNS];
+  const widths = header.map((title, i) =>
+    Math.max(markdown ? 3 : 0, title.length, ...body.map((line) => line[i].length)),
+  );
+  const line = (values: string[]) =>
+    markdown
+      ? `| ${values.map((value, i) => value.padEnd(widths[i])).join(' | ')} |`
+      : values
+          .map((value, i) => value.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd();
+  const rule = markdown
+    ? `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`
+    : widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+function machine(load: number[]): string[] {
+  const cpus = os.cpus();
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return [
+    `- CPU: ${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length}`,
+    `- Memory: ${gib(os.totalmem())}`,
+    `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
+    `- Node: ${process.version}`,
+    `- Load average at start (1, 5, 15 min): ${load.map((value) => value.toFixed(2)).join(', ')}` +
+      ' (above the core count, other processes were competing for the CPU)',
+  ];
+}
+
+interface RunFacts {
+  command: string;
+  started: Date;
+  seconds: number;
+  load: number[];
+}
+
+function report(rows: BenchRow[], run: RunFacts): string {
+  return [
+    '# Performance',
+    '',
+    `Measured ${run.started.toISOString().replace(/\.\d+Z$/, 'Z')} by \`${run.command}\` ` +
+      `(took ${Math.round(run.seconds)} s). The engine rows run in services mode: the local ` +
+      'Postgres and Redis, on the same machine as the benchmark. Each note says what its row measures.',
+    '',
+    '## Machine',
+    '',
+    ...machine(run.load),
+    '',
+    '## Results',
+    '',
+    table(rows, true),
+    '',
+  ].join('\n');
+}
+
+/** The repository root: dist/bench/run.js → ../.. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const command = opts.quick ? 'npm run bench -- --quick' : 'npm run bench';
+  const started = new Date();
+  const load = os.loadavg();
+  const rows: BenchRow[] = [];
+  let failed = false;
+  for (const suite of SUITES) {
+    process.stderr.write(`== ${suite.title} (${opts.quick ? 'quick' : 'full'})\n`);
+    const suiteStart = performance.now();
+    try {
+      rows.push(...(await suite.run(opts)));
+      process.stderr.write(
+        `== ${suite.title}: ${((performance.now() - suiteStart) / 1000).toFixed(1)} s\n`,
+      );
+    } catch (error) {
+      // One broken suite still leaves the others' figures; the run exits non-zero.
+      failed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(
+        `${suite.title} bench failed: ${error instanceof Error ? error.stack : message}\n`,
+      );
+      rows.push({ name: `${suite.title} bench`, ours: 'FAILED', note: message.split('\n')[0] });
+    }
+  }
+  const seconds = (Date.now() - started.getTime()) / 1000;
+  process.stdout.write(`\n${table(rows, false)}\n\n`);
+  const file = path.join(repoRoot(), 'docs', 'performance.md');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, report(rows, { command, started, seconds, load }));
+  process.stdout.write(`Wrote ${path.relative(process.cwd(), file)} (${Math.round(seconds)} s)\n`);
+  if (failed) process.exitCode = 1;
+}
+
+main().then(
+  () => {
+    // Everything is closed by now; should a library still hold a handle, do not hang on it.
+    setTimeout(() => {
+      process.stderr.write('bench: open handles remained after closing; exiting anyway\n');
+      process.exit();
+    }, 5000).unref();
+  },
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,59 @@
+import { Global, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AppConfig } from '../../config/app-config';
+import { LlmProvider } from './llm-provider';
+import { createLlmProvider, LlmModule } from './llm.module';
+import { OfflineProvider } from './offline.provider';
+import { OpenAiProvider } from './openai.provider';
+
+async function providerFor(env: Record<string, string>): Promise<LlmProvider> {
+  const config = AppConfig.fromEnvironment({ DATA_DIR: '/tmp/skill-fleet-llm-spec', ...env });
+  @Global()
+  @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
+  class ConfigStub {}
+  const moduleRef = await Test.createTestingModule({ imports: [ConfigStub, LlmModule] }).compile();
+  return moduleRef.get(LlmProvider);
+}
+
+describe('LlmModule', () => {
+  it('provides the offline provider without LLM_BASE_URL', async () => {
+    const provider = await providerFor({});
+    expect(provider).toBeInstanceOf(OfflineProvider);
+    expect(provider.name).toBe('offline');
+  });
+
+  it('provides the openai provider with LLM_BASE_URL, key and model', async () => {
+    const provider = await providerFor({
+      LLM_BASE_URL: 'http://127.0.0.1:1234/v1/',
+      LLM_API_KEY: 'sk-x',
+      LLM_MODEL: 'local-model',
+    });
+    expect(provider).toBeInstanceOf(OpenAiProvider);
+    const openai = provider as OpenAiProvider;
+    expect(openai.baseUrl).toBe('http://127.0.0.1:1234/v1');
+    expect(openai.modelFor('generate')).toBe('local-model');
+  });
+
+  it('keeps offline when LLM_PROVIDER says so, even with a base URL', async () => {
+    const provider = await providerFor({
+      LLM_PROVIDER: 'offline',
+      LLM_BASE_URL: 'http://127.0.0.1:1234/v1',
+    });
+    expect(provider).toBeInstanceOf(OfflineProvider);
+  });
+});
+
+describe('createLlmProvider', () => {
+  it('passes per-step models and tuning to the openai provider', () => {
+    const provider = createLlmProvider(
+      { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1' },
+      { models: { generate: 'big' } },
+    ) as OpenAiProvider;
+    expect(provider.modelFor('generate')).toBe('big');
+    expect(provider.modelFor('plan')).toBe('gpt-4o-mini');
+  });
+
+  it('refuses openai without a base URL', () => {
+    expect(() => createLlmProvider({ provider: 'openai' })).toThrow(/LLM_BASE_URL/);
+  });
+});

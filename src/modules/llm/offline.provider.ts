@@ -1,0 +1,89 @@
+import { PermanentError } from '../jobs/workflow';
+import {
+  baseStep,
+  LLM_ERROR_CODES,
+  LlmBadOutputError,
+  LlmProvider,
+  type ChatMessage,
+  type LlmRequest,
+  type LlmResult,
+  type LlmUsage,
+} from './llm-provider';
+import { OFFLINE_RULES, offlineInput, type OfflineRule } from './offline-rules';
+
+/**
+ * Deterministic, no network: answers each step with the rule of the same (base) name in
+ * `offline-rules.ts`, reading the input block of the last user message. The same request always
+ * gives the same reply. Usage is an estimate from word counts (about 3 words to 4 tokens).
+ */
+export class OfflineProvider extends LlmProvider {
+  readonly name = 'offline';
+
+  constructor(private readonly rules: Readonly<Record<string, OfflineRule>> = OFFLINE_RULES) {
+    super();
+  }
+
+  /** The steps it can answer. */
+  get steps(): string[] {
+    return Object.keys(this.rules);
+  }
+
+  async complete<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
+    req.signal.throwIfAborted();
+    const rule = this.rules[req.step] ?? this.rules[baseStep(req.step)];
+    if (!rule) {
+      throw new PermanentError(
+        `The offline LLM provider has no rule for step '${req.step}' (it answers ${this.steps.join(', ')}); set LLM_BASE_URL to use a model`,
+        LLM_ERROR_CODES.offlineUnsupported,
+      );
+    }
+    const output = rule(offlineInput(req.messages));
+    const text = 'text' in output ? output.text : JSON.stringify(output.json, null, 2);
+    const usage = estimateUsage(req.messages, text);
+
+    let json: T | undefined;
+    if (req.schema) {
+      try {
+        json = req.schema.parse('json' in output ? output.json : output.text);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new LlmBadOutputError(
+          `The offline provider's output for step '${req.step}' does not fit the '${req.schema.name}' schema: ${reason}`,
+          usage,
+        );
+      }
+    }
+
+    if (req.stream && req.onToken) {
+      for (const chunk of chunkText(text)) {
+        req.signal.throwIfAborted();
+        req.onToken(chunk);
+      }
+    }
+    return { text, ...(req.schema && { json }), usage };
+  }
+}
+
+/** Pieces of about `words` words each; joined, they give `text` back exactly. */
+export function chunkText(text: string, words = 4): string[] {
+  const pieces = text.match(/\s*\S+/g) ?? [];
+  const chunks: string[] = [];
+  for (let i = 0; i < pieces.length; i += words) chunks.push(pieces.slice(i, i + words).join(''));
+  const rest = text.slice(chunks.join('').length);
+  if (rest) {
+    if (chunks.length > 0) chunks[chunks.length - 1] += rest;
+    else chunks.push(rest);
+  }
+  return chunks;
+}
+
+function wordTokens(text: string): number {
+  const words = text.split(/\s+/).filter((w) => w.length > 0).length;
+  return Math.ceil((words * 4) / 3);
+}
+
+function estimateUsage(messages: readonly ChatMessage[], text: string): LlmUsage {
+  const promptTokens = messages.reduce((n, m) => n + wordTokens(m.content), 0);
+  const completionTokens = wordTokens(text);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+}

@@ -1,0 +1,107 @@
+import { plainToInstance, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+  validate,
+} from 'class-validator';
+import { AppError } from '../../../common/errors/app-error';
+import { STRICT_VALIDATION, toFieldErrors } from '../../../common/errors/validation';
+
+export class PromptSwitchesDto {
+  @IsOptional() @IsBoolean() clarify?: boolean;
+  @IsOptional() @IsBoolean() structure_fix?: boolean;
+  @IsOptional() @IsBoolean() confirm?: boolean;
+  @IsOptional() @IsBoolean() preview?: boolean;
+  @IsOptional() @IsBoolean() validate?: boolean;
+}
+
+/** `jobs.create` options for `skill.create` (protocol.md 1.3). Unknown keys are refused. */
+export class SkillCreateOptionsDto {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PromptSwitchesDto)
+  prompts?: PromptSwitchesDto;
+
+  @IsOptional() @IsBoolean() autoApprove?: boolean;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10) maxRounds?: number;
+
+  @IsOptional() @IsInt() @Min(1) @Max(31536000) promptTimeoutSeconds?: number;
+
+  @IsOptional() @IsIn(['cancel', 'fail', 'default']) timeoutAction?: 'cancel' | 'fail' | 'default';
+
+  @IsOptional() @IsNumber() @Min(0) @Max(1) qualityThreshold?: number;
+
+  @IsOptional()
+  @IsIn(['minimal', 'comprehensive', 'navigation_hub'])
+  style?: 'minimal' | 'comprehensive' | 'navigation_hub';
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, {
+    message: 'must be a lower-case category name (a-z, 0-9, -)',
+  })
+  category?: string;
+}
+
+export class SkillCreateInputDto {
+  @IsString()
+  @Length(1, 10000)
+  task!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SkillCreateOptionsDto)
+  options?: SkillCreateOptionsDto;
+}
+
+/** The input with every default applied; what the workflow reads. */
+export interface SkillCreateInput {
+  task: string;
+  options: {
+    prompts: Required<PromptSwitchesDto>;
+    autoApprove: boolean;
+    maxRounds: number;
+    promptTimeoutSeconds?: number;
+    timeoutAction?: 'cancel' | 'fail' | 'default';
+    qualityThreshold: number;
+    style: 'minimal' | 'comprehensive' | 'navigation_hub';
+    category?: string;
+  };
+}
+
+export async function parseSkillCreateInput(raw: unknown): Promise<SkillCreateInput> {
+  const dto = plainToInstance(SkillCreateInputDto, raw);
+  const errors = toFieldErrors(await validate(dto, STRICT_VALIDATION), 'payload.input');
+  if (errors.length > 0) throw AppError.validation(errors);
+  const options = dto.options ?? {};
+  return {
+    task: dto.task.trim(),
+    options: {
+      // Like the original: clarify and structure_fix on, the others off.
+      prompts: {
+        clarify: options.prompts?.clarify ?? true,
+        structure_fix: options.prompts?.structure_fix ?? true,
+        confirm: options.prompts?.confirm ?? false,
+        preview: options.prompts?.preview ?? false,
+        validate: options.prompts?.validate ?? false,
+      },
+      autoApprove: options.autoApprove ?? false,
+      maxRounds: options.maxRounds ?? 3,
+      promptTimeoutSeconds: options.promptTimeoutSeconds,
+      timeoutAction: options.timeoutAction,
+      qualityThreshold: options.qualityThreshold ?? 0.75,
+      style: options.style ?? 'comprehensive',
+      category: options.category,
+    },
+  };
+}

@@ -1,0 +1,395 @@
+import { checkRound, defineWorkflow, PermanentError, WorkflowContext } from '../../jobs/workflow';
+import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../../llm/llm-provider';
+import type { SkillsService } from '../skills.service';
+import { checkSkillName, computeQualityScore, validateSkillContent } from '../validator';
+import { parseSkillCreateInput, SkillCreateInput } from './skill-create.input';
+
+export const SKILL_CREATE = 'skill.create';
+
+/** Phase 1's understanding of the request; flows into every later phase (the original's W12). */
+export interface Requirements {
+  name: string;
+  description: string;
+  category: string;
+  topics: string[];
+  level: string;
+  triggers: string[];
+  ambiguities: string[];
+}
+
+interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface SkillCreateResult {
+  skillId: string;
+  name: string;
+  draftPath: string;
+  report: { valid: boolean; errors: unknown[]; warnings: unknown[]; qualityScore: number };
+  usage: Usage;
+}
+
+const strings = (value: unknown, field: string): string[] => {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new Error(`${field} must be a list of strings`);
+  }
+  return value;
+};
+
+const text = (value: unknown, field: string): string => {
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${field} must be text`);
+  return value.trim();
+};
+
+export const REQUIREMENTS_SCHEMA: JsonSchemaSpec<Requirements> = {
+  name: 'requirements',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'description', 'category', 'topics', 'level', 'triggers', 'ambiguities'],
+    properties: {
+      name: { type: 'string' },
+      description: { type: 'string' },
+      category: { type: 'string' },
+      topics: { type: 'array', items: { type: 'string' } },
+      level: { type: 'string' },
+      triggers: { type: 'array', items: { type: 'string' } },
+      ambiguities: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  parse(value) {
+    const v = (value ?? {}) as Record<string, unknown>;
+    return {
+      name: text(v.name, 'name'),
+      description: text(v.description, 'description'),
+      category: text(v.category, 'category'),
+      topics: strings(v.topics, 'topics'),
+      level: text(v.level, 'level'),
+      triggers: strings(v.triggers, 'triggers'),
+      ambiguities: strings(v.ambiguities, 'ambiguities'),
+    };
+  },
+};
+
+export const PLAN_SCHEMA: JsonSchemaSpec<{ outline: string[] }> = {
+  name: 'plan',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['outline'],
+    properties: { outline: { type: 'array', items: { type: 'string' } } },
+  },
+  parse: (value) => ({ outline: strings((value as { outline?: unknown })?.outline, 'outline') }),
+};
+
+const SYSTEM: ChatMessage = {
+  role: 'system',
+  content:
+    'You write Agent Skills: a SKILL.md with YAML frontmatter (name, description) and a Markdown body. ' +
+    'Names are lower-case letters, digits and single hyphens. Descriptions say what the skill does and when to use it.',
+};
+
+/** The last user message carries the facts as JSON, which the offline provider reads too. */
+const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] => [
+  SYSTEM,
+  { role: 'user', content: `${instruction}\n\n${JSON.stringify(facts)}` },
+];
+
+const slug = (value: string): string =>
+  value
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/g, '') || 'new-skill';
+
+function structureIssues(requirements: Requirements): string[] {
+  const issues = checkSkillName(requirements.name).map((e) => e.message);
+  if (requirements.description.length > 1024) {
+    issues.push(
+      `Description exceeds 1024 character limit (${requirements.description.length} chars)`,
+    );
+  }
+  return issues;
+}
+
+const addUsage = (total: Usage, more: Usage): void => {
+  total.promptTokens += more.promptTokens;
+  total.completionTokens += more.completionTokens;
+  total.totalTokens += more.totalTokens;
+};
+
+/**
+ * `skill.create`: understand → generate → validate → save, with the original's prompts and its
+ * bugs fixed: every phase's context flows on (W12), loops have round limits (W14), a refine in
+ * validate re-validates the refined content (W5), proceeding on validate completes (W4), cancel
+ * works at every prompt (W3, W15), and the draft is written (W1). Every LLM call is a memoised step,
+ * so a crash or retry never pays for one twice.
+ */
+export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
+  return defineWorkflow<SkillCreateInput, SkillCreateResult>({
+    name: SKILL_CREATE,
+    parseInput: parseSkillCreateInput,
+    async run(ctx, input) {
+      const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+      const { prompts, maxRounds } = input.options;
+      const llmStep = <T>(
+        name: string,
+        messages: ChatMessage[],
+        schema?: JsonSchemaSpec<T>,
+        stream = false,
+      ) =>
+        ctx
+          .step(name, async (tools) => {
+            const result = await llm.complete<T>({
+              step: name.split('#')[0],
+              messages,
+              schema,
+              stream,
+              signal: tools.signal,
+              onToken: stream ? tools.emitToken : undefined,
+            });
+            tools.recordUsage(result.usage);
+            return { text: result.text, json: result.json ?? null, usage: result.usage };
+          })
+          .then((output) => {
+            addUsage(usage, output.usage);
+            return output;
+          });
+
+      // Phase 1: understand.
+      await ctx.progress(5, 'Understanding the request');
+      const answers: Record<string, unknown>[] = [];
+      let feedback: string | undefined;
+      let requirements!: Requirements;
+      for (let round = 1; ; round++) {
+        checkRound('understanding', round, maxRounds);
+        // `answers` stays absent until someone answered, so providers can tell a first pass.
+        const facts = {
+          task: input.task,
+          answers: answers.length > 0 ? answers : undefined,
+          feedback,
+          category: input.options.category,
+        };
+        requirements = (
+          await llmStep(
+            `requirements#${round}`,
+            ask('Extract the skill requirements.', facts),
+            REQUIREMENTS_SCHEMA,
+          )
+        ).json as Requirements;
+        requirements = await fixStructure(ctx, requirements, input, round);
+        if (prompts.clarify && requirements.ambiguities.length > 0) {
+          const answer = await ctx.ask<{ answers?: Record<string, unknown> }>(
+            `clarify#${round}`,
+            'clarify',
+            {
+              questions: requirements.ambiguities.map((ambiguity, i) => ({
+                id: `q${i + 1}`,
+                text: ambiguity,
+                type: 'text',
+                required: false,
+                allowOther: true,
+              })),
+            },
+            askOptions(input),
+          );
+          if (answer.answers && Object.keys(answer.answers).length > 0) {
+            answers.push(answer.answers);
+            continue;
+          }
+        }
+        const category = input.options.category ?? requirements.category;
+        const path = `${slug(category)}/${requirements.name}`;
+        if (!prompts.confirm) break;
+        const confirm = await ctx.ask<{ action: string; feedback?: string }>(
+          `confirm#${round}`,
+          'confirm',
+          {
+            summary: `${requirements.name}: ${requirements.description}`,
+            path,
+            assumptions: [
+              `Target level is ${requirements.level}.`,
+              ...requirements.topics.slice(0, 5).map((t) => `Covers ${t}.`),
+            ],
+          },
+          askOptions(input),
+        );
+        if (confirm.action !== 'revise') break;
+        feedback = confirm.feedback;
+      }
+      const category = slug(input.options.category ?? requirements.category);
+      const related = await ctx.step('related', async () =>
+        (await skills.list({ query: requirements.topics.join(' ') || requirements.name }))
+          .slice(0, 5)
+          .map((s) => s.id),
+      );
+      const plan = (
+        await llmStep(
+          'plan',
+          ask('Plan the sections of the SKILL.md.', {
+            task: input.task,
+            requirements,
+            category,
+            related,
+            style: input.options.style,
+          }),
+          PLAN_SCHEMA,
+        )
+      ).json as { outline: string[] };
+
+      // Phase 2: generate, keeping the better version by the ported quality score.
+      await ctx.progress(40, 'Writing the SKILL.md');
+      const generate = async (name: string, extra: Record<string, unknown>) =>
+        (
+          await llmStep(
+            `generate#${name}`,
+            ask('Write the complete SKILL.md.', {
+              task: input.task,
+              requirements,
+              category,
+              plan,
+              related,
+              style: input.options.style,
+              ...extra,
+            }),
+            undefined,
+            true,
+          )
+        ).text;
+      // The quality loop: up to two refinements, keeping whichever version scores best.
+      let best = await generate('1', {});
+      let bestScore = computeQualityScore(best).score;
+      for (let attempt = 2; bestScore < input.options.qualityThreshold && attempt <= 3; attempt++) {
+        const candidate = await generate(String(attempt), {
+          feedback: `Raise the quality score (now ${bestScore}): clearer sections, a runnable example, no filler.`,
+          previous: best,
+        });
+        const score = computeQualityScore(candidate).score;
+        if (score > bestScore) [best, bestScore] = [candidate, score];
+      }
+      let content = best;
+      for (let round = 1; ; round++) {
+        checkRound('preview', round, maxRounds);
+        if (!prompts.preview) break;
+        const preview = await ctx.ask<{ action: string; feedback?: string; content?: string }>(
+          `preview#${round}`,
+          'preview',
+          { content, highlights: headings(content), stats: stats(content) },
+          askOptions(input),
+        );
+        if (preview.content !== undefined) content = preview.content;
+        if (preview.action !== 'refine') break;
+        if (preview.feedback) {
+          content = await generate(`preview.${round}`, {
+            feedback: preview.feedback,
+            previous: content,
+          });
+        }
+      }
+
+      // Phase 3: validate; a refine re-validates the refined content.
+      let report = assess(content, requirements.name);
+      for (let round = 1; ; round++) {
+        await ctx.progress(75, `Validating (round ${round})`);
+        if (!prompts.validate) break;
+        checkRound('validate', round, maxRounds);
+        const review = await ctx.ask<{ action: string; feedback?: string }>(
+          `validate#${round}`,
+          'validate',
+          { report, content },
+          askOptions(input),
+        );
+        if (review.action !== 'refine') break;
+        content = await generate(`validate.${round}`, {
+          feedback: review.feedback ?? 'Fix the reported problems.',
+          previous: content,
+          report,
+        });
+        report = assess(content, requirements.name);
+      }
+      if (!report.valid) {
+        throw new PermanentError(
+          `The draft is not a valid skill: ${report.errors.map((e) => e.message).join('; ')}`,
+          'DRAFT_INVALID',
+        );
+      }
+
+      // Save: the draft is written once per job (idempotent on re-run).
+      await ctx.progress(95, 'Saving the draft');
+      const draft = await ctx.step('save', async () => {
+        const saved = await skills.writeDraft(ctx.jobId, requirements.name, content, {
+          category,
+          ownerId: ctx.ownerId,
+        });
+        return { skillId: saved.skill.id, draftPath: saved.skill.path };
+      });
+      return { ...draft, name: requirements.name, report, usage };
+    },
+  });
+}
+
+const askOptions = (input: SkillCreateInput) => ({
+  timeoutSeconds: input.options.promptTimeoutSeconds,
+  timeoutAction: input.options.timeoutAction,
+});
+
+/** structure_fix loop: ask until the name and description follow the rules (or cancel). */
+async function fixStructure(
+  ctx: WorkflowContext,
+  requirements: Requirements,
+  input: SkillCreateInput,
+  outerRound: number,
+): Promise<Requirements> {
+  let current = requirements;
+  for (let round = 1; ; round++) {
+    const issues = structureIssues(current);
+    if (issues.length === 0) return current;
+    const suggested = { name: slug(current.name), description: current.description.slice(0, 1024) };
+    if (!input.options.prompts.structure_fix) return { ...current, ...suggested };
+    checkRound('structure_fix', round, input.options.maxRounds);
+    const answer = await ctx.ask<{
+      name?: string;
+      description?: string;
+      acceptSuggestions?: boolean;
+    }>(
+      `structure_fix#${outerRound}.${round}`,
+      'structure_fix',
+      { issues, current: { name: current.name, description: current.description }, suggested },
+      askOptions(input),
+    );
+    current = answer.acceptSuggestions
+      ? { ...current, ...suggested }
+      : {
+          ...current,
+          name: answer.name ?? current.name,
+          description: answer.description ?? current.description,
+        };
+  }
+}
+
+function assess(content: string, name: string) {
+  const report = validateSkillContent(content, { dirName: name });
+  return {
+    valid: report.valid,
+    errors: report.errors,
+    warnings: report.warnings,
+    qualityScore: computeQualityScore(content).score,
+  };
+}
+
+const headings = (content: string): string[] =>
+  content
+    .split('\n')
+    .filter((line) => /^#{1,3} /.test(line))
+    .map((line) => line.replace(/^#+ /, ''))
+    .slice(0, 5);
+
+const stats = (content: string) => ({
+  sections: (content.match(/^## /gm) ?? []).length,
+  examples: (content.match(/^```/gm) ?? []).length / 2,
+  words: content.split(/\s+/).filter(Boolean).length,
+});

@@ -1,0 +1,158 @@
+import { validateSkillDir } from '../../src/modules/skills/validator';
+import { e2eMode } from '../support/e2e-env';
+import { restClient } from '../support/http';
+import { allEvents, Rest, waitForStatus } from '../support/jobs';
+import { startTestServer, TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait-for';
+import { WsTestClient } from '../support/ws-test-client';
+
+const ALL_PROMPTS = {
+  clarify: true,
+  structure_fix: true,
+  confirm: true,
+  preview: true,
+  validate: true,
+};
+
+describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
+  let server: TestServer;
+  let rest: Rest;
+  let ws: WsTestClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LLM_PROVIDER: 'offline' } });
+    rest = restClient(server.httpUrl, server.adminToken);
+    ws = await WsTestClient.connect(server.wsUrl, server.adminToken);
+  });
+  afterAll(async () => {
+    ws?.close();
+    await server?.stop();
+  });
+
+  const create = async (task: string, options: Record<string, unknown>) => {
+    const reply = await ws.request('jobs.create', {
+      workflow: 'skill.create',
+      input: { task, options },
+    });
+    expect(reply.ok).toBe(true);
+    return (reply.payload as { job: { id: string } }).job.id;
+  };
+  const nextPrompt = (jobId: string, kind: string) =>
+    waitFor(async () => {
+      const reply = await ws.request('prompts.list', { status: 'open', jobId });
+      const [prompt] = (
+        reply.payload as {
+          prompts: { id: string; kind: string; payload: Record<string, unknown> }[];
+        }
+      ).prompts;
+      if (prompt && prompt.kind !== kind)
+        throw new Error(`expected a ${kind} prompt, got ${prompt.kind}`);
+      return prompt ?? false;
+    });
+  const answer = async (promptId: string, body: Record<string, unknown>) => {
+    const reply = await ws.request('prompts.answer', { promptId, answer: body });
+    expect(reply.error).toBeUndefined();
+  };
+
+  it('runs every prompt, writes a strictly valid draft, and promotes it into the taxonomy', async () => {
+    const jobId = await create('asyncio', { prompts: ALL_PROMPTS });
+    const clarify = await nextPrompt(jobId, 'clarify');
+    const questions = clarify.payload.questions as { id: string }[];
+    await answer(clarify.id, {
+      answers: { [questions[0].id]: 'Python developers writing asyncio services' },
+    });
+    await answer((await nextPrompt(jobId, 'confirm')).id, { action: 'proceed' });
+    await answer((await nextPrompt(jobId, 'preview')).id, { action: 'proceed' });
+    const validate = await nextPrompt(jobId, 'validate');
+    expect(validate.payload.report).toMatchObject({ valid: true });
+    await answer(validate.id, { action: 'proceed' });
+
+    const job = await waitForStatus(rest, jobId, 'completed');
+    expect(job.result).toMatchObject({
+      report: { valid: true, errors: [] },
+      skillId: expect.stringMatching(/^_drafts\//),
+    });
+    expect(job.result.usage.totalTokens).toBeGreaterThan(0);
+    const strict = await validateSkillDir(job.result.draftPath, { strict: true });
+    expect(strict.errors).toEqual([]);
+
+    const promoted = await ws.request('skills.promote', { jobId });
+    expect(promoted.ok).toBe(true);
+    const skill = (promoted.payload as { skill: { id: string; name: string } }).skill;
+    const listed = await ws.request('skills.list', {});
+    expect((listed.payload as { skills: { id: string }[] }).skills.map((s) => s.id)).toContain(
+      skill.id,
+    );
+    const xml = await ws.request('skills.xml', {});
+    expect((xml.payload as { xml: string }).xml).toContain(`<name>${skill.name}</name>`);
+  });
+
+  it('uses a refine with feedback and an edited content as given', async () => {
+    const jobId = await create('Python asyncio task groups and cancellation', {
+      prompts: { preview: true, validate: true, clarify: false },
+    });
+    const first = await nextPrompt(jobId, 'preview');
+    await answer(first.id, {
+      action: 'refine',
+      feedback: 'Mention structured concurrency with TaskGroup',
+    });
+    const second = await nextPrompt(jobId, 'preview');
+    expect(second.id).not.toBe(first.id);
+    expect(second.payload.content).not.toBe(first.payload.content);
+    expect(String(second.payload.content)).toContain('structured concurrency');
+    const edited = String(second.payload.content).replace(
+      /\n## /,
+      '\n## Edited by hand\n\nA note.\n\n## ',
+    );
+    await answer(second.id, { action: 'proceed', content: edited });
+    const validate = await nextPrompt(jobId, 'validate');
+    expect(validate.payload.content).toBe(edited);
+    await answer(validate.id, { action: 'proceed' });
+    await waitForStatus(rest, jobId, 'completed');
+  });
+
+  it.each(['clarify', 'confirm', 'preview', 'validate'])(
+    'ends cancelled when the person cancels at %s',
+    async (kind) => {
+      const task = kind === 'clarify' ? 'asyncio' : 'Python asyncio streams and protocols';
+      const jobId = await create(task, { prompts: ALL_PROMPTS });
+      for (const step of ['clarify', 'confirm', 'preview', 'validate']) {
+        if (step === 'clarify' && kind !== 'clarify') continue;
+        const prompt = await nextPrompt(jobId, step);
+        if (step === kind) {
+          await answer(prompt.id, { action: 'cancel' });
+          break;
+        }
+        await answer(prompt.id, step === 'clarify' ? { answers: {} } : { action: 'proceed' });
+      }
+      await waitForStatus(rest, jobId, 'cancelled');
+      expect((await allEvents(rest, jobId)).at(-1)?.type).toBe('job.cancelled');
+    },
+  );
+
+  it('completes with auto-approve and no person', async () => {
+    const jobId = await create('asyncio', { prompts: ALL_PROMPTS, autoApprove: true });
+    const job = await waitForStatus(rest, jobId, 'completed');
+    expect(job.result.report.valid).toBe(true);
+    const prompts = await ws.request('prompts.list', { jobId });
+    const answeredBy = (prompts.payload as { prompts: { answeredBy: string }[] }).prompts.map(
+      (p) => p.answeredBy,
+    );
+    expect(answeredBy.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(answeredBy)).toEqual(new Set(['auto']));
+  });
+
+  it('refuses unknown options and a missing task with VALIDATION_FAILED', async () => {
+    const unknown = await ws.request('jobs.create', {
+      workflow: 'skill.create',
+      input: { task: 'x', options: { turbo: true } },
+    });
+    expect(unknown.error?.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(unknown.error?.details)).toContain('payload.input.options.turbo');
+    const empty = await ws.request('jobs.create', {
+      workflow: 'skill.create',
+      input: { task: '' },
+    });
+    expect(JSON.stringify(empty.error?.details)).toContain('payload.input.task');
+  });
+});
