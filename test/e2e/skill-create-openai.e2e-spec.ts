@@ -5,6 +5,8 @@ import { startRuleBasedModel } from '../support/fake-llm';
 import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait-for';
+import { WorkerProcess } from '../support/worker-process';
 
 const NO_PROMPTS = {
   clarify: false,
@@ -115,3 +117,48 @@ describe(`skill.create when the LLM endpoint is down (${e2eMode()} mode)`, () =>
     expect(job.attempts).toBe(3);
   }, 90000);
 });
+
+if (e2eMode() === 'services') {
+  describe('skill.create survives its worker dying during generate (services mode)', () => {
+    let model: FakeOpenAi;
+    let api: TestServer;
+    let rest: Rest;
+    const workers: WorkerProcess[] = [];
+
+    beforeAll(async () => {
+      model = await startRuleBasedModel();
+      api = await startTestServer({ worker: false, env: { LLM_BASE_URL: model.url } });
+      rest = restClient(api.httpUrl, api.adminToken);
+    });
+    afterAll(async () => {
+      await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
+      await api?.stop();
+      await model?.stop();
+    });
+
+    it('does not send the requirements and plan calls again after a SIGKILL', async () => {
+      const answerLikeTheRules = model.handler;
+      let generateCalls = 0;
+      // The first generate call hangs, so the worker is killed in the middle of it.
+      model.onRequest((request) =>
+        request.step === 'generate' && ++generateCalls === 1
+          ? { delayMs: 120000 }
+          : answerLikeTheRules(request),
+      );
+      const workerEnv = { ...api.env, JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '500' };
+      workers.push(await WorkerProcess.start(workerEnv));
+      const created = await rest.post('/jobs', {
+        workflow: 'skill.create',
+        input: { task: 'Python asyncio task groups', options: { prompts: NO_PROMPTS } },
+      });
+      const jobId = created.body.job.id as string;
+      await waitFor(() => model.chatRequests('generate').length === 1, { timeoutMs: 30000 });
+      await workers[0].kill('SIGKILL');
+      workers.push(await WorkerProcess.start(workerEnv));
+      await waitForStatus(rest, jobId, 'completed', 60000);
+      expect(model.chatRequests('requirements')).toHaveLength(1);
+      expect(model.chatRequests('plan')).toHaveLength(1);
+      expect(model.chatRequests('generate')).toHaveLength(2);
+    }, 120000);
+  });
+}

@@ -104,6 +104,11 @@ export class FakeOpenAi {
     return this;
   }
 
+  /** The default handler now in force (to wrap it in `onRequest`). */
+  get handler(): ReplyHandler {
+    return this.fallback;
+  }
+
   /** Scripted replies not used yet. */
   get pending(): number {
     return this.queue.length;
