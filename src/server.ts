@@ -1,7 +1,6 @@
 import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { AppModule } from './app.module';
 import type { WorkflowDefinition } from './modules/jobs/workflow';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
@@ -9,7 +8,8 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { createLogger } from './common/logging/logger';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
-import { wsMessageParser } from './gateway/ws-envelope';
+import { GatewayLimits, GatewaySettings } from './gateway/gateway-settings';
+import { GatewayWsAdapter } from './gateway/ws-adapter';
 import { TokensService } from './modules/auth/tokens.service';
 
 export interface RunningServer {
@@ -42,6 +42,8 @@ export async function startServer(
     worker: boolean;
     logger?: LoggerService | false;
     extraWorkflows?: WorkflowDefinition<never, unknown>[];
+    /** Overrides of the gateway's limits (ping interval, rate limit, slow-consumer bytes…). */
+    gateway?: Partial<GatewayLimits>;
   },
 ): Promise<RunningServer> {
   const { config, embedded } = await withDatabase(baseConfig);
@@ -55,7 +57,14 @@ export async function startServer(
       { logger: options.logger ?? createLogger(config), abortOnError: false },
     );
     app.useBodyParser('json', { limit: config.wsMaxPayload });
-    app.useWebSocketAdapter(new WsAdapter(app, { messageParser: wsMessageParser }));
+    const gateway = app.get(GatewaySettings);
+    gateway.apply(options.gateway ?? {});
+    app.useWebSocketAdapter(
+      new GatewayWsAdapter(app, {
+        maxPayload: config.wsMaxPayload,
+        closeTimeoutMs: gateway.limits.closeTimeoutMs,
+      }),
+    );
     app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics'] });
     app.useGlobalFilters(new HttpExceptionFilter());
     app.useGlobalPipes(createValidationPipe());

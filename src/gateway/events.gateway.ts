@@ -8,11 +8,18 @@ import {
 } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_TRY_AGAIN_LATER,
+  CLOSE_UNAUTHORIZED,
+  WsConnection,
+} from './ws-connection';
+import { WsConnections } from './ws-connections';
 import {
   BadFrame,
   errorReply,
@@ -20,12 +27,11 @@ import {
   parseRequest,
   RawFrame,
   REQUEST_EVENT,
+  WsErrorBody,
   WsReply,
 } from './ws-envelope';
 import { WsInternalErrorFilter } from './ws-exception.filter';
 import { WsMethods } from './ws-methods';
-
-export const CLOSE_UNAUTHORIZED = 4401;
 
 /** Reads the token from `Authorization: Bearer …` or `?token=`. */
 const tokenFrom = (request: IncomingMessage): string | undefined => {
@@ -36,54 +42,114 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
 };
 
 /**
- * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope, and
- * dispatches to the method table; every request gets exactly one reply.
+ * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope and
+ * the connection's rate limit, and dispatches to the method table. Every request gets exactly one
+ * reply, which the gateway sends itself so that a subscription's events can follow it in order.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(WsInternalErrorFilter)
 export class EventsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(EventsGateway.name);
-  private readonly principals = new WeakMap<WebSocket, Promise<Principal | null>>();
+  private readonly ready = new WeakMap<WebSocket, Promise<WsConnection | null>>();
 
   constructor(
     private readonly tokens: TokensService,
     private readonly methods: WsMethods,
+    private readonly connections: WsConnections,
   ) {}
 
-  handleConnection(client: WebSocket, request: IncomingMessage): void {
-    const principal = this.tokens.authenticate(tokenFrom(request)).catch((error: Error) => {
-      this.logger.error(`Token check failed: ${error.message}`);
-      return null;
-    });
-    this.principals.set(client, principal);
-    void principal.then((found) => {
-      if (!found) client.close(CLOSE_UNAUTHORIZED, 'unauthorized');
-    });
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    if (this.connections.draining) {
+      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return;
+    }
+    this.ready.set(socket, this.authenticate(socket, tokenFrom(request)));
   }
 
   @SubscribeMessage(REQUEST_EVENT)
   async onRequest(
-    @ConnectedSocket() client: WebSocket,
+    @ConnectedSocket() socket: WebSocket,
     @MessageBody() frame: RawFrame,
-  ): Promise<WsReply | undefined> {
-    const principal = await this.principals.get(client);
-    if (!principal) return undefined;
+  ): Promise<undefined> {
+    const connection = await this.ready.get(socket);
+    if (!connection) return undefined;
+    await this.connections.track(async () => {
+      const hooks: (() => void)[] = [];
+      const reply = await this.answer(connection, frame.data, hooks);
+      connection.send(this.encode(reply));
+      for (const hook of hooks) hook();
+    });
+    return undefined;
+  }
+
+  private async authenticate(socket: WebSocket, token: string | undefined) {
+    let principal: Principal | null;
+    try {
+      principal = await this.tokens.authenticate(token);
+    } catch (error) {
+      this.logger.error(`Token check failed: ${(error as Error).message}`);
+      socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
+      return null;
+    }
+    if (!principal) {
+      socket.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+      return null;
+    }
+    if (socket.readyState !== WebSocket.OPEN) return null;
+    if (this.connections.draining) {
+      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return null;
+    }
+    return this.connections.add(socket, principal);
+  }
+
+  private async answer(
+    connection: WsConnection,
+    data: unknown,
+    hooks: (() => void)[],
+  ): Promise<WsReply> {
+    // Broken and rate-limited frames cost a token too, so garbage cannot flood the parser.
+    const allowed = connection.bucket.take();
     let replyTo: string | null = null;
     try {
-      const request = parseRequest(frame.data);
+      const request = parseRequest(data);
       replyTo = request.id;
+      if (!allowed) throw this.rateLimited(connection);
+      if (this.connections.draining) {
+        throw AppError.unavailable('The server is shutting down; reconnect shortly');
+      }
       const method = this.methods.get(request.type);
       if (!method) {
         throw new AppError(ErrorCode.UNKNOWN_TYPE, `Unknown type "${request.type.slice(0, 64)}"`);
       }
-      return okReply(request.id, await method(request.payload, principal));
+      const call = { connection, afterReply: (hook: () => void) => hooks.push(hook) };
+      return okReply(request.id, await method(request.payload, connection.principal, call));
     } catch (error) {
-      if (error instanceof BadFrame) replyTo = error.replyTo;
+      hooks.length = 0;
+      if (error instanceof BadFrame) {
+        replyTo = error.replyTo;
+        if (!allowed) return errorReply(replyTo, this.toErrorBody(this.rateLimited(connection)));
+      }
       return errorReply(replyTo, this.toErrorBody(error));
     }
   }
 
-  private toErrorBody(error: unknown) {
+  /** A reply whose payload cannot be serialised still answers, as INTERNAL. */
+  private encode(reply: WsReply): string {
+    try {
+      return JSON.stringify(reply);
+    } catch (error) {
+      return JSON.stringify(errorReply(reply.replyTo, this.toErrorBody(error)));
+    }
+  }
+
+  private rateLimited(connection: WsConnection): AppError {
+    return new AppError(ErrorCode.RATE_LIMITED, 'Too many requests on this connection', {
+      retryAfterMs: connection.bucket.retryAfterMs(),
+    });
+  }
+
+  private toErrorBody(error: unknown): WsErrorBody {
     if (error instanceof AppError) {
       return {
         code: error.code,

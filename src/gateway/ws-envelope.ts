@@ -55,6 +55,22 @@ export const errorReply = (replyTo: string | null, error: WsErrorBody): WsReply 
 
 const ID_PATTERN = /^.{1,64}$/su;
 
+/** Deeper payloads are refused before any validator recurses into them. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** True when objects and arrays in `value` nest deeper than `limit` levels (checked without recursion). */
+function nestsDeeperThan(value: object, limit: number): boolean {
+  const stack: [object, number][] = [[value, 1]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child as object, depth + 1]);
+    }
+  }
+  return false;
+}
+
 /** The id of a frame when one can be read, so even a rejected frame can be answered by id. */
 const readableId = (frame: Record<string, unknown>): string | null =>
   typeof frame.id === 'string' && ID_PATTERN.test(frame.id) ? frame.id : null;
@@ -88,6 +104,9 @@ export function parseRequest(data: unknown): WsRequest {
   const payload = fields.payload ?? {};
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return bad('"payload" must be an object when present', id);
+  }
+  if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    return bad(`"payload" nests deeper than ${MAX_PAYLOAD_DEPTH} levels`, id);
   }
   return { v: 1, id, type: fields.type, payload: payload as Record<string, unknown> };
 }

@@ -20,7 +20,9 @@ export type BusMessage =
       ownerId: string | null;
       event: string;
       payload: Record<string, unknown>;
-    };
+    }
+  /** Every gateway process closes the open sockets of a revoked token. */
+  | { kind: 'token-revoked'; tokenId: string };
 
 export type BusListener = (message: BusMessage) => void;
 

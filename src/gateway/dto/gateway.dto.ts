@@ -1,0 +1,79 @@
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+} from 'class-validator';
+import { AppError } from '../../common/errors/app-error';
+import type { Role } from '../../modules/auth/token.entity';
+import { FEED_TOPICS, FeedTopic } from '../ws-connection';
+
+const MAX_SEQ = 2 ** 31 - 1;
+
+export class SubscribeJobDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
+
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(MAX_SEQ)
+  afterSeq?: number;
+}
+
+export class UnsubscribeJobDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
+}
+
+export class SubscribeFeedDto {
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(FEED_TOPICS.length * 4)
+  @IsIn(FEED_TOPICS, {
+    each: true,
+    message: `each topic must be one of: ${FEED_TOPICS.join(', ')}`,
+  })
+  topics!: FeedTopic[];
+}
+
+export const ROLES: readonly Role[] = ['admin', 'user'];
+
+export class CreateTokenDto {
+  @IsString()
+  @Length(1, 200)
+  userId!: string;
+
+  @IsIn(ROLES, { message: `must be one of: ${ROLES.join(', ')}` })
+  role!: Role;
+
+  @IsOptional()
+  @IsBoolean()
+  readOnly?: boolean;
+}
+
+export class TokenIdDto {
+  @IsUUID('all', { message: 'must be a token id (a UUID)' })
+  id!: string;
+}
+
+/** Methods without parameters refuse any, as the DTO-validated methods refuse unknown ones. */
+export function assertEmptyPayload(payload: Record<string, unknown>): void {
+  const extra = Object.keys(payload);
+  if (extra.length > 0) {
+    throw AppError.validation(
+      extra.slice(0, 20).map((key) => ({
+        field: `payload.${key.slice(0, 64)}`,
+        message: 'should not exist',
+      })),
+    );
+  }
+}

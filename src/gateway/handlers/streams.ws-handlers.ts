@@ -1,0 +1,43 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { validateDto } from '../../common/errors/validation';
+import { toJobView } from '../../modules/jobs/job-view';
+import { JobsService } from '../../modules/jobs/jobs.service';
+import { SubscribeFeedDto, SubscribeJobDto, UnsubscribeJobDto } from '../dto/gateway.dto';
+import { SubscriptionRegistry } from '../subscription.registry';
+import { WsMethods } from '../ws-methods';
+
+/** jobs.subscribe, jobs.unsubscribe and feed.subscribe (protocol.md 1.3, 1.4). */
+@Injectable()
+export class StreamsWsHandlers implements OnModuleInit {
+  constructor(
+    private readonly methods: WsMethods,
+    private readonly jobs: JobsService,
+    private readonly subscriptions: SubscriptionRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.methods.register('jobs.subscribe', async (payload, principal, call) => {
+      const { jobId, afterSeq } = await validateDto(SubscribeJobDto, payload, 'payload');
+      // Live events are held from before the snapshot is read, so none can fall between the two.
+      const stream = this.subscriptions.openJobStream(call.connection, jobId);
+      try {
+        const job = await this.jobs.find(principal, jobId);
+        call.afterReply(() => stream.start(afterSeq ?? job.lastSeq));
+        return { job: toJobView(job), lastSeq: job.lastSeq };
+      } catch (error) {
+        this.subscriptions.closeJobStream(call.connection, jobId, stream);
+        throw error;
+      }
+    });
+    this.methods.register('jobs.unsubscribe', async (payload, _principal, call) => {
+      const { jobId } = await validateDto(UnsubscribeJobDto, payload, 'payload');
+      this.subscriptions.closeJobStream(call.connection, jobId);
+      return {};
+    });
+    this.methods.register('feed.subscribe', async (payload, _principal, call) => {
+      const { topics } = await validateDto(SubscribeFeedDto, payload, 'payload');
+      this.subscriptions.subscribeFeed(call.connection, topics);
+      return {};
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { getQueueToken } from '@nestjs/bull';
+import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Queue } from 'bull';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { AppConfig, RunMode } from '../config/app-config';
+import { JobRunner } from '../modules/jobs/job-runner';
+import { JOBS_QUEUE, JobsQueue } from '../modules/jobs/jobs.queue';
+
+const CHECK_TIMEOUT_MS = 1000;
+
+export type DependencyState = 'up' | 'down';
+
+export interface SystemStatus {
+  version: string;
+  mode: RunMode;
+  /** Processes consuming the job queue now (see docs/protocol.md §5.2); null when unknown. */
+  workers: number | null;
+  /** null when the queue cannot be reached. */
+  queue: { waiting: number; active: number; delayed: number } | null;
+  db: DependencyState;
+  /** `unused` in embedded mode. */
+  redis: DependencyState | 'unused';
+}
+
+/** The version in the package.json above this file (src/… in development, dist/src/… when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
+    if (manifest.name === 'skill-fleet' && manifest.version) return manifest.version;
+  }
+  return 'unknown';
+}
+
+const withTimeout = <T>(work: Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+};
+
+/** `system.status`: what an operator checks first. Never throws; a dependency that fails is `down`. */
+@Injectable()
+export class SystemStatusService {
+  private readonly version = packageVersion();
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(getQueueToken(JOBS_QUEUE)) private readonly queue: Queue,
+    private readonly jobsQueue: JobsQueue,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async status(): Promise<SystemStatus> {
+    const [db, redis, queue, workers] = await Promise.all([
+      this.check(this.dataSource.query('SELECT 1')),
+      this.config.redisUrl ? this.check(this.queue.client.ping()) : ('unused' as const),
+      withTimeout(this.jobsQueue.counts()).catch(() => null),
+      this.workers().catch(() => null),
+    ]);
+    return { version: this.version, mode: this.config.mode, workers, queue, db, redis };
+  }
+
+  private check(probe: Promise<unknown>): Promise<DependencyState> {
+    return withTimeout(probe).then(
+      () => 'up' as const,
+      () => 'down' as const,
+    );
+  }
+
+  /**
+   * Services mode: the Redis connections Bull's workers name after the queue, one per consuming
+   * process. Embedded mode: 1 when this process runs the worker, else 0.
+   */
+  private async workers(): Promise<number> {
+    if (this.config.redisUrl) return (await withTimeout(this.queue.getWorkers())).length;
+    try {
+      this.moduleRef.get(JobRunner, { strict: false });
+      return 1;
+    } catch {
+      return 0;
+    }
+  }
+}
