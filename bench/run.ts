@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './bench-row';
 import { runEngineBench } from './engine.bench';
+import { runGatewayBench } from './gateway.bench';
+import { runHitlBench } from './hitl.bench';
+import { runSkillCreateBench } from './skill-create.bench';
 import { runSkillsBench } from './skills.bench';
 
 /**
@@ -18,6 +21,9 @@ interface Suite {
 const SUITES: Suite[] = [
   { title: 'engine', run: runEngineBench },
   { title: 'skills', run: runSkillsBench },
+  { title: 'gateway', run: runGatewayBench },
+  { title: 'hitl', run: runHitlBench },
+  { title: 'skill-create', run: runSkillCreateBench },
 ];
 
 const COLUMNS = ['name', 'ours', 'baseline', 'ratio', 'note'] as const;

@@ -1,0 +1,504 @@
+/**
+ * Human in the loop (issue 4), services mode: the latency from an answer to the job's next
+ * `step.started` event, beside one raw pg transaction, and the CPU a process spends while many jobs
+ * wait on prompts. Also the services-mode app harness that skill-create.bench.ts shares.
+ */
+import Redis from 'ioredis';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { EventBus } from '../src/common/events/event-bus';
+import type { BusMessage } from '../src/common/events/event-bus';
+import { AppConfig } from '../src/config/app-config';
+import type { Principal } from '../src/modules/auth/principal';
+import { HitlService } from '../src/modules/hitl/hitl.service';
+import { JobStore } from '../src/modules/jobs/job-store';
+import { JobsService } from '../src/modules/jobs/jobs.service';
+import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
+import { RunningServer, startServer } from '../src/server';
+import type { BenchRow } from './bench-row';
+
+/** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
+const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The default sweeper period: the only timer work that waiting jobs could add. */
+const SWEEP_INTERVAL_MS = 5000;
+const CONCURRENCY = 10;
+/** Jobs created at once while parking them. */
+const CREATE_IN_FLIGHT = 10;
+const ASK_WORKFLOW = 'bench.ask';
+const LEASE_OWNER = 'bench-lease';
+/** One answer's wait for its events before the bench gives up. */
+const EVENT_TIMEOUT_MS = 30_000;
+
+export const BENCH_PRINCIPAL: Principal = {
+  tokenId: 'bench',
+  userId: 'bench',
+  role: 'admin',
+  readOnly: false,
+};
+
+interface Sizes {
+  /** Answers measured (each on its own job). */
+  answers: number;
+  /** Answers before measuring (connection pools, JIT). */
+  warmup: number;
+  /** Each idle window, in ms. */
+  idleMs: number;
+}
+
+const QUICK: Sizes = { answers: 100, warmup: 10, idleMs: 3000 };
+const FULL: Sizes = { answers: 1000, warmup: 20, idleMs: 10_000 };
+
+/** Asks one confirm prompt, then runs step `after`: the step whose start the bench times. */
+export const askWorkflow = defineWorkflow<Record<string, never>, { action: string }>({
+  name: ASK_WORKFLOW,
+  async parseInput() {
+    return {};
+  },
+  async run(ctx) {
+    const answer = await ctx.ask<{ action: string }>('q', 'confirm', {
+      summary: 'bench: proceed?',
+      path: 'bench/ask',
+      assumptions: [],
+    });
+    await ctx.step('after', async () => null);
+    return { action: answer.action };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (skill-create.bench.ts uses them too)
+
+export const sleep = (millis: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, millis));
+
+/** The q-quantile (0-1) by the nearest-rank method. */
+export function percentile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1];
+}
+
+export const fmtMs = (value: number): string =>
+  value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
+
+export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+
+/** Calls `work(i)` for i = 0..count-1 with at most `limit` calls in flight; results in order. */
+export async function mapLimit<T>(
+  count: number,
+  limit: number,
+  work: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  return results;
+}
+
+type JobEventMessage = Extract<BusMessage, { kind: 'job-event' }>;
+
+interface Waiter {
+  match: (message: JobEventMessage) => boolean;
+  resolve: (at: number) => void;
+}
+
+/**
+ * Resolves promises on job events as they arrive on the app's event bus (Redis pub/sub in services
+ * mode): no polling. Register a wait before doing what triggers the event.
+ */
+export class JobEventWatch {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(bus: EventBus) {
+    this.unsubscribe = bus.subscribe((message) => {
+      if (message.kind !== 'job-event') return;
+      const waiters = this.waiters.get(message.jobId);
+      if (!waiters) return;
+      const at = performance.now();
+      for (const waiter of waiters) {
+        if (waiter.match(message)) {
+          waiters.delete(waiter);
+          waiter.resolve(at);
+        }
+      }
+      if (waiters.size === 0) this.waiters.delete(message.jobId);
+    });
+  }
+
+  /** The performance.now() at which a matching event of the job arrived. */
+  waitFor(
+    jobId: string,
+    match: (message: JobEventMessage) => boolean,
+    timeoutMs = EVENT_TIMEOUT_MS,
+  ): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve: (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.get(jobId)?.delete(waiter);
+        reject(new Error(`job ${jobId}: no matching event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      let waiters = this.waiters.get(jobId);
+      if (!waiters) this.waiters.set(jobId, (waiters = new Set()));
+      waiters.add(waiter);
+    });
+  }
+
+  /** The time the job ended; rejects if it failed or was cancelled. */
+  async finished(jobId: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<number> {
+    let ending = '';
+    const at = await this.waitFor(
+      jobId,
+      (message) => {
+        const ends = ['job.completed', 'job.failed', 'job.cancelled'].includes(message.type);
+        if (ends) ending = `${message.type} ${JSON.stringify(message.payload)}`;
+        return ends;
+      },
+      timeoutMs,
+    );
+    if (!ending.startsWith('job.completed')) throw new Error(`bench job ${jobId}: ${ending}`);
+    return at;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface BenchApp {
+  server: RunningServer;
+  /** A direct connection to the bench database. */
+  direct: Client;
+  events: JobEventWatch;
+  database: string;
+  queuePrefix: string;
+}
+
+/**
+ * Runs `body` against the app in services mode on a fresh database `sf_bench_<tag>_<pid>` and a
+ * unique queue prefix, then closes the app and removes the database, the Redis keys and the data dir.
+ */
+export async function withServicesApp<T>(
+  tag: string,
+  settings: { concurrency: number; workflows: WorkflowDefinition<never, unknown>[] },
+  log: (message: string) => void,
+  body: (bench: BenchApp) => Promise<T>,
+): Promise<T> {
+  const database = `sf_bench_${tag}_${process.pid}`;
+  const queuePrefix = `sf-bench-${tag}-${process.pid}-${Date.now().toString(36)}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-bench-${tag}-`));
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await adminQuery(`CREATE DATABASE ${database}`);
+    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    cleanups.push(() => deleteKeys(queuePrefix));
+    const databaseUrl = withDatabase(ADMIN_DATABASE_URL, database);
+
+    log(`starting the app (database ${database}, queue prefix ${queuePrefix})`);
+    const config = AppConfig.fromEnvironment({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      QUEUE_PREFIX: queuePrefix,
+      WORKER_CONCURRENCY: String(settings.concurrency),
+      SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
+      LOG_LEVEL: 'error',
+    });
+    const server = await startServer(config, {
+      worker: true,
+      logger: false,
+      extraWorkflows: settings.workflows,
+    });
+    cleanups.push(() => server.close());
+
+    const direct = new Client({ connectionString: databaseUrl });
+    await direct.connect();
+    cleanups.push(() => direct.end());
+
+    const events = new JobEventWatch(server.app.get(EventBus));
+    cleanups.push(async () => events.close());
+
+    return await body({ server, direct, events, database, queuePrefix });
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HITL measurements
+
+const log = (message: string) => process.stderr.write(`[hitl bench] ${message}\n`);
+
+/** Waits until `count` bench.ask jobs are parked in `waiting` and none is queued or running. */
+async function waitParked(direct: Client, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await direct.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM jobs WHERE workflow = $1 GROUP BY status',
+      [ASK_WORKFLOW],
+    );
+    const counts = Object.fromEntries(rows.map((row) => [row.status, row.n]));
+    if ((counts.waiting ?? 0) === count && rows.length === 1) return;
+    if (counts.failed || counts.cancelled) {
+      throw new Error(`bench.ask jobs ended badly while parking: ${JSON.stringify(counts)}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `bench.ask jobs not all waiting in ${timeoutMs} ms: ${JSON.stringify(counts)}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** CPU time (user + system) of this whole process per wall-clock second over `windowMs` of idling. */
+async function idleCpu(windowMs: number): Promise<number> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await sleep(windowMs);
+  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - start) / 1000;
+  return (used.user + used.system) / 1000 / seconds;
+}
+
+/** A `running` row that no worker owns and no sweeper touches (it has no lease expiry). */
+async function runningJob(store: JobStore): Promise<string> {
+  const job = await store.run((tx) =>
+    tx.insert(
+      {
+        workflow: ASK_WORKFLOW,
+        status: 'running',
+        input: {},
+        ownerId: BENCH_PRINCIPAL.userId,
+        leaseOwner: LEASE_OWNER,
+      },
+      [],
+    ),
+  );
+  return job.id;
+}
+
+/** One state change + event by hand on one pg connection: BEGIN; UPDATE; INSERT; COMMIT. In ms. */
+async function rawTransaction(direct: Client, jobId: string, i: number): Promise<number> {
+  const step = `raw${i}`;
+  const start = performance.now();
+  await direct.query('BEGIN');
+  try {
+    const { rows } = await direct.query<{ last_seq: number }>(
+      `UPDATE jobs SET current_step = $2, version = version + 1, updated_at = now(),
+              last_seq = last_seq + 1
+        WHERE id = $1 AND status = 'running' AND lease_owner = $3
+        RETURNING last_seq`,
+      [jobId, step, LEASE_OWNER],
+    );
+    if (rows.length !== 1) throw new Error(`raw update of bench job ${jobId} did not apply`);
+    await direct.query(
+      'INSERT INTO job_events (job_id, seq, type, payload) VALUES ($1, $2, $3, $4::jsonb)',
+      [jobId, rows[0].last_seq, 'step.started', JSON.stringify({ step, attempt: 1 })],
+    );
+    await direct.query('COMMIT');
+  } catch (error) {
+    await direct.query('ROLLBACK');
+    throw error;
+  }
+  return performance.now() - start;
+}
+
+interface AnswerTiming {
+  /** Answer call → `step.started` of step `after` seen on the bus. */
+  toStep: number;
+  /** How long HitlService.answer itself took to return. */
+  call: number;
+  /** Answer call → the worker's claim (`job.status` running) seen on the bus. */
+  claim: number;
+}
+
+/** Answers one parked job and times it; returns once the job has completed. */
+async function answerOne(
+  hitl: HitlService,
+  events: JobEventWatch,
+  jobId: string,
+  promptId: string,
+): Promise<AnswerTiming> {
+  const stepStarted = events.waitFor(
+    jobId,
+    (message) => message.type === 'step.started' && message.payload.step === 'after',
+  );
+  const claimed = events.waitFor(
+    jobId,
+    (message) => message.type === 'job.status' && message.payload.status === 'running',
+  );
+  const finished = events.finished(jobId);
+  const t0 = performance.now();
+  await hitl.answer(BENCH_PRINCIPAL, promptId, { action: 'proceed' });
+  const returned = performance.now();
+  const seen = await stepStarted;
+  const claimedAt = await claimed;
+  // The job's own completion is not timed, but it must be over before the next answer or raw
+  // transaction, so that neither measures contention with it.
+  await finished;
+  return { toStep: seen - t0, call: returned - t0, claim: claimedAt - t0 };
+}
+
+async function measure(bench: BenchApp, sizes: Sizes): Promise<BenchRow[]> {
+  const { direct, events, server } = bench;
+  const jobs = server.app.get(JobsService);
+  const hitl = server.app.get(HitlService);
+  const store = server.app.get(JobStore);
+  const total = sizes.warmup + sizes.answers;
+
+  await sleep(1000); // let start-up work (first sweep, connections) settle
+  log(`idle CPU with no job waiting (${sizes.idleMs / 1000} s)`);
+  const idleEmpty = await idleCpu(sizes.idleMs);
+
+  log(`parking ${total} jobs on a confirm prompt`);
+  const parkStart = performance.now();
+  await mapLimit(total, CREATE_IN_FLIGHT, async () => {
+    await jobs.create(BENCH_PRINCIPAL, { workflow: ASK_WORKFLOW, input: {} });
+  });
+  await waitParked(direct, total, 60_000 + total * 50);
+  const parkSeconds = (performance.now() - parkStart) / 1000;
+  await sleep(1000);
+
+  log(`idle CPU with ${total} jobs waiting (${sizes.idleMs / 1000} s)`);
+  const idleParked = await idleCpu(sizes.idleMs);
+
+  const { rows: parked } = await direct.query<{ id: string; open_prompt_id: string }>(
+    `SELECT id, open_prompt_id FROM jobs WHERE workflow = $1 AND status = 'waiting'
+      ORDER BY created_at, id`,
+    [ASK_WORKFLOW],
+  );
+  if (parked.length !== total || parked.some((row) => !row.open_prompt_id)) {
+    throw new Error(`expected ${total} waiting jobs with an open prompt, found ${parked.length}`);
+  }
+
+  const rawJob = await runningJob(store);
+  log(`warm-up: ${sizes.warmup} answers`);
+  for (let i = 0; i < sizes.warmup; i++) {
+    await answerOne(hitl, events, parked[i].id, parked[i].open_prompt_id);
+    await rawTransaction(direct, rawJob, i);
+  }
+  log(`${sizes.answers} answers, one at a time, each followed by one raw transaction`);
+  const toStep: number[] = [];
+  const calls: number[] = [];
+  const claims: number[] = [];
+  const raw: number[] = [];
+  for (let i = sizes.warmup; i < total; i++) {
+    const timing = await answerOne(hitl, events, parked[i].id, parked[i].open_prompt_id);
+    toStep.push(timing.toStep);
+    calls.push(timing.call);
+    claims.push(timing.claim);
+    // Interleaved, so that a burst of load elsewhere on the machine hits both sides alike.
+    raw.push(await rawTransaction(direct, rawJob, i));
+  }
+
+  const { rows: commitMode } = await direct.query<{ synchronous_commit: string }>(
+    'SHOW synchronous_commit',
+  );
+  const p50 = percentile(toStep, 0.5);
+  const p99 = percentile(toStep, 0.99);
+  const rawP50 = percentile(raw, 0.5);
+  const rawP99 = percentile(raw, 0.99);
+  const extraCpu = idleParked - idleEmpty;
+  log(
+    `answer → step.started p50 ${fmtMs(p50)}, p99 ${fmtMs(p99)}; raw tx p50 ${fmtMs(rawP50)}; ` +
+      `idle CPU ${idleEmpty.toFixed(2)} → ${idleParked.toFixed(2)} ms/s`,
+  );
+  const idleGoal = extraCpu <= 1;
+  return [
+    {
+      name: 'HITL answer → next step.started (1 answer at a time, services mode)',
+      ours: `p50 ${fmtMs(p50)}, p99 ${fmtMs(p99)}`,
+      baseline:
+        `p50 ${fmtMs(rawP50)}, p99 ${fmtMs(rawP99)} raw pg BEGIN/UPDATE/INSERT/COMMIT ` +
+        `(synchronous_commit ${commitMode[0]?.synchronous_commit ?? '?'})`,
+      ratio: `${(p50 / rawP50).toFixed(1)}× (p50)`,
+      note:
+        `goals: p50 < 10 ms ${met(p50 < 10)}, p99 < 50 ms ${met(p99 < 50)}; ` +
+        `${sizes.answers} answers after ${sizes.warmup} warm-up, from the HitlService.answer call ` +
+        `until the step.started event reached a Redis event-bus subscriber; p50 milestones: ` +
+        `answer() returned ${fmtMs(percentile(calls, 0.5))}, worker claim seen ` +
+        `${fmtMs(percentile(claims, 0.5))}; the path holds 3 commits (answer, claim, step start) ` +
+        `and a Bull hop; the original polls once a second, a floor of ≈ 500 ms on average ` +
+        `(${Math.round(500 / p50)}× our p50)`,
+    },
+    {
+      name: `HITL idle cost: ${total} jobs waiting on prompts (services mode)`,
+      ours: `${idleParked.toFixed(2)} ms CPU per idle s`,
+      baseline: `${idleEmpty.toFixed(2)} ms CPU per idle s with 0 waiting`,
+      ratio: `${extraCpu >= 0 ? '+' : ''}${extraCpu.toFixed(2)} ms/s`,
+      note:
+        `goal: no polling loop per waiting job (≤ 1 ms/s more than with none): ${met(idleGoal)}; ` +
+        `whole process (API + worker + sweepers every ${SWEEP_INTERVAL_MS} ms), ` +
+        `process.cpuUsage over ${sizes.idleMs / 1000} s each; parking ${total} jobs took ` +
+        `${parkSeconds.toFixed(1)} s`,
+    },
+  ];
+}
+
+/** The HITL benchmark of issue 4, services mode on a throw-away database and queue prefix. */
+export async function runHitlBench(opts: { quick: boolean }): Promise<BenchRow[]> {
+  const sizes = opts.quick ? QUICK : FULL;
+  return withServicesApp(
+    'hitl',
+    {
+      concurrency: CONCURRENCY,
+      workflows: [askWorkflow as WorkflowDefinition<never, unknown>],
+    },
+    log,
+    (bench) => measure(bench, sizes),
+  );
+}
