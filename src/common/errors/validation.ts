@@ -6,9 +6,12 @@ import { AppError, FieldError } from './app-error';
 export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
+    // class-validator's default messages start with the property name ("task must be …").
     const own = Object.values(error.constraints ?? {}).map((message) => ({
       field,
-      message: message.replace(/^[\w.[\]]+ /, ''),
+      message: message.startsWith(`${error.property} `)
+        ? message.slice(error.property.length + 1)
+        : message,
     }));
     return [...own, ...toFieldErrors(error.children ?? [], field)];
   });
