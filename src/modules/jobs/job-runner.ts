@@ -81,7 +81,7 @@ export class JobRunner implements OnApplicationShutdown {
       Math.max(200, this.config.jobLeaseMs / 3),
     );
     try {
-      const ctx = this.contextFor(claimed, controller.signal);
+      const ctx = this.contextFor(claimed, controller.signal, await this.storedSteps(jobId));
       const result = await workflow.run(ctx, claimed.input);
       if (controller.signal.aborted) throw new RunAborted(controller.signal.reason as AbortReason);
       await this.finishCompleted(claimed, result);
@@ -203,7 +203,13 @@ export class JobRunner implements OnApplicationShutdown {
     if (queued) await this.queue.enqueue(queued);
   }
 
-  private contextFor(job: Job, signal: AbortSignal): WorkflowContext {
+  /** Every step this job recorded before, read once per run instead of once per step. */
+  private async storedSteps(jobId: string): Promise<Map<string, JobStep>> {
+    const rows = await this.dataSource.getRepository(JobStep).findBy({ jobId });
+    return new Map(rows.map((row) => [row.name, row]));
+  }
+
+  private contextFor(job: Job, signal: AbortSignal, steps: Map<string, JobStep>): WorkflowContext {
     const throwIfAborted = () => {
       if (signal.aborted) throw new RunAborted(signal.reason as AbortReason);
     };
@@ -222,11 +228,10 @@ export class JobRunner implements OnApplicationShutdown {
       signal,
       step: async <T>(name: string, fn: (tools: StepTools) => Promise<T>): Promise<T> => {
         throwIfAborted();
-        const stored = await this.dataSource
-          .getRepository(JobStep)
-          .findOneBy({ jobId: job.id, name });
+        const stored = steps.get(name);
         if (stored?.status === 'completed') return stored.output as T;
-        return this.runStep(job, name, (stored?.attempt ?? 0) + 1, fn, signal, append);
+        const attempt = (stored?.attempt ?? 0) + 1;
+        return this.runStep(job, name, attempt, fn, signal, append, (row) => steps.set(name, row));
       },
       ask: async <A>(key: string, kind: string, payload: Record<string, unknown>, options = {}) => {
         throwIfAborted();
@@ -254,29 +259,12 @@ export class JobRunner implements OnApplicationShutdown {
     fn: (tools: StepTools) => Promise<T>,
     signal: AbortSignal,
     append: (type: string, payload: Record<string, unknown>, set?: object) => Promise<void>,
+    remember: (row: JobStep) => void,
   ): Promise<T> {
     const steps = this.dataSource.getRepository(JobStep);
-    await this.store.run(async (tx) => {
-      const updated = await tx.transition(job.id, {
-        from: ['running'],
-        where: this.mine(),
-        set: { currentStep: name },
-        events: [{ type: 'step.started', payload: { step: name, attempt } }],
-      });
-      if (!updated) throw new RunAborted('lease-lost');
-      await tx.manager.getRepository(JobStep).upsert(
-        {
-          jobId: job.id,
-          name,
-          status: 'running',
-          attempt,
-          error: null,
-          startedAt: new Date(),
-          finishedAt: null,
-        },
-        ['jobId', 'name'],
-      );
-    });
+    const base = { jobId: job.id, name, attempt, startedAt: new Date() };
+    // The step row is written when the step ends; its start is the step.started event.
+    await append('step.started', { step: name, attempt }, { currentStep: name });
     const usage: StepUsage = {};
     const started = Date.now();
     const tools: StepTools = {
@@ -301,10 +289,9 @@ export class JobRunner implements OnApplicationShutdown {
       output = await fn(tools);
     } catch (error) {
       const failure = errorOf(error);
-      await steps.update(
-        { jobId: job.id, name },
-        { status: 'failed', error: failure, finishedAt: new Date() },
-      );
+      const failed = { ...base, status: 'failed' as const, error: failure, finishedAt: new Date() };
+      await steps.upsert(failed, ['jobId', 'name']);
+      remember(failed as JobStep);
       if (!signal.aborted) {
         const willRetry = !(error instanceof PermanentError);
         await append('step.failed', { step: name, error: failure, willRetry }).catch(
@@ -318,15 +305,17 @@ export class JobRunner implements OnApplicationShutdown {
     // The output is stored even when the job was cancelled meanwhile: the work (and its cost) is
     // done, and a retry must not pay for it again. The event is logged only while the run is ours.
     await this.store.run(async (tx) => {
-      await tx.manager.getRepository(JobStep).update(
-        { jobId: job.id, name },
+      await tx.manager.getRepository(JobStep).upsert(
         {
+          ...base,
           status: 'completed',
           output: output as object,
           usage: recordedUsage,
+          error: null,
           finishedAt: new Date(),
           durationMs,
         },
+        ['jobId', 'name'],
       );
       await tx.transition(job.id, {
         from: ['running'],

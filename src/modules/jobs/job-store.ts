@@ -69,26 +69,49 @@ export class JobTx {
           ? `${this.column(key)} ${value.text}`
           : `${this.column(key)} = $${params.push(this.param(value))}`,
     );
-    const sql = `UPDATE jobs SET ${[
-      ...assignments,
-      'version = version + 1',
-      'updated_at = now()',
-      `last_seq = last_seq + ${events.length}`,
-    ].join(', ')}
-      WHERE id = $1 AND status = ANY($2::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}
-      RETURNING *`;
-    const [rows] = (await this.manager.query(sql, params)) as [Record<string, unknown>[], number];
-    if (!rows || rows.length === 0) return null;
-    return this.record(this.toJob(rows[0]), events);
+    // One statement: the conditional UPDATE takes the next seqs, and a data-modifying CTE inserts
+    // the events with them. Atomic on its own, so a lone transition needs no BEGIN/COMMIT.
+    const eventRows = events.map((event, i) => {
+      params.push(event.type, JSON.stringify(event.payload));
+      return `(${i + 1}, $${params.length - 1}::text, $${params.length}::jsonb)`;
+    });
+    const insertEvents = events.length
+      ? `, e AS (
+          INSERT INTO job_events (job_id, seq, type, payload)
+          SELECT j.id, j.last_seq - ${events.length} + v.ord, v.type, v.payload
+            FROM j CROSS JOIN (VALUES ${eventRows.join(', ')}) AS v(ord, type, payload)
+        )`
+      : '';
+    const sql = `WITH j AS (
+        UPDATE jobs SET ${[
+          ...assignments,
+          'version = version + 1',
+          'updated_at = now()',
+          `last_seq = last_seq + ${events.length}`,
+        ].join(', ')}
+        WHERE id = $1 AND status = ANY($2::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}
+        RETURNING *
+      )${insertEvents}
+      SELECT j.*, now() AS events_at FROM j`;
+    const rows = (await this.manager.query(sql, params)) as Record<string, unknown>[];
+    if (rows.length === 0) return null;
+    const job = this.toJob(rows[0]);
+    const ts = new Date(rows[0].events_at as Date).toISOString();
+    const firstSeq = job.lastSeq - events.length + 1;
+    this.published.push({
+      job,
+      events: events.map((event, i) => ({ seq: firstSeq + i, ...event, ts })),
+    });
+    return job;
   }
 
+  /** Appends a new job's events, with seqs 1..n taken by the insert. */
   private async record(job: Job, events: NewEvent[]): Promise<Job> {
-    const firstSeq = job.lastSeq - events.length + 1;
     const stored: JobEventView[] = [];
     if (events.length > 0) {
       const params: unknown[] = [job.id];
       const values = events.map((event, i) => {
-        params.push(firstSeq + i, event.type, JSON.stringify(event.payload));
+        params.push(i + 1, event.type, JSON.stringify(event.payload));
         const at = params.length;
         return `($1, $${at - 2}, $${at - 1}, $${at}::jsonb)`;
       });
@@ -98,12 +121,7 @@ export class JobTx {
         params,
       )) as { seq: number; created_at: Date }[];
       events.forEach((event, i) =>
-        stored.push({
-          seq: firstSeq + i,
-          type: event.type,
-          payload: event.payload,
-          ts: new Date(rows[i].created_at).toISOString(),
-        }),
+        stored.push({ seq: i + 1, ...event, ts: new Date(rows[i].created_at).toISOString() }),
       );
     }
     this.published.push({ job, events: stored });
@@ -151,9 +169,12 @@ export class JobStore {
     return result;
   }
 
-  /** A single transition in its own transaction. */
-  transition(jobId: string, change: Transition): Promise<Job | null> {
-    return this.run((tx) => tx.transition(jobId, change));
+  /** A single transition: one atomic statement, published once it has committed. */
+  async transition(jobId: string, change: Transition): Promise<Job | null> {
+    const tx = new JobTx(this.dataSource.manager, this.columns, (row) => this.toJob(row));
+    const job = await tx.transition(jobId, change);
+    this.publish(tx);
+    return job;
   }
 
   private publish(tx: JobTx): void {
