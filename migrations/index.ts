@@ -2,6 +2,7 @@ import { CreateTokens1795000000000 } from './1795000000000-CreateTokens';
 import { CreateSkills1795100000000 } from './1795100000000-CreateSkills';
 import { CreateJobs1795200000000 } from './1795200000000-CreateJobs';
 import { CreateHitlPrompts1795300000000 } from './1795300000000-CreateHitlPrompts';
+import { AddSkillDependencies1795400000000 } from './1795400000000-AddSkillDependencies';
 
 /** Every migration, oldest first. A new migration file is added here by hand after review. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateSkills1795100000000,
   CreateJobs1795200000000,
   CreateHitlPrompts1795300000000,
+  AddSkillDependencies1795400000000,
 ];

@@ -1,6 +1,7 @@
 /** What the index stores for one skill folder, read from disk, and how a row is shown to clients. */
 import { createHash } from 'node:crypto';
 import type { Skill } from './skill.entity';
+import { parseDependencyList, readMetadataJsonDependencies } from './skill-dependencies';
 import { skillIdOf } from './skill-ref';
 import type { StoredSkill } from './skill-store';
 import type { SkillStatus, SkillView } from './skill.types';
@@ -22,7 +23,8 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
  * Reads a skill folder into an index row: the validation report (default mode), name and
  * description, `version` (frontmatter `version`, else `metadata.version`), `tags`
  * (`metadata.tags`, comma or space separated), `status` (`draft` under `_drafts`, `deprecated`
- * when `metadata.status` says so, else `active`). Null when the folder has no SKILL.md.
+ * when `metadata.status` says so, else `active`), `dependencies` (`metadata.dependencies`, comma or
+ * space separated, and `dependencies` of `metadata.json`). Null when the folder has no SKILL.md.
  */
 export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord | null> {
   const { ref, dir, manifest } = stored;
@@ -49,6 +51,12 @@ export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord 
       nonEmpty(metadata.version) ??
       DEFAULT_VERSION,
     tags: [...new Set((nonEmpty(metadata.tags) ?? '').split(/[\s,]+/).filter(Boolean))],
+    dependencies: [
+      ...new Set([
+        ...parseDependencyList(nonEmpty(metadata.dependencies) ?? ''),
+        ...(await readMetadataJsonDependencies(dir)),
+      ]),
+    ],
     checksum: sha256(text),
     validation: { valid: report.valid, errors: report.errors, warnings: report.warnings },
     body: parsed?.body ?? text,

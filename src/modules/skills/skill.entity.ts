@@ -34,6 +34,10 @@ export class Skill {
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   tags!: string[];
 
+  /** the skill ids it declares (`metadata.dependencies`, `metadata.json`); not shown to clients */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  dependencies!: string[];
+
   /** SHA-256 of SKILL.md */
   @Column({ type: 'text' })
   checksum!: string;

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { Skill } from './skill.entity';
 import { SkillStore } from './skill-store';
 import { SkillsController } from './skills.controller';
+import { SkillsFeedPublisher } from './skills-feed.publisher';
 import { SkillsService } from './skills.service';
 
 @Module({
@@ -11,6 +12,7 @@ import { SkillsService } from './skills.service';
   controllers: [SkillsController],
   providers: [
     SkillsService,
+    SkillsFeedPublisher,
     {
       provide: SkillStore,
       useFactory: (config: AppConfig) => new SkillStore(config.skillsRoot),

@@ -381,4 +381,81 @@ describe('SkillsService', () => {
       expect((await service.list({})).map((s) => s.id)).toEqual(['tools/found']);
     });
   });
+
+  describe('dependencies', () => {
+    const withDeps = (name: string, dependencies: string) =>
+      `---\nname: ${name}\ndescription: ${name} skill. Use when x.\nmetadata:\n  dependencies: "${dependencies}"\n---\n# Title\n\nBody.\n`;
+    const put = (id: string, text: string) => {
+      fs.mkdirSync(path.join(root, id), { recursive: true });
+      fs.writeFileSync(path.join(root, id, 'SKILL.md'), text);
+    };
+    const codesOf = async (id: string) => {
+      const { validation } = (await service.get(id)).skill;
+      return {
+        valid: validation.valid,
+        errors: validation.errors.map((e) => `${e.code}: ${e.message}`),
+        warnings: validation.warnings
+          .filter((w) => w.code.startsWith('DEPENDENCY'))
+          .map((w) => `${w.code}: ${w.message}`),
+      };
+    };
+
+    it('reports cycles and missing ids on reindex, and clears them when fixed', async () => {
+      put('a/x', withDeps('x', 'b/y'));
+      put('b/y', skillMd('y', 'y skill. Use when y.'));
+      fs.writeFileSync(path.join(root, 'b/y/metadata.json'), '{"dependencies": ["a/x"]}');
+      put('c/z', withDeps('z', 'a/x, gone/skill'));
+      put('d/w', withDeps('w', 'c/z'));
+      await service.reindex();
+
+      expect(await codesOf('a/x')).toEqual({
+        valid: false,
+        errors: ['DEPENDENCY_CYCLE: Dependency cycle: a/x → b/y → a/x'],
+        warnings: [],
+      });
+      expect(await codesOf('b/y')).toEqual({
+        valid: false,
+        errors: ['DEPENDENCY_CYCLE: Dependency cycle: b/y → a/x → b/y'],
+        warnings: [],
+      });
+      expect(await codesOf('c/z')).toEqual({
+        valid: true,
+        errors: [],
+        warnings: ['DEPENDENCY_MISSING: Depends on gone/skill, which is not an indexed skill'],
+      });
+      expect(await codesOf('d/w')).toEqual({ valid: true, errors: [], warnings: [] });
+      const listed = new Map((await service.list({})).map((s) => [s.id, s.validation.valid]));
+      expect(listed.get('a/x')).toBe(false);
+
+      changes = [];
+      await service.reindex();
+      expect(changes).toEqual([]);
+
+      fs.rmSync(path.join(root, 'b/y/metadata.json'));
+      await service.reindex();
+      expect(changes.map((c) => c.skill.id).sort()).toEqual(['a/x', 'b/y']);
+      expect(changes.every((c) => c.skill.validation.valid)).toBe(true);
+      expect(await codesOf('a/x')).toEqual({ valid: true, errors: [], warnings: [] });
+    });
+
+    it('checks the graph on promotion, leaving drafts out of it', async () => {
+      await service.writeDraft('job-1', 'needs', withDeps('needs', 'tools/later'));
+      expect((await codesOf('_drafts/job-1/needs')).warnings).toEqual([]);
+      const first = await service.promote('job-1', {});
+      expect(first.validation.warnings.map((w) => w.code)).toContain('DEPENDENCY_MISSING');
+
+      await service.writeDraft('job-2', 'later', withDeps('later', 'general/needs'), {
+        category: 'tools',
+      });
+      changes = [];
+      const second = await service.promote('job-2', {});
+      expect(second.validation.errors.map((e) => e.message)).toEqual([
+        'Dependency cycle: tools/later → general/needs → tools/later',
+      ]);
+      expect(changes.map((c) => c.skill.id).sort()).toEqual(['general/needs', 'tools/later']);
+      const needs = changes.find((c) => c.skill.id === 'general/needs')!.skill.validation;
+      expect(needs.valid).toBe(false);
+      expect(needs.warnings.map((w) => w.code)).not.toContain('DEPENDENCY_MISSING');
+    });
+  });
 });

@@ -9,6 +9,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { Skill } from './skill.entity';
+import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
 import { blockingIssues, readSkillRecord, sha256, SkillRecord, toView } from './skill-record';
 import {
   assertCategory,
@@ -33,6 +34,7 @@ import type {
   SkillChange,
   SkillChangeListener,
   SkillListFilter,
+  SkillValidation,
   SkillView,
   SkillViewer,
   SkillWithContent,
@@ -50,6 +52,8 @@ const DEFAULT_CATEGORY = 'general';
 
 /** Two-key advisory locks live apart from the one-key migration lock; this is the skills' key. */
 const SKILL_LOCK_SPACE = 727_172_002;
+/** The second key of the lock that serialises dependency checks (not a valid skill id). */
+const DEPENDENCY_LOCK = '$dependencies';
 const UPSERT_BATCH = 200;
 const READ_CONCURRENCY = 16;
 const UPSERT_COLUMNS = [
@@ -60,6 +64,7 @@ const UPSERT_COLUMNS = [
   'status',
   'version',
   'tags',
+  'dependencies',
   'checksum',
   'validation',
   'body',
@@ -133,7 +138,8 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       content = (await this.store.read(ref)).text;
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) {
-        await this.skills.delete({ id: skillIdOf(ref) });
+        const { affected } = await this.skills.delete({ id: skillIdOf(ref) });
+        if (affected && ref.kind === 'skill') await this.settle([]);
       }
       throw error;
     }
@@ -203,7 +209,8 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         issues,
       );
     }
-    return this.install(draftDir, manifest, options.overwrite ?? false);
+    const row = await this.install(draftDir, manifest, options.overwrite ?? false);
+    return toView((await this.settle([row])).get(row.id) ?? row);
   }
 
   /**
@@ -218,6 +225,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       imported: 0,
       rejected: problems.map((p) => ({ path: p.dir, errors: [p.error] })),
     };
+    const installed: Skill[] = [];
     for (const entry of entries) {
       const issues = blockingIssues(await validateSkillDir(entry.dir));
       if (issues.length > 0) {
@@ -225,19 +233,25 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         continue;
       }
       try {
-        await this.install(entry.dir, entry, true);
+        installed.push(await this.install(entry.dir, entry, true));
         result.imported += 1;
       } catch (error) {
-        if (!(error instanceof CopyRefused)) throw error;
+        if (!(error instanceof CopyRefused)) {
+          await this.settle(installed);
+          throw error;
+        }
         result.rejected.push({ path: entry.dir, errors: [error.issue] });
       }
     }
+    if (installed.length > 0) await this.settle(installed);
     return result;
   }
 
   /**
    * Rebuilds the index from the folders. Rows of skills that are gone are deleted, unless they
-   * were written after the walk began (a concurrent promotion or import in another process).
+   * were written after the walk began (a concurrent promotion or import in another process). The
+   * dependency graph is checked in the same transaction; a skill counts as changed when its
+   * SKILL.md or its validation (dependency problems included) differs from before.
    */
   async reindex(): Promise<{ indexed: number }> {
     await this.store.recover();
@@ -251,11 +265,12 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     const records = await readRecords(skills);
     const ids = records.map((r) => r.id);
     const { changed, removed } = await this.skills.manager.transaction(async (manager) => {
+      // before any row is written: settleDependencies waits for this lock while holding none
+      await lockDependencies(manager);
       const before = new Map(
-        (await manager.find(Skill, { select: { id: true, checksum: true } })).map((row) => [
-          row.id,
-          row.checksum,
-        ]),
+        (await manager.find(Skill, { select: { id: true, checksum: true, validation: true } })).map(
+          (row) => [row.id, row],
+        ),
       );
       const stale = await manager
         .createQueryBuilder(Skill, 's')
@@ -271,12 +286,29 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
           .execute();
       }
       await upsert(manager, records);
-      const changedIds = records.filter((r) => before.get(r.id) !== r.checksum).map((r) => r.id);
+      const settled = new Map(
+        (await this.settleDependencies(manager)).map((row) => [row.id, row.validation]),
+      );
+      const changedIds = new Set(
+        records
+          .filter((r) => {
+            const old = before.get(r.id);
+            const validation = settled.get(r.id) ?? r.validation;
+            return (
+              !old || old.checksum !== r.checksum || !sameValidation(old.validation, validation)
+            );
+          })
+          .map((r) => r.id),
+      );
+      for (const [id, validation] of settled) {
+        const old = before.get(id);
+        if (old && !sameValidation(old.validation, validation)) changedIds.add(id);
+      }
       const changedRows =
-        changedIds.length > 0
+        changedIds.size > 0
           ? await manager
               .createQueryBuilder(Skill, 's')
-              .where('s.id = ANY(:changedIds)', { changedIds })
+              .where('s.id = ANY(:changedIds)', { changedIds: [...changedIds] })
               .getMany()
           : [];
       return { changed: changedRows, removed: stale };
@@ -300,12 +332,15 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Copies a folder into the taxonomy and indexes it, one promotion per target at a time. */
+  /**
+   * Copies a folder into the taxonomy and indexes it, one promotion per target at a time. The
+   * caller passes the row to `settle`, which reports it.
+   */
   private async install(
     source: string,
     target: TaxonomyTarget,
     overwrite: boolean,
-  ): Promise<SkillView> {
+  ): Promise<Skill> {
     const ref: SkillRef = { kind: 'skill', category: target.category, name: target.name };
     const id = skillIdOf(ref);
     const row = await this.skills.manager.transaction(async (manager) => {
@@ -316,8 +351,57 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       await upsert(manager, [record]);
       return manager.findOneByOrFail(Skill, { id });
     });
-    this.emit(row, false);
-    return toView(row);
+    return row;
+  }
+
+  /**
+   * After index writes outside `reindex`: re-checks the dependency graph, then reports the written
+   * rows and every other row whose validation that changed. Returns the reported rows by id. A
+   * failed check is logged, not thrown: the write stands, and the next write or reindex repairs it.
+   */
+  private async settle(written: Skill[]): Promise<Map<string, Skill>> {
+    const rows = new Map(written.map((row) => [row.id, row]));
+    try {
+      const settled = await this.skills.manager.transaction((manager) =>
+        this.settleDependencies(manager),
+      );
+      for (const row of settled) rows.set(row.id, row);
+    } catch (error) {
+      this.logger.warn(`Dependency check failed: ${(error as Error).message}`);
+    }
+    for (const row of rows.values()) this.emit(row, false);
+    return rows;
+  }
+
+  /**
+   * Puts the problems of the dependency graph of the indexed skills (drafts left out) into their
+   * stored validation, replacing earlier ones. Returns the rows it changed, as they are now.
+   */
+  private async settleDependencies(manager: EntityManager): Promise<Skill[]> {
+    await lockDependencies(manager);
+    const rows = await manager
+      .createQueryBuilder(Skill, 's')
+      .select(['s.id', 's.dependencies', 's.validation'])
+      .where("s.status <> 'draft'")
+      .getMany();
+    const problems = findDependencyProblems(new Map(rows.map((r) => [r.id, r.dependencies])));
+    const changedIds: string[] = [];
+    for (const row of rows) {
+      const validation = withDependencyProblems(row.validation, problems.get(row.id));
+      if (sameValidation(row.validation, validation)) continue;
+      await manager
+        .createQueryBuilder()
+        .update(Skill)
+        .set({ validation, updatedAt: () => 'clock_timestamp()' })
+        .where('id = :id', { id: row.id })
+        .execute();
+      changedIds.push(row.id);
+    }
+    if (changedIds.length === 0) return [];
+    return manager
+      .createQueryBuilder(Skill, 's')
+      .where('s.id = ANY(:changedIds)', { changedIds })
+      .getMany();
   }
 
   /** The indexed skill, re-read from its folder when the row is missing or `content` differs. */
@@ -334,8 +418,11 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     if (!record) throw AppError.notFound('Skill', skillIdOf(ref));
     await upsert(this.skills.manager, [record]);
     const row = await this.skills.findOneByOrFail({ id: record.id });
-    this.emit(row, false);
-    return toView(row);
+    if (ref.kind === 'draft') {
+      this.emit(row, false);
+      return toView(row);
+    }
+    return toView((await this.settle([row])).get(row.id) ?? row);
   }
 
   private emit(row: Skill, removed: boolean): void {
@@ -348,6 +435,38 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
   }
+}
+
+async function lockDependencies(manager: EntityManager): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+    SKILL_LOCK_SPACE,
+    DEPENDENCY_LOCK,
+  ]);
+}
+
+/** `validation` without its earlier dependency problems, with `problems` added. */
+function withDependencyProblems(
+  validation: SkillValidation,
+  problems: DependencyProblems | undefined,
+): SkillValidation {
+  const errors = [
+    ...validation.errors.filter((e) => !DEPENDENCY_CODES.has(e.code)),
+    ...(problems?.errors ?? []),
+  ];
+  const warnings = [
+    ...validation.warnings.filter((w) => !DEPENDENCY_CODES.has(w.code)),
+    ...(problems?.warnings ?? []),
+  ];
+  return { valid: errors.length === 0, errors, warnings };
+}
+
+/** Equal validations, whatever the key order (jsonb does not keep it). */
+function sameValidation(a: SkillValidation, b: SkillValidation): boolean {
+  const key = (issues: SkillValidation['errors'] | SkillValidation['warnings']): string =>
+    JSON.stringify(issues.map((i) => [i.code, i.field ?? null, i.message]));
+  return (
+    a.valid === b.valid && key(a.errors) === key(b.errors) && key(a.warnings) === key(b.warnings)
+  );
 }
 
 /** Reads folders into records a few at a time; folders without SKILL.md are left out. */

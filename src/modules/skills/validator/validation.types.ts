@@ -35,6 +35,8 @@ export const SKILL_ERROR_CODES = [
   'METADATA_INVALID',
   'ALLOWED_TOOLS_INVALID',
   'UNEXPECTED_FIELD',
+  // the index (SkillsService), across skills: not produced by the validator itself
+  'DEPENDENCY_CYCLE',
 ] as const;
 export type SkillErrorCode = (typeof SKILL_ERROR_CODES)[number];
 
@@ -65,6 +67,8 @@ export const SKILL_WARNING_CODES = [
   'EMPTY_SUBDIRECTORY',
   'LEGACY_SUBDIRECTORY',
   'UNKNOWN_SUBDIRECTORY',
+  // the index (SkillsService), across skills: not produced by the validator itself
+  'DEPENDENCY_MISSING',
 ] as const;
 export type SkillWarningCode = (typeof SKILL_WARNING_CODES)[number];
 

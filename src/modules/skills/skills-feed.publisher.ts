@@ -1,0 +1,38 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BusMessage, EventBus } from '../../common/events/event-bus';
+import { SkillsService } from './skills.service';
+import type { SkillChange } from './skill.types';
+
+/**
+ * Puts every change SkillsService reports on the event bus as `skill.changed` on the `skills`
+ * feed, so that every gateway process hears it, whichever process wrote the skill. `ownerId` is
+ * the draft's owner (null for skills): the gateway sends a draft only to its owner and admins.
+ */
+@Injectable()
+export class SkillsFeedPublisher implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly skills: SkillsService,
+    private readonly bus: EventBus,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.skills.onChange((change) => this.bus.publish(feedMessage(change)));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+}
+
+/** The bus message of one change; a removal says so with `removed: true` in the payload. */
+export function feedMessage(change: SkillChange): Extract<BusMessage, { kind: 'feed' }> {
+  return {
+    kind: 'feed',
+    topic: 'skills',
+    ownerId: change.ownerId,
+    event: 'skill.changed',
+    payload: change.removed ? { skill: change.skill, removed: true } : { skill: change.skill },
+  };
+}
