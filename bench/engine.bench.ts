@@ -443,8 +443,8 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
       baseline: `${ms(rawMs)} raw pg transaction`,
       ratio: `${(soloMs / rawMs).toFixed(2)}×`,
       note:
-        'no goal; a step is 1 SELECT + 2 transactions (step started, step completed) + 4 bus ' +
-        `publishes; ${sizes.soloSteps} steps, claim and finish included`,
+        'no goal; a step is 1 statement (step started) + 1 transaction (output and step completed) ' +
+        `+ 4 bus publishes; ${sizes.soloSteps} steps, claim and finish included`,
     },
     {
       name: `job create (${CREATE_IN_FLIGHT} in flight)`,
