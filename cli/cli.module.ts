@@ -1,11 +1,42 @@
 import { Module } from '@nestjs/common';
 import { CliOutput } from './cli-output';
+import { Printer } from './printer';
+import { Remote } from './remote';
 import {
   DbCommand,
   DbMigrateCommand,
   DbRevertCommand,
   DbStatusCommand,
 } from './commands/db.command';
+import { CreateCommand } from './commands/create.command';
+import { DoctorCommand } from './commands/doctor.command';
+import {
+  JobsCancelCommand,
+  JobsCommand,
+  JobsListCommand,
+  JobsPurgeCommand,
+  JobsRetryCommand,
+  JobsShowCommand,
+} from './commands/jobs.command';
+import {
+  PromptsAnswerCommand,
+  PromptsCommand,
+  PromptsListCommand,
+} from './commands/prompts.command';
+import {
+  SkillsCommand,
+  SkillsImportCommand,
+  SkillsListCommand,
+  SkillsPromoteCommand,
+  SkillsReindexCommand,
+  SkillsShowCommand,
+} from './commands/skills.command';
+import {
+  TokensCommand,
+  TokensCreateCommand,
+  TokensListCommand,
+  TokensRevokeCommand,
+} from './commands/tokens.command';
 import { ServeCommand } from './commands/serve.command';
 import { ValidateCommand } from './commands/validate.command';
 import { WorkerCommand } from './commands/worker.command';
@@ -23,6 +54,29 @@ import { XmlCommand } from './commands/xml.command';
     DbStatusCommand,
     ValidateCommand,
     XmlCommand,
+    Printer,
+    Remote,
+    JobsCommand,
+    JobsListCommand,
+    JobsShowCommand,
+    JobsCancelCommand,
+    JobsRetryCommand,
+    JobsPurgeCommand,
+    PromptsCommand,
+    PromptsListCommand,
+    PromptsAnswerCommand,
+    SkillsCommand,
+    SkillsListCommand,
+    SkillsShowCommand,
+    SkillsPromoteCommand,
+    SkillsImportCommand,
+    SkillsReindexCommand,
+    TokensCommand,
+    TokensCreateCommand,
+    TokensListCommand,
+    TokensRevokeCommand,
+    DoctorCommand,
+    CreateCommand,
   ],
 })
 export class CliModule {}

@@ -26,6 +26,7 @@ function fail(error: unknown): never {
 
 async function main(): Promise<void> {
   const app = await CommandFactory.createWithoutRunning(CliModule, {
+    cliName: 'skill-fleet',
     logger: ['error'],
     errorHandler: (error) => {
       // commander prints its own message for help/version and usage errors.

@@ -1,0 +1,128 @@
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import type { Prompt } from '../../src/client';
+import { Printer, usageFailure, when } from '../printer';
+import { groupUsage, RemoteCommand, RemoteCommandOptions } from './remote-command';
+
+const PROMPT_STATUSES: readonly Prompt['status'][] = ['open', 'answered', 'expired', 'cancelled'];
+
+interface ListOptions extends RemoteCommandOptions {
+  status?: string;
+  job?: string;
+}
+
+@SubCommand({ name: 'list', description: 'List prompts (default: open ones)' })
+export class PromptsListCommand extends RemoteCommand<ListOptions> {
+  protected async execute(_args: string[], options: ListOptions): Promise<void> {
+    if (options.status && !(PROMPT_STATUSES as readonly string[]).includes(options.status)) {
+      throw usageFailure(`Unknown status "${options.status}"; use ${PROMPT_STATUSES.join(', ')}`);
+    }
+    const reply = await this.remote.call(options, 'prompts.list', {
+      ...(options.status && { status: options.status as Prompt['status'] }),
+      ...(options.job && { jobId: options.job }),
+    });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.table(
+        reply.prompts,
+        [
+          { header: 'ID', value: (p) => p.id },
+          { header: 'JOB', value: (p) => p.jobId },
+          { header: 'KIND', value: (p) => p.kind },
+          { header: 'STATUS', value: (p) => p.status },
+          { header: 'ACTIONS', value: (p) => p.actions.join(',') },
+          { header: 'EXPIRES', value: (p) => when(p.expiresAt) },
+          { header: 'TITLE', value: (p) => p.title },
+        ],
+        'No prompts.',
+      ),
+    );
+  }
+
+  @Option({ flags: '--status <status>', description: `open, answered, expired or cancelled` })
+  parseStatus(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--job <id>', description: 'Only the prompts of this job' })
+  parseJob(value: string): string {
+    return value;
+  }
+}
+
+interface AnswerOptions extends RemoteCommandOptions {
+  answer?: string;
+}
+
+/** The answer as a JSON object; anything else is a usage error. */
+export function parseAnswer(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw usageFailure(
+      `The answer is not valid JSON: ${text}`,
+      `e.g. --answer '{"action":"approve"}'`,
+    );
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw usageFailure('The answer must be a JSON object', `e.g. --answer '{"action":"approve"}'`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * `prompts answer ID --answer '<json>' [--json]`, or the protocol's form `prompts answer ID --json
+ * '<answer>'`: `--json` followed by a value is the answer (and the output stays readable); a bare
+ * `--json` asks for JSON output.
+ */
+@SubCommand({
+  name: 'answer',
+  arguments: '<id>',
+  description: "Answer a prompt: --answer '<json>' (or --json '<json>', as in protocol.md)",
+})
+export class PromptsAnswerCommand extends RemoteCommand<AnswerOptions> {
+  protected async execute([promptId]: string[], options: AnswerOptions): Promise<void> {
+    const inline = typeof options.json === 'string' ? options.json : undefined;
+    if (inline !== undefined && options.answer !== undefined) {
+      throw usageFailure("Give the answer once: --answer '<json>' or --json '<json>'");
+    }
+    const text = options.answer ?? inline;
+    if (text === undefined) {
+      throw usageFailure('The answer is missing', `e.g. --answer '{"action":"approve"}'`);
+    }
+    const reply = await this.remote.call(options, 'prompts.answer', {
+      promptId,
+      answer: parseAnswer(text),
+    });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.line(`Prompt ${reply.prompt.id} is ${reply.prompt.status}.`),
+    );
+  }
+
+  @Option({ flags: '--answer <json>', description: 'The answer, a JSON object' })
+  parseAnswerOption(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--json [answer]',
+    description: 'Alone: print one JSON document. With a value: the answer (protocol.md form)',
+  })
+  override parseJson(value?: string): boolean | string {
+    return value === undefined ? true : value;
+  }
+}
+
+@Command({
+  name: 'prompts',
+  description: 'Prompts waiting for a person, on a running server: list | answer',
+  subCommands: [PromptsListCommand, PromptsAnswerCommand],
+})
+export class PromptsCommand extends CommandRunner {
+  constructor(private readonly printer: Printer) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    groupUsage(this.printer, "skill-fleet prompts list | prompts answer ID --answer '<json>'");
+  }
+}

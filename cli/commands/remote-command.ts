@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { CommandRunner, Option } from 'nest-commander';
+import { CliFailure, Printer } from '../printer';
+import { remoteFailure, Remote, RemoteOptions } from '../remote';
+
+export interface RemoteCommandOptions extends RemoteOptions {
+  /** `true` for JSON output; `prompts answer` also accepts the answer here (a string). */
+  json?: boolean | string;
+}
+
+/**
+ * A command that is a client of a running server: parse options, one call through Remote, print
+ * through Printer. @Injectable so Nest reads the constructor's parameter types for the subclasses.
+ */
+@Injectable()
+export abstract class RemoteCommand<
+  O extends RemoteCommandOptions = RemoteCommandOptions,
+> extends CommandRunner {
+  constructor(
+    protected readonly remote: Remote,
+    protected readonly printer: Printer,
+  ) {
+    super();
+  }
+
+  async run(args: string[], options: O): Promise<void> {
+    try {
+      await this.execute(args, options);
+    } catch (error) {
+      this.printer.fail(options.json === true, remoteFailure(error, options.url ?? 'the server'));
+    }
+  }
+
+  protected abstract execute(args: string[], options: O): Promise<void>;
+
+  @Option({
+    flags: '--url <url>',
+    description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
+  })
+  parseUrl(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--token <token>',
+    description: 'Bearer token (default <DATA_DIR>/admin-token)',
+  })
+  parseToken(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--json', description: 'Print one JSON document' })
+  parseJson(): boolean | string {
+    return true;
+  }
+}
+
+/** A parent command (`jobs`, `prompts` …) run without a subcommand: usage, exit 2. */
+export function groupUsage(printer: Printer, usage: string): void {
+  printer.fail(false, new CliFailure('USAGE', `Usage: ${usage}`, 2, 'See --help.'));
+}

@@ -1,0 +1,145 @@
+import * as fs from 'node:fs';
+import { Injectable } from '@nestjs/common';
+import { MethodName, Methods, SkillFleetClient, SkillFleetError } from '../src/client';
+import { ERROR_CODES } from '../src/client/protocol';
+import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
+import { loadConfig } from './load-config';
+import { CliFailure } from './printer';
+
+/** The options every remote command takes. */
+export interface RemoteOptions {
+  url?: string;
+  token?: string;
+}
+
+export const START_HINT =
+  'Start a server with `npm start` (or `skill-fleet serve`), or point --url at a running one.';
+
+interface Target {
+  url: string;
+  token: string;
+}
+
+/**
+ * How the remote commands reach a running server (protocol.md §3): one WebSocket connection per
+ * command, `--url` defaulting to ws://127.0.0.1:$PORT/ws and `--token` to `<DATA_DIR>/admin-token`.
+ */
+@Injectable()
+export class Remote {
+  /** Connects, makes one call, closes; every failure comes back as a CliFailure. */
+  async call<M extends MethodName>(
+    options: RemoteOptions,
+    method: M,
+    payload: Methods[M]['payload'],
+  ): Promise<Methods[M]['reply']> {
+    const target = this.target(options);
+    let client: SkillFleetClient;
+    try {
+      client = await SkillFleetClient.connect({
+        url: target.url,
+        token: target.token,
+        reconnect: false,
+        requestTimeoutMs: 60_000,
+      });
+    } catch (error) {
+      throw remoteFailure(error, target.url);
+    }
+    try {
+      return await client.call(method, payload);
+    } catch (error) {
+      throw remoteFailure(error, target.url);
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Connects, runs `work` with the client (subscriptions, several calls), closes. */
+  async session<T>(
+    options: RemoteOptions,
+    work: (client: SkillFleetClient) => Promise<T>,
+  ): Promise<T> {
+    const target = this.target(options);
+    let client: SkillFleetClient;
+    try {
+      client = await SkillFleetClient.connect({
+        url: target.url,
+        token: target.token,
+        maxReconnectAttempts: 5,
+        requestTimeoutMs: 60_000,
+      });
+    } catch (error) {
+      throw remoteFailure(error, target.url);
+    }
+    try {
+      return await work(client);
+    } catch (error) {
+      throw remoteFailure(error, target.url);
+    } finally {
+      await client.close();
+    }
+  }
+
+  private target(options: RemoteOptions): Target {
+    if (options.url && options.token) return { url: options.url, token: options.token };
+    const config = loadConfig();
+    const url = options.url ?? `ws://127.0.0.1:${config.port}/ws`;
+    if (options.token) return { url, token: options.token };
+    let token: string;
+    try {
+      token = fs.readFileSync(config.adminTokenFile, 'utf8').trim();
+    } catch {
+      token = '';
+    }
+    if (!token) {
+      throw new CliFailure(
+        'NO_TOKEN',
+        `No token: --token was not given and ${config.adminTokenFile} does not exist or is empty`,
+        EXIT_USAGE,
+        "Pass --token, or set DATA_DIR to the server's data folder (the server writes admin-token there on first start).",
+      );
+    }
+    return { url, token };
+  }
+}
+
+const SERVER_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+const HINTS: Record<string, string> = {
+  VALIDATION_FAILED: 'Check the arguments against --help.',
+  NOT_FOUND: 'Check the id (the list commands show the ids).',
+  CONFLICT: 'The object is not in a state that allows this; `show` it to see its state.',
+  FORBIDDEN: 'This needs an admin token that is not read-only.',
+  UNAUTHORIZED: 'The token was refused: pass a valid --token (or check DATA_DIR/admin-token).',
+  RATE_LIMITED: 'Wait a moment and try again.',
+  UNAVAILABLE: 'The server is busy or shutting down; try again.',
+  INTERNAL: 'The server failed; its log has the details.',
+};
+
+/** Maps a client error to what the CLI reports: server refusals exit 1, an unreachable server 2. */
+export function remoteFailure(error: unknown, url: string): CliFailure {
+  if (error instanceof CliFailure) return error;
+  if (!(error instanceof SkillFleetError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new CliFailure('INTERNAL', message, EXIT_REFUSED);
+  }
+  if (SERVER_CODES.has(error.code)) {
+    return new CliFailure(error.code, withDetails(error), EXIT_REFUSED, HINTS[error.code]);
+  }
+  if (error.code === 'CONNECTION_FAILED') {
+    return new CliFailure('UNREACHABLE', `No server answers at ${url}`, EXIT_USAGE, START_HINT);
+  }
+  // CONNECTION_LOST, TIMEOUT, CLOSED: the server went away or stopped answering.
+  return new CliFailure(error.code, `${error.message} (${url})`, EXIT_USAGE, START_HINT);
+}
+
+function withDetails(error: SkillFleetError): string {
+  if (!Array.isArray(error.details) || error.details.length === 0) return error.message;
+  const parts = error.details
+    .map((d: unknown) => {
+      if (!d || typeof d !== 'object') return String(d);
+      const { field, message } = d as { field?: unknown; message?: unknown };
+      return [field, message].filter((x) => typeof x === 'string').join(' ');
+    })
+    .filter(Boolean);
+  return parts.length ? `${error.message}: ${parts.join('; ')}` : error.message;
+}
