@@ -8,6 +8,11 @@ module.exports = {
   rootDir: '..',
   roots: ['<rootDir>/test'],
   testRegex: '\\.e2e-spec\\.ts$',
+  // Multi-process tests need Postgres and Redis; embedded mode is one process by design.
+  testPathIgnorePatterns:
+    process.env.E2E_MODE === 'services'
+      ? ['/node_modules/']
+      : ['/node_modules/', '\\.services\\.e2e-spec\\.ts$'],
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

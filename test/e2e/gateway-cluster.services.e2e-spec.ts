@@ -9,10 +9,11 @@ import { waitFor } from '../support/wait-for';
 import { WorkerProcess } from '../support/worker-process';
 import { WsTestClient } from '../support/ws-test-client';
 
-const services = e2eMode() === 'services';
-
-/** Services mode only: one deployment is two gateway processes' worth of apps and a worker process. */
-(services ? describe : describe.skip)('gateway fan-out across processes (services mode)', () => {
+/**
+ * Services mode only (the e2e config runs `*.services.e2e-spec.ts` files in that mode alone): one
+ * deployment of two gateway processes' worth of apps and a worker process.
+ */
+describe(`gateway fan-out across processes (${e2eMode()} mode)`, () => {
   let gatewayA: TestServer;
   let gatewayB: TestServer;
   let worker: WorkerProcess;
