@@ -1,7 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import Bull from 'bull';
 import type { Queue } from 'bull';
-import Redis from 'ioredis';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,10 +14,19 @@ import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import { startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
+import {
+  ADMIN_DATABASE_URL,
+  adminQuery,
+  deleteKeys,
+  int,
+  mapLimit,
+  median,
+  REDIS_URL,
+  sleep,
+  withDatabase,
+} from './support';
 
 /** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
-const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The worker concurrency of both the engine and the bare Bull baseline. */
 const CONCURRENCY = 10;
 /** No-op steps in each engine job. */
@@ -101,13 +109,6 @@ export const noopWorkflow = defineWorkflow<NoopInput, { steps: number }>({
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 const spread = (values: number[], unit: string): string =>
   values.length > 1
@@ -116,52 +117,6 @@ const spread = (values: number[], unit: string): string =>
 
 const ratioRange = (ratios: number[]): string =>
   `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`;
-
-const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis));
-
-/** Calls `work(i)` for i = 0..count-1 with at most `limit` calls in flight; results in order. */
-async function mapLimit<T>(count: number, limit: number, work: (i: number) => Promise<T>) {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  return results;
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The pieces one run shares

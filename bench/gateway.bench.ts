@@ -4,7 +4,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import Redis from 'ioredis';
 import WebSocket, { WebSocketServer } from 'ws';
 import { EventBus } from '../src/common/events/event-bus';
 import { AppConfig } from '../src/config/app-config';
@@ -13,10 +12,17 @@ import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import { startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
+import {
+  ADMIN_DATABASE_URL,
+  adminQuery,
+  deleteKeys,
+  int,
+  mapLimit,
+  median,
+  REDIS_URL,
+} from './support';
 
 /** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
-const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const FANOUTS = [1, 10, 100, 1000];
 /** Events in flight (published, not yet delivered to every subscriber) during a throughput run. */
 const WINDOW = 32;
@@ -53,13 +59,7 @@ const idleWorkflow = defineWorkflow<Record<string, never>, null>({
 // Small helpers
 
 const log = (message: string) => process.stderr.write(`[gateway bench] ${message}\n`);
-const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -73,49 +73,12 @@ const payloadAt = (t: number) => ({
   t,
 });
 
-async function mapLimit<T>(count: number, limit: number, work: (i: number) => Promise<T>) {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  return results;
-}
-
 function openSocket(url: string, token?: string): Promise<WebSocket> {
   const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
   });
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
  * `step.started` event, beside one raw pg transaction, and the CPU a process spends while many jobs
  * wait on prompts. Also the services-mode app harness that skill-create.bench.ts shares.
  */
-import Redis from 'ioredis';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,10 +18,17 @@ import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import { RunningServer, startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
+import {
+  ADMIN_DATABASE_URL,
+  adminQuery,
+  deleteKeys,
+  mapLimit,
+  REDIS_URL,
+  sleep,
+  withDatabase,
+} from './support';
 
 /** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
-const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The default sweeper period: the only timer work that waiting jobs could add. */
 const SWEEP_INTERVAL_MS = 5000;
 const CONCURRENCY = 10;
@@ -72,9 +78,6 @@ export const askWorkflow = defineWorkflow<Record<string, never>, { action: strin
 // ---------------------------------------------------------------------------------------------
 // Shared helpers (skill-create.bench.ts uses them too)
 
-export const sleep = (millis: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, millis));
-
 /** The q-quantile (0-1) by the nearest-rank method. */
 export function percentile(values: number[], q: number): number {
   if (values.length === 0) return NaN;
@@ -87,24 +90,6 @@ export const fmtMs = (value: number): string =>
   value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
 
 export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-
-/** Calls `work(i)` for i = 0..count-1 with at most `limit` calls in flight; results in order. */
-export async function mapLimit<T>(
-  count: number,
-  limit: number,
-  work: (i: number) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await work(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
-  return results;
-}
 
 type JobEventMessage = Extract<BusMessage, { kind: 'job-event' }>;
 
@@ -179,36 +164,6 @@ export class JobEventWatch {
 
   close(): void {
     this.unsubscribe();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = nextCursor;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 
