@@ -1,32 +1,26 @@
 import { getQueueToken } from '@nestjs/bull';
 import Bull from 'bull';
 import type { Queue } from 'bull';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { AppConfig } from '../src/config/app-config';
-import type { Principal } from '../src/modules/auth/principal';
 import { JobStore } from '../src/modules/jobs/job-store';
 import { JOBS_QUEUE, RunJobPayload } from '../src/modules/jobs/jobs.queue';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
-import { startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
 import {
-  ADMIN_DATABASE_URL,
-  adminQuery,
-  deleteKeys,
+  BENCH_LEASE_OWNER,
+  BENCH_PRINCIPAL,
+  insertRunningJob,
   int,
   mapLimit,
   median,
+  rawStateChange,
   REDIS_URL,
   sleep,
-  withDatabase,
+  withServicesApp,
 } from './support';
 
-/** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
 /** The worker concurrency of both the engine and the bare Bull baseline. */
 const CONCURRENCY = 10;
 /** No-op steps in each engine job. */
@@ -37,9 +31,6 @@ const POLL_MS = 20;
 /** Operations per side between switches in the per-step comparison. */
 const TX_BLOCK = 50;
 const NOOP_WORKFLOW = 'bench.noop';
-const LEASE_OWNER = 'bench-lease';
-
-const PRINCIPAL: Principal = { tokenId: 'bench', userId: 'bench', role: 'admin', readOnly: false };
 
 interface Sizes {
   /** Measured rounds of each comparison; the median is reported. */
@@ -177,7 +168,7 @@ async function engineRound(bench: Bench, count: number): Promise<EngineRound> {
   let startedAt = 0;
   try {
     ids = await mapLimit(count, CREATE_IN_FLIGHT, async () => {
-      const job = await bench.jobs.create(PRINCIPAL, {
+      const job = await bench.jobs.create(BENCH_PRINCIPAL, {
         workflow: NOOP_WORKFLOW,
         input: { steps: STEPS_PER_JOB },
       });
@@ -244,7 +235,10 @@ async function bullRound(bench: Bench, count: number): Promise<BullRound> {
 
 /** One job of `steps` no-op steps, alone: ms per step from its started_at to its finished_at. */
 async function soloJob(bench: Bench, steps: number): Promise<number> {
-  const job = await bench.jobs.create(PRINCIPAL, { workflow: NOOP_WORKFLOW, input: { steps } });
+  const job = await bench.jobs.create(BENCH_PRINCIPAL, {
+    workflow: NOOP_WORKFLOW,
+    input: { steps },
+  });
   await waitCompleted(bench.direct, [job.id], 60_000 + steps * 50);
   const { rows } = await bench.direct.query<{ elapsed_ms: number }>(
     `SELECT extract(epoch FROM finished_at - started_at)::float8 * 1000 AS elapsed_ms
@@ -255,21 +249,6 @@ async function soloJob(bench: Bench, steps: number): Promise<number> {
 }
 
 /** A `running` row that no worker owns and no sweeper touches (it has no lease expiry). */
-async function runningJob(bench: Bench): Promise<string> {
-  const job = await bench.store.run((tx) =>
-    tx.insert(
-      {
-        workflow: NOOP_WORKFLOW,
-        status: 'running',
-        input: { steps: 0 },
-        ownerId: PRINCIPAL.userId,
-        leaseOwner: LEASE_OWNER,
-      },
-      [],
-    ),
-  );
-  return job.id;
-}
 
 /** The engine's write for a step: JobStore.transition with one event, 1 in flight. Ms per op. */
 async function engineTransitions(bench: Bench, jobId: string, ops: number): Promise<number> {
@@ -278,7 +257,7 @@ async function engineTransitions(bench: Bench, jobId: string, ops: number): Prom
     const step = `s${i}`;
     const updated = await bench.store.transition(jobId, {
       from: ['running'],
-      where: { leaseOwner: LEASE_OWNER },
+      where: { leaseOwner: BENCH_LEASE_OWNER },
       set: { currentStep: step },
       events: [{ type: 'step.completed', payload: { step, durationMs: 0 } }],
     });
@@ -289,30 +268,9 @@ async function engineTransitions(bench: Bench, jobId: string, ops: number): Prom
 
 /** The same change by hand on one pg connection: BEGIN; UPDATE; INSERT; COMMIT. Ms per op. */
 async function rawTransactions(direct: Client, jobId: string, ops: number): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < ops; i++) {
-    const step = `s${i}`;
-    await direct.query('BEGIN');
-    try {
-      const { rows } = await direct.query<{ last_seq: number }>(
-        `UPDATE jobs SET current_step = $2, version = version + 1, updated_at = now(),
-                last_seq = last_seq + 1
-          WHERE id = $1 AND status = 'running' AND lease_owner = $3
-          RETURNING last_seq`,
-        [jobId, step, LEASE_OWNER],
-      );
-      if (rows.length !== 1) throw new Error(`raw update of bench job ${jobId} did not apply`);
-      await direct.query(
-        'INSERT INTO job_events (job_id, seq, type, payload) VALUES ($1, $2, $3, $4::jsonb)',
-        [jobId, rows[0].last_seq, 'step.completed', JSON.stringify({ step, durationMs: 0 })],
-      );
-      await direct.query('COMMIT');
-    } catch (error) {
-      await direct.query('ROLLBACK');
-      throw error;
-    }
-  }
-  return (performance.now() - start) / ops;
+  let total = 0;
+  for (let i = 0; i < ops; i++) total += await rawStateChange(direct, jobId, `s${i}`);
+  return total / ops;
 }
 
 const log = (message: string) => process.stderr.write(`[engine bench] ${message}\n`);
@@ -344,8 +302,8 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
   const soloMs = await soloJob(bench, sizes.soloSteps);
 
   log(`per-step transaction: ${sizes.txRounds} x ${sizes.txOps} ops per side, 1 in flight`);
-  const engineJob = await runningJob(bench);
-  const rawJob = await runningJob(bench);
+  const engineJob = await insertRunningJob(bench.store, NOOP_WORKFLOW, BENCH_PRINCIPAL.userId);
+  const rawJob = await insertRunningJob(bench.store, NOOP_WORKFLOW, BENCH_PRINCIPAL.userId);
   await engineTransitions(bench, engineJob, sizes.txWarmup);
   await rawTransactions(bench.direct, rawJob, sizes.txWarmup);
   const engineTxMs: number[] = [];
@@ -417,65 +375,33 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
  */
 export async function runEngineBench(opts: { quick: boolean }): Promise<BenchRow[]> {
   const sizes = opts.quick ? QUICK : FULL;
-  const database = `sf_bench_${process.pid}`;
-  const queuePrefix = `sf-bench-${process.pid}-${Date.now().toString(36)}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-'));
-  const cleanups: (() => Promise<void>)[] = [];
-  try {
-    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await adminQuery(`CREATE DATABASE ${database}`);
-    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-    cleanups.push(() => deleteKeys(queuePrefix));
-    const databaseUrl = withDatabase(ADMIN_DATABASE_URL, database);
-
-    log(`starting the app (database ${database}, queue prefix ${queuePrefix})`);
-    const config = AppConfig.fromEnvironment({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      WORKER_CONCURRENCY: String(CONCURRENCY),
-      LOG_LEVEL: 'error',
-    });
-    const server = await startServer(config, {
-      worker: true,
-      logger: false,
-      extraWorkflows: [noopWorkflow as WorkflowDefinition<never, unknown>],
-    });
-    cleanups.push(() => server.close());
-
-    const direct = new Client({ connectionString: databaseUrl });
-    await direct.connect();
-    cleanups.push(() => direct.end());
-
-    const bare = new Bull<BareJob>('bench-bare', REDIS_URL, { prefix: queuePrefix });
-    cleanups.push(() => bare.close());
-    const bareCompleted: Bench['bareCompleted'] = { count: 0 };
-    bare.on('completed', () => {
-      bareCompleted.count++;
-      bareCompleted.notify?.();
-    });
-    bare
-      .process(CONCURRENCY, async () => undefined)
-      .catch((error: Error) => {
-        log(`bare Bull processor stopped: ${error.message}`);
-      });
-
-    return await measure({
-      sizes,
-      jobs: server.app.get(JobsService),
-      store: server.app.get(JobStore),
-      engineQueue: server.app.get<Queue<RunJobPayload>>(getQueueToken(JOBS_QUEUE)),
-      direct,
-      bare,
-      bareCompleted,
-    });
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  return withServicesApp(
+    'engine',
+    { concurrency: CONCURRENCY, workflows: [noopWorkflow as WorkflowDefinition<never, unknown>] },
+    log,
+    async ({ server, direct, queuePrefix }) => {
+      const bare = new Bull<BareJob>('bench-bare', REDIS_URL, { prefix: queuePrefix });
+      try {
+        const bareCompleted: Bench['bareCompleted'] = { count: 0 };
+        bare.on('completed', () => {
+          bareCompleted.count++;
+          bareCompleted.notify?.();
+        });
+        bare
+          .process(CONCURRENCY, async () => undefined)
+          .catch((error: Error) => log(`bare Bull processor stopped: ${error.message}`));
+        return await measure({
+          sizes,
+          jobs: server.app.get(JobsService),
+          store: server.app.get(JobStore),
+          engineQueue: server.app.get<Queue<RunJobPayload>>(getQueueToken(JOBS_QUEUE)),
+          direct,
+          bare,
+          bareCompleted,
+        });
+      } finally {
+        await bare.close();
+      }
+    },
+  );
 }

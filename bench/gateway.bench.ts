@@ -1,35 +1,20 @@
 import type { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import WebSocket, { WebSocketServer } from 'ws';
 import { EventBus } from '../src/common/events/event-bus';
-import { AppConfig } from '../src/config/app-config';
-import type { Principal } from '../src/modules/auth/principal';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
-import { startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
-import {
-  ADMIN_DATABASE_URL,
-  adminQuery,
-  deleteKeys,
-  int,
-  mapLimit,
-  median,
-  REDIS_URL,
-} from './support';
+import { BENCH_PRINCIPAL, int, mapLimit, median, withServicesApp } from './support';
 
-/** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
 const FANOUTS = [1, 10, 100, 1000];
 /** Events in flight (published, not yet delivered to every subscriber) during a throughput run. */
 const WINDOW = 32;
 const CONNECT_IN_FLIGHT = 50;
 const REPLAY_EVENTS = 10_000;
 const IDLE_WORKFLOW = 'bench.idle';
-const PRINCIPAL: Principal = { tokenId: 'bench', userId: 'bench', role: 'admin', readOnly: false };
 
 interface Sizes {
   /** Deliveries per throughput run (events × subscribers). */
@@ -206,7 +191,7 @@ async function gatewayTarget(
     audience,
     async prepare(size) {
       // A fresh queued job per fan-out: its log holds job.created (seq 1); the bench adds the rest.
-      const job = await jobs.create(PRINCIPAL, { workflow: IDLE_WORKFLOW, input: {} });
+      const job = await jobs.create(BENCH_PRINCIPAL, { workflow: IDLE_WORKFLOW, input: {} });
       await mapLimit(size, CONNECT_IN_FLIGHT, async (i) => {
         const socket = audience.sockets[i];
         const id = `s-${job.id}-${i}`;
@@ -303,7 +288,7 @@ async function measureTarget(target: Target, size: number, sizes: Sizes): Promis
 
 /** A job whose log holds REPLAY_EVENTS stored events after job.created. */
 async function jobWithLog(jobs: JobsService, direct: Client): Promise<string> {
-  const job = await jobs.create(PRINCIPAL, { workflow: IDLE_WORKFLOW, input: {} });
+  const job = await jobs.create(BENCH_PRINCIPAL, { workflow: IDLE_WORKFLOW, input: {} });
   await direct.query(
     `INSERT INTO job_events (job_id, seq, type, payload)
        SELECT $1, g, 'step.completed',
@@ -360,105 +345,81 @@ async function rawRead(direct: Client, jobId: string): Promise<number> {
  */
 export async function runGatewayBench(opts: { quick: boolean }): Promise<BenchRow[]> {
   const sizes = opts.quick ? QUICK : FULL;
-  const database = `sf_gwbench_${process.pid}`;
-  const queuePrefix = `sf-gwbench-${process.pid}-${Date.now().toString(36)}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-gwbench-'));
-  const cleanups: (() => Promise<void>)[] = [];
-  try {
-    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await adminQuery(`CREATE DATABASE ${database}`);
-    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-    cleanups.push(() => deleteKeys(queuePrefix));
-    const parsed = new URL(ADMIN_DATABASE_URL);
-    parsed.pathname = `/${database}`;
-    const databaseUrl = parsed.toString();
+  return withServicesApp(
+    'gateway',
+    { worker: false, workflows: [idleWorkflow as WorkflowDefinition<never, unknown>] },
+    log,
+    async ({ server, direct }) => {
+      const cleanups: (() => Promise<void>)[] = [];
+      try {
+        const token = fs.readFileSync(server.config.adminTokenFile, 'utf8').trim();
+        const wsUrl = `${server.url.replace(/^http/, 'ws')}/ws`;
+        const jobs = server.app.get(JobsService);
 
-    log(`starting the app (database ${database}, queue prefix ${queuePrefix})`);
-    const config = AppConfig.fromEnvironment({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      LOG_LEVEL: 'error',
-    });
-    const server = await startServer(config, {
-      worker: false,
-      logger: false,
-      extraWorkflows: [idleWorkflow as WorkflowDefinition<never, unknown>],
-    });
-    cleanups.push(() => server.close());
-    const token = fs.readFileSync(server.config.adminTokenFile, 'utf8').trim();
-    const wsUrl = `${server.url.replace(/^http/, 'ws')}/ws`;
-    const jobs = server.app.get(JobsService);
-    const direct = new Client({ connectionString: databaseUrl });
-    await direct.connect();
-    cleanups.push(() => direct.end());
+        const max = Math.max(...FANOUTS);
+        log(`connecting ${max} clients to each server`);
+        const gateway = await gatewayTarget(wsUrl, token, server.app.get(EventBus), jobs, max);
+        cleanups.push(async () => gateway.audience.close());
+        const bare = await bareTarget(max);
+        cleanups.push(async () => {
+          bare.target.audience.close();
+          await bare.close();
+        });
 
-    const max = Math.max(...FANOUTS);
-    log(`connecting ${max} clients to each server`);
-    const gateway = await gatewayTarget(wsUrl, token, server.app.get(EventBus), jobs, max);
-    cleanups.push(async () => gateway.audience.close());
-    const bare = await bareTarget(max);
-    cleanups.push(async () => {
-      bare.target.audience.close();
-      await bare.close();
-    });
+        const rows: BenchRow[] = [];
+        for (const size of FANOUTS) {
+          const ours = await measureTarget(gateway, size, sizes);
+          const base = await measureTarget(bare.target, size, sizes);
+          log(
+            `${size} subscribers: gateway ${int(ours.deliveriesPerSecond)}/s p99 ${ms(ours.p99Ms)}, ` +
+              `bare ${int(base.deliveriesPerSecond)}/s p99 ${ms(base.p99Ms)}`,
+          );
+          const ratio = ours.deliveriesPerSecond / base.deliveriesPerSecond;
+          const added = ours.p99Ms - base.p99Ms;
+          const goal =
+            size === 100
+              ? `goal: ≥ 50 % of bare deliveries/s and ≤ 5 ms added p99: ${
+                  ratio >= 0.5 && added <= 5 ? 'met' : 'NOT met'
+                }; `
+              : '';
+          rows.push({
+            name: `fan-out of one event to ${int(size)} subscriber${size === 1 ? '' : 's'}`,
+            ours: `${int(ours.deliveriesPerSecond)} deliveries/s, p99 ${ms(ours.p99Ms)}`,
+            baseline: `${int(base.deliveriesPerSecond)} deliveries/s, p99 ${ms(base.p99Ms)} bare ws`,
+            ratio: `${(ratio * 100).toFixed(1)} %`,
+            note:
+              `${goal}p99 added ${ms(added)}; deliveries/s with ${WINDOW} events in flight, p99 ` +
+              `publish→receive with 1 in flight; ours includes the Redis bus hop; ` +
+              `${sizes.rounds === 1 ? '1 round' : `median of ${sizes.rounds} rounds`}`,
+          });
+        }
 
-    const rows: BenchRow[] = [];
-    for (const size of FANOUTS) {
-      const ours = await measureTarget(gateway, size, sizes);
-      const base = await measureTarget(bare.target, size, sizes);
-      log(
-        `${size} subscribers: gateway ${int(ours.deliveriesPerSecond)}/s p99 ${ms(ours.p99Ms)}, ` +
-          `bare ${int(base.deliveriesPerSecond)}/s p99 ${ms(base.p99Ms)}`,
-      );
-      const ratio = ours.deliveriesPerSecond / base.deliveriesPerSecond;
-      const added = ours.p99Ms - base.p99Ms;
-      const goal =
-        size === 100
-          ? `goal: ≥ 50 % of bare deliveries/s and ≤ 5 ms added p99: ${
-              ratio >= 0.5 && added <= 5 ? 'met' : 'NOT met'
-            }; `
-          : '';
-      rows.push({
-        name: `fan-out of one event to ${int(size)} subscriber${size === 1 ? '' : 's'}`,
-        ours: `${int(ours.deliveriesPerSecond)} deliveries/s, p99 ${ms(ours.p99Ms)}`,
-        baseline: `${int(base.deliveriesPerSecond)} deliveries/s, p99 ${ms(base.p99Ms)} bare ws`,
-        ratio: `${(ratio * 100).toFixed(1)} %`,
-        note:
-          `${goal}p99 added ${ms(added)}; deliveries/s with ${WINDOW} events in flight, p99 ` +
-          `publish→receive with 1 in flight; ours includes the Redis bus hop; ` +
-          `${sizes.rounds === 1 ? '1 round' : `median of ${sizes.rounds} rounds`}`,
-      });
-    }
-
-    log(`replaying ${int(REPLAY_EVENTS)} stored events, ${sizes.replayRounds} rounds`);
-    const jobId = await jobWithLog(jobs, direct);
-    await replay(wsUrl, token, jobId); // warm-up
-    const replays: { totalMs: number; replayMs: number }[] = [];
-    const reads: number[] = [];
-    for (let round = 0; round < sizes.replayRounds; round++) {
-      replays.push(await replay(wsUrl, token, jobId));
-      reads.push(await rawRead(direct, jobId));
-    }
-    const replayMs = median(replays.map((r) => r.replayMs));
-    const readMs = median(reads);
-    rows.push({
-      name: `resume: replay ${int(REPLAY_EVENTS)} stored events to a reconnecting client`,
-      ours: `${ms(replayMs)} (${int((REPLAY_EVENTS / replayMs) * 1000)} events/s); ${ms(
-        median(replays.map((r) => r.totalMs)),
-      )} with connect`,
-      baseline: `${ms(readMs)} raw pg SELECT of the same rows`,
-      ratio: `${(replayMs / readMs).toFixed(2)}×`,
-      note: `no goal; jobs.subscribe {afterSeq: 0} until the last event, pages of 1000; median of ${sizes.replayRounds}`,
-    });
-    return rows;
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+        log(`replaying ${int(REPLAY_EVENTS)} stored events, ${sizes.replayRounds} rounds`);
+        const jobId = await jobWithLog(jobs, direct);
+        await replay(wsUrl, token, jobId); // warm-up
+        const replays: { totalMs: number; replayMs: number }[] = [];
+        const reads: number[] = [];
+        for (let round = 0; round < sizes.replayRounds; round++) {
+          replays.push(await replay(wsUrl, token, jobId));
+          reads.push(await rawRead(direct, jobId));
+        }
+        const replayMs = median(replays.map((r) => r.replayMs));
+        const readMs = median(reads);
+        rows.push({
+          name: `resume: replay ${int(REPLAY_EVENTS)} stored events to a reconnecting client`,
+          ours: `${ms(replayMs)} (${int((REPLAY_EVENTS / replayMs) * 1000)} events/s); ${ms(
+            median(replays.map((r) => r.totalMs)),
+          )} with connect`,
+          baseline: `${ms(readMs)} raw pg SELECT of the same rows`,
+          ratio: `${(replayMs / readMs).toFixed(2)}×`,
+          note: `no goal; jobs.subscribe {afterSeq: 0} until the last event, pages of 1000; median of ${sizes.replayRounds}`,
+        });
+        return rows;
+      } finally {
+        for (const cleanup of cleanups.reverse()) {
+          await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
+        }
+      }
+    },
+  );
 }

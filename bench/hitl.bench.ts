@@ -3,48 +3,33 @@
  * `step.started` event, beside one raw pg transaction, and the CPU a process spends while many jobs
  * wait on prompts. Also the services-mode app harness that skill-create.bench.ts shares.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { EventBus } from '../src/common/events/event-bus';
-import type { BusMessage } from '../src/common/events/event-bus';
-import { AppConfig } from '../src/config/app-config';
-import type { Principal } from '../src/modules/auth/principal';
 import { HitlService } from '../src/modules/hitl/hitl.service';
 import { JobStore } from '../src/modules/jobs/job-store';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
-import { RunningServer, startServer } from '../src/server';
 import type { BenchRow } from './bench-row';
 import {
-  ADMIN_DATABASE_URL,
-  adminQuery,
-  deleteKeys,
+  BENCH_PRINCIPAL,
+  BenchApp,
+  fmtMs,
+  insertRunningJob,
+  JobEventWatch,
   mapLimit,
-  REDIS_URL,
+  met,
+  percentile,
+  rawStateChange,
   sleep,
-  withDatabase,
+  withServicesApp,
 } from './support';
 
-/** Services mode: the machine's own Postgres and Redis (see docs/stack-notes). */
 /** The default sweeper period: the only timer work that waiting jobs could add. */
 const SWEEP_INTERVAL_MS = 5000;
 const CONCURRENCY = 10;
 /** Jobs created at once while parking them. */
 const CREATE_IN_FLIGHT = 10;
 const ASK_WORKFLOW = 'bench.ask';
-const LEASE_OWNER = 'bench-lease';
-/** One answer's wait for its events before the bench gives up. */
-const EVENT_TIMEOUT_MS = 30_000;
-
-export const BENCH_PRINCIPAL: Principal = {
-  tokenId: 'bench',
-  userId: 'bench',
-  role: 'admin',
-  readOnly: false,
-};
 
 interface Sizes {
   /** Answers measured (each on its own job). */
@@ -74,163 +59,6 @@ export const askWorkflow = defineWorkflow<Record<string, never>, { action: strin
     return { action: answer.action };
   },
 });
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers (skill-create.bench.ts uses them too)
-
-/** The q-quantile (0-1) by the nearest-rank method. */
-export function percentile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
-  return sorted[rank - 1];
-}
-
-export const fmtMs = (value: number): string =>
-  value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(2)} ms`;
-
-export const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-
-type JobEventMessage = Extract<BusMessage, { kind: 'job-event' }>;
-
-interface Waiter {
-  match: (message: JobEventMessage) => boolean;
-  resolve: (at: number) => void;
-}
-
-/**
- * Resolves promises on job events as they arrive on the app's event bus (Redis pub/sub in services
- * mode): no polling. Register a wait before doing what triggers the event.
- */
-export class JobEventWatch {
-  private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly unsubscribe: () => void;
-
-  constructor(bus: EventBus) {
-    this.unsubscribe = bus.subscribe((message) => {
-      if (message.kind !== 'job-event') return;
-      const waiters = this.waiters.get(message.jobId);
-      if (!waiters) return;
-      const at = performance.now();
-      for (const waiter of waiters) {
-        if (waiter.match(message)) {
-          waiters.delete(waiter);
-          waiter.resolve(at);
-        }
-      }
-      if (waiters.size === 0) this.waiters.delete(message.jobId);
-    });
-  }
-
-  /** The performance.now() at which a matching event of the job arrived. */
-  waitFor(
-    jobId: string,
-    match: (message: JobEventMessage) => boolean,
-    timeoutMs = EVENT_TIMEOUT_MS,
-  ): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = {
-        match,
-        resolve: (at) => {
-          clearTimeout(timer);
-          resolve(at);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters.get(jobId)?.delete(waiter);
-        reject(new Error(`job ${jobId}: no matching event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      let waiters = this.waiters.get(jobId);
-      if (!waiters) this.waiters.set(jobId, (waiters = new Set()));
-      waiters.add(waiter);
-    });
-  }
-
-  /** The time the job ended; rejects if it failed or was cancelled. */
-  async finished(jobId: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<number> {
-    let ending = '';
-    const at = await this.waitFor(
-      jobId,
-      (message) => {
-        const ends = ['job.completed', 'job.failed', 'job.cancelled'].includes(message.type);
-        if (ends) ending = `${message.type} ${JSON.stringify(message.payload)}`;
-        return ends;
-      },
-      timeoutMs,
-    );
-    if (!ending.startsWith('job.completed')) throw new Error(`bench job ${jobId}: ${ending}`);
-    return at;
-  }
-
-  close(): void {
-    this.unsubscribe();
-  }
-}
-
-export interface BenchApp {
-  server: RunningServer;
-  /** A direct connection to the bench database. */
-  direct: Client;
-  events: JobEventWatch;
-  database: string;
-  queuePrefix: string;
-}
-
-/**
- * Runs `body` against the app in services mode on a fresh database `sf_bench_<tag>_<pid>` and a
- * unique queue prefix, then closes the app and removes the database, the Redis keys and the data dir.
- */
-export async function withServicesApp<T>(
-  tag: string,
-  settings: { concurrency: number; workflows: WorkflowDefinition<never, unknown>[] },
-  log: (message: string) => void,
-  body: (bench: BenchApp) => Promise<T>,
-): Promise<T> {
-  const database = `sf_bench_${tag}_${process.pid}`;
-  const queuePrefix = `sf-bench-${tag}-${process.pid}-${Date.now().toString(36)}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sf-bench-${tag}-`));
-  const cleanups: (() => Promise<void>)[] = [];
-  try {
-    await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await adminQuery(`CREATE DATABASE ${database}`);
-    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-    cleanups.push(() => deleteKeys(queuePrefix));
-    const databaseUrl = withDatabase(ADMIN_DATABASE_URL, database);
-
-    log(`starting the app (database ${database}, queue prefix ${queuePrefix})`);
-    const config = AppConfig.fromEnvironment({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      QUEUE_PREFIX: queuePrefix,
-      WORKER_CONCURRENCY: String(settings.concurrency),
-      SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
-      LOG_LEVEL: 'error',
-    });
-    const server = await startServer(config, {
-      worker: true,
-      logger: false,
-      extraWorkflows: settings.workflows,
-    });
-    cleanups.push(() => server.close());
-
-    const direct = new Client({ connectionString: databaseUrl });
-    await direct.connect();
-    cleanups.push(() => direct.end());
-
-    const events = new JobEventWatch(server.app.get(EventBus));
-    cleanups.push(async () => events.close());
-
-    return await body({ server, direct, events, database, queuePrefix });
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: Error) => log(`cleanup failed: ${error.message}`));
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The HITL measurements
@@ -270,47 +98,6 @@ async function idleCpu(windowMs: number): Promise<number> {
 }
 
 /** A `running` row that no worker owns and no sweeper touches (it has no lease expiry). */
-async function runningJob(store: JobStore): Promise<string> {
-  const job = await store.run((tx) =>
-    tx.insert(
-      {
-        workflow: ASK_WORKFLOW,
-        status: 'running',
-        input: {},
-        ownerId: BENCH_PRINCIPAL.userId,
-        leaseOwner: LEASE_OWNER,
-      },
-      [],
-    ),
-  );
-  return job.id;
-}
-
-/** One state change + event by hand on one pg connection: BEGIN; UPDATE; INSERT; COMMIT. In ms. */
-async function rawTransaction(direct: Client, jobId: string, i: number): Promise<number> {
-  const step = `raw${i}`;
-  const start = performance.now();
-  await direct.query('BEGIN');
-  try {
-    const { rows } = await direct.query<{ last_seq: number }>(
-      `UPDATE jobs SET current_step = $2, version = version + 1, updated_at = now(),
-              last_seq = last_seq + 1
-        WHERE id = $1 AND status = 'running' AND lease_owner = $3
-        RETURNING last_seq`,
-      [jobId, step, LEASE_OWNER],
-    );
-    if (rows.length !== 1) throw new Error(`raw update of bench job ${jobId} did not apply`);
-    await direct.query(
-      'INSERT INTO job_events (job_id, seq, type, payload) VALUES ($1, $2, $3, $4::jsonb)',
-      [jobId, rows[0].last_seq, 'step.started', JSON.stringify({ step, attempt: 1 })],
-    );
-    await direct.query('COMMIT');
-  } catch (error) {
-    await direct.query('ROLLBACK');
-    throw error;
-  }
-  return performance.now() - start;
-}
 
 interface AnswerTiming {
   /** Answer call → `step.started` of step `after` seen on the bus. */
@@ -380,11 +167,11 @@ async function measure(bench: BenchApp, sizes: Sizes): Promise<BenchRow[]> {
     throw new Error(`expected ${total} waiting jobs with an open prompt, found ${parked.length}`);
   }
 
-  const rawJob = await runningJob(store);
+  const rawJob = await insertRunningJob(store, ASK_WORKFLOW, BENCH_PRINCIPAL.userId);
   log(`warm-up: ${sizes.warmup} answers`);
   for (let i = 0; i < sizes.warmup; i++) {
     await answerOne(hitl, events, parked[i].id, parked[i].open_prompt_id);
-    await rawTransaction(direct, rawJob, i);
+    await rawStateChange(direct, rawJob, `raw${i}`);
   }
   log(`${sizes.answers} answers, one at a time, each followed by one raw transaction`);
   const toStep: number[] = [];
@@ -397,7 +184,7 @@ async function measure(bench: BenchApp, sizes: Sizes): Promise<BenchRow[]> {
     calls.push(timing.call);
     claims.push(timing.claim);
     // Interleaved, so that a burst of load elsewhere on the machine hits both sides alike.
-    raw.push(await rawTransaction(direct, rawJob, i));
+    raw.push(await rawStateChange(direct, rawJob, `raw${i}`));
   }
 
   const { rows: commitMode } = await direct.query<{ synchronous_commit: string }>(
@@ -451,6 +238,7 @@ export async function runHitlBench(opts: { quick: boolean }): Promise<BenchRow[]
     'hitl',
     {
       concurrency: CONCURRENCY,
+      sweepIntervalMs: SWEEP_INTERVAL_MS,
       workflows: [askWorkflow as WorkflowDefinition<never, unknown>],
     },
     log,

@@ -8,8 +8,7 @@ import type { Client } from 'pg';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { SKILL_CREATE } from '../src/modules/skills/create/skill-create.workflow';
 import type { BenchRow } from './bench-row';
-import { BENCH_PRINCIPAL, BenchApp, fmtMs, percentile, withServicesApp } from './hitl.bench';
-import { mapLimit } from './support';
+import { BENCH_PRINCIPAL, BenchApp, fmtMs, mapLimit, percentile, withServicesApp } from './support';
 
 /** The worker's concurrency: enough that 20 jobs in flight never wait for a worker slot. */
 const CONCURRENCY = 20;
