@@ -16,6 +16,8 @@ export interface CreatedToken {
   readOnly: boolean;
 }
 
+const LAST_USED_PRECISION_MS = 60_000;
+
 const hashOf = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
 @Injectable()
@@ -40,7 +42,11 @@ export class TokensService {
     if (!secret) return null;
     const row = await this.tokens.findOne({ where: { hash: hashOf(secret), revokedAt: IsNull() } });
     if (!row) return null;
-    await this.tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    // lastUsedAt is for people auditing tokens; minute precision keeps writes off every request.
+    const lastUsed = row.lastUsedAt ? new Date(row.lastUsedAt).getTime() : 0;
+    if (Date.now() - lastUsed > LAST_USED_PRECISION_MS) {
+      await this.tokens.update({ id: row.id }, { lastUsedAt: new Date() });
+    }
     return { tokenId: row.id, userId: row.userId, role: row.role, readOnly: row.readOnly };
   }
 
