@@ -7,10 +7,33 @@ import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
 import { UsageError } from './usage-error';
 
 const verbose = process.argv.includes('--verbose');
+/**
+ * `--json` anywhere on the line asks for errors as JSON too, except `prompts answer ID --json '{…}'`
+ * (protocol.md's form, where the value is the answer and the output stays readable).
+ */
+const jsonAt = process.argv.indexOf('--json');
+const json = jsonAt >= 0 && !process.argv[jsonAt + 1]?.trimStart().startsWith('{');
+
+/** protocol.md §3: with --json, an error is `{error: {code, message}}` on stdout and nothing else. */
+function printJsonError(code: string, message: string): void {
+  process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+}
 
 /** One clear line (or block, for configuration) per failure; a stack only with --verbose. */
 function fail(error: unknown): never {
   const err = error instanceof Error ? error : new Error(String(error));
+  const usage =
+    err instanceof UsageError ||
+    err instanceof ConfigError ||
+    (err as { code?: string }).code?.startsWith('commander.');
+  if (json) {
+    printJsonError(
+      err instanceof ConfigError ? 'CONFIG' : usage ? 'USAGE' : 'INTERNAL',
+      err.message,
+    );
+    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(usage ? EXIT_USAGE : EXIT_REFUSED);
+  }
   if (err instanceof ConfigError) {
     process.stderr.write(
       `${err.message}\nFix the variables above (see .env.example) and start again.\n`,
@@ -19,8 +42,6 @@ function fail(error: unknown): never {
   }
   process.stderr.write(`skill-fleet: ${err.message}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  const usage =
-    err instanceof UsageError || (err as { code?: string }).code?.startsWith('commander.');
   process.exit(usage ? EXIT_USAGE : EXIT_REFUSED);
 }
 
@@ -36,10 +57,12 @@ async function main(): Promise<void> {
     },
     serviceErrorHandler: fail,
     // Subcommands don't inherit commander's exitOverride, so their usage errors would exit 1;
-    // every usage error goes through here, so exit 2 as protocol.md §3 says.
+    // every usage error goes through here, so exit 2 as protocol.md §3 says, as JSON with --json.
     outputConfiguration: {
       outputError: (message, write) => {
-        write(message);
+        // commander's own usage errors (unknown option, missing argument …): "error: …\n".
+        if (json) printJsonError('USAGE', message.replace(/^error: /, '').trim());
+        else write(message);
         process.exit(EXIT_USAGE);
       },
     },
