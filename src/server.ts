@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { WorkflowDefinition } from './modules/jobs/workflow';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
+import { serveOpenApi } from './common/http/openapi';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { createLogger } from './common/logging/logger';
 import { AppConfig } from './config/app-config';
@@ -68,6 +69,7 @@ export async function startServer(
     app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics'] });
     app.useGlobalFilters(new HttpExceptionFilter());
     app.useGlobalPipes(createValidationPipe());
+    serveOpenApi(app);
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as { port: number };
     const newAdminToken = await app.get(TokensService).ensureAdminToken();

@@ -1,5 +1,6 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-codes';
 import { Public } from '../modules/auth/auth.guard';
 import { QueueHealthIndicator } from './queue.health';
@@ -9,6 +10,7 @@ interface StatusResponse {
   status(code: number): unknown;
 }
 
+@ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {

@@ -34,6 +34,32 @@ describe(`foundation (${e2eMode()} mode)`, () => {
     expect(server.newAdminToken).toBe(server.adminToken);
   });
 
+  it('serves the OpenAPI UI and document at /api/docs without a token', async () => {
+    const page = await fetch(`${server.httpUrl}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+
+    const document = (await (await fetch(`${server.httpUrl}/api/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { schemas: Record<string, { required?: string[]; properties: object }> };
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/jobs',
+        '/api/v1/jobs/{id}/events',
+        '/api/v1/prompts/{id}/answer',
+        '/api/v1/drafts/{jobId}/promote',
+        '/health/ready',
+      ]),
+    );
+    expect(document.paths['/api/v1/jobs'].post.security).toEqual([{ bearer: [] }]);
+    expect(document.components.schemas.CreateJobDto.required).toEqual(['workflow', 'input']);
+    expect(Object.keys(document.components.schemas.ConfirmAnswerDto.properties)).toEqual([
+      'action',
+      'feedback',
+    ]);
+  });
+
   it('answers an unknown REST route with the protocol error body', async () => {
     const response = await fetch(`${server.httpUrl}/api/v1/nothing-here`);
     expect(response.status).toBe(404);

@@ -1,10 +1,28 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiExtraModels, ApiTags } from '@nestjs/swagger';
 import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
-import { AnswerBodyDto, ListPromptsDto } from './dto/answers.dto';
+import {
+  AnswerBodyDto,
+  ClarifyAnswerDto,
+  ConfirmAnswerDto,
+  ListPromptsDto,
+  PreviewAnswerDto,
+  StructureFixAnswerDto,
+  ValidateAnswerDto,
+} from './dto/answers.dto';
 import { HitlService } from './hitl.service';
 
 /** REST for prompts (protocol.md §2), plus the original system's pair under /hitl for its clients. */
+@ApiTags('prompts')
+@ApiBearerAuth()
+@ApiExtraModels(
+  ClarifyAnswerDto,
+  StructureFixAnswerDto,
+  ConfirmAnswerDto,
+  PreviewAnswerDto,
+  ValidateAnswerDto,
+)
 @Controller()
 export class HitlController {
   constructor(private readonly hitl: HitlService) {}

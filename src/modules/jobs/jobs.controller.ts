@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { CancelBodyDto, CreateJobDto, JobEventsQueryDto, ListJobsDto } from './dto/jobs.dto';
 import { JobsService } from './jobs.service';
 
 /** REST over the same use cases as the WebSocket methods (protocol.md §2). */
+@ApiTags('jobs')
+@ApiBearerAuth()
 @Controller('jobs')
 export class JobsController {
   constructor(private readonly jobs: JobsService) {}

@@ -1,10 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import { ListSkillsDto, PromoteOptionsDto, ValidateSkillDto } from './dto/skills.dto';
 import { SkillsService } from './skills.service';
 
 /** REST surface of protocol.md §2; bodies and results are those of the WebSocket methods. */
+@ApiTags('skills')
+@ApiBearerAuth()
 @Controller()
 export class SkillsController {
   constructor(private readonly skills: SkillsService) {}

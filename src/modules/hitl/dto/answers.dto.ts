@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   Equals,
@@ -18,10 +19,16 @@ const CONTENT_MAX = 512 * 1024;
 
 /** clarify: `{answers: {<questionId>: …}}` or `{action: "cancel"}`; answers are checked against the questions too. */
 export class ClarifyAnswerDto {
+  @ApiPropertyOptional({ enum: ['cancel'] })
   @IsOptional()
   @IsIn(['cancel'], { message: 'must be "cancel" when present' })
   action?: 'cancel';
 
+  @ApiPropertyOptional({
+    description: 'by question id: a string, a list of option ids, or a boolean',
+    type: 'object',
+    additionalProperties: true,
+  })
   @ValidateIf((answer: ClarifyAnswerDto) => answer.action === undefined)
   @IsObject({ message: 'must be an object of answers by question id' })
   answers?: Record<string, string | string[] | boolean>;
@@ -29,19 +36,23 @@ export class ClarifyAnswerDto {
 
 /** structure_fix: `{name, description}`, `{acceptSuggestions: true}` or `{action: "cancel"}`. */
 export class StructureFixAnswerDto {
+  @ApiPropertyOptional({ enum: ['cancel'] })
   @IsOptional()
   @IsIn(['cancel'], { message: 'must be "cancel" when present' })
   action?: 'cancel';
 
+  @ApiPropertyOptional({ enum: [true] })
   @IsOptional()
   @Equals(true, { message: 'must be true when present' })
   acceptSuggestions?: true;
 
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64 })
   @ValidateIf((a: StructureFixAnswerDto) => a.action === undefined && !a.acceptSuggestions)
   @IsString()
   @Length(1, 64)
   name?: string;
 
+  @ApiPropertyOptional({ minLength: 1, maxLength: 1024 })
   @ValidateIf((a: StructureFixAnswerDto) => a.action === undefined && !a.acceptSuggestions)
   @IsString()
   @Length(1, 1024)
@@ -50,9 +61,11 @@ export class StructureFixAnswerDto {
 
 /** confirm: `{action: proceed|revise|cancel, feedback?}`; feedback is required to revise. */
 export class ConfirmAnswerDto {
+  @ApiProperty({ enum: ['proceed', 'revise', 'cancel'] })
   @IsIn(['proceed', 'revise', 'cancel'])
   action!: 'proceed' | 'revise' | 'cancel';
 
+  @ApiPropertyOptional({ description: 'required to revise', maxLength: FEEDBACK_MAX })
   @ValidateIf((a: ConfirmAnswerDto) => a.action === 'revise' || a.feedback !== undefined)
   @IsString()
   @Length(1, FEEDBACK_MAX, { message: 'is required to revise (1-10000 characters)' })
@@ -61,9 +74,14 @@ export class ConfirmAnswerDto {
 
 /** preview: `{action, feedback?, content?}`; refine needs feedback unless content replaces the draft. */
 export class PreviewAnswerDto {
+  @ApiProperty({ enum: ['proceed', 'refine', 'cancel'] })
   @IsIn(['proceed', 'refine', 'cancel'])
   action!: 'proceed' | 'refine' | 'cancel';
 
+  @ApiPropertyOptional({
+    description: 'required to refine without content',
+    maxLength: FEEDBACK_MAX,
+  })
   @ValidateIf(
     (a: PreviewAnswerDto) =>
       (a.action === 'refine' && a.content === undefined) || a.feedback !== undefined,
@@ -74,6 +92,10 @@ export class PreviewAnswerDto {
   })
   feedback?: string;
 
+  @ApiPropertyOptional({
+    description: 'an edited SKILL.md replacing the draft',
+    maxLength: CONTENT_MAX,
+  })
   @IsOptional()
   @IsString()
   @Length(1, CONTENT_MAX)
@@ -82,9 +104,11 @@ export class PreviewAnswerDto {
 
 /** validate: `{action: proceed|refine|cancel, feedback?}`. */
 export class ValidateAnswerDto {
+  @ApiProperty({ enum: ['proceed', 'refine', 'cancel'] })
   @IsIn(['proceed', 'refine', 'cancel'])
   action!: 'proceed' | 'refine' | 'cancel';
 
+  @ApiPropertyOptional({ maxLength: FEEDBACK_MAX })
   @IsOptional()
   @IsString()
   @MaxLength(FEEDBACK_MAX)
@@ -100,15 +124,27 @@ export class AnswerPromptDto {
 }
 
 export class AnswerBodyDto {
+  @ApiProperty({
+    description: "the answer, shaped by the prompt's kind (protocol.md 1.6)",
+    oneOf: [
+      ClarifyAnswerDto,
+      StructureFixAnswerDto,
+      ConfirmAnswerDto,
+      PreviewAnswerDto,
+      ValidateAnswerDto,
+    ].map((dto) => ({ $ref: getSchemaPath(dto) })),
+  })
   @IsObject({ message: 'must be an object' })
   answer!: Record<string, unknown>;
 }
 
 export class ListPromptsDto {
+  @ApiPropertyOptional({ enum: ['open', 'answered', 'expired', 'cancelled'] })
   @IsOptional()
   @IsIn(['open', 'answered', 'expired', 'cancelled'])
   status?: 'open' | 'answered' | 'expired' | 'cancelled';
 
+  @ApiPropertyOptional({ description: "only this job's prompts" })
   @IsOptional()
   @IsString()
   jobId?: string;

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
@@ -15,13 +16,23 @@ import {
 import { JOB_STATUSES, JobStatus } from '../job-status';
 
 export class CreateJobDto {
+  @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })
   @IsString()
   @Length(1, 100)
   workflow!: string;
 
+  @ApiProperty({
+    description: "the workflow's input, checked by the workflow",
+    type: 'object',
+    additionalProperties: true,
+  })
   @IsObject()
   input!: Record<string, unknown>;
 
+  @ApiPropertyOptional({
+    description: 'the same key from the same user returns the first job',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -34,6 +45,7 @@ export class JobIdDto {
 }
 
 export class CancelBodyDto {
+  @ApiPropertyOptional({ description: 'recorded on the job.cancelled event', maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -49,6 +61,11 @@ const toArray = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.split(',').filter(Boolean) : value;
 
 export class ListJobsDto {
+  @ApiPropertyOptional({
+    description: 'statuses to include (comma-separated)',
+    enum: JOB_STATUSES,
+    isArray: true,
+  })
   @IsOptional()
   @Transform(toArray)
   @IsArray()
@@ -58,6 +75,7 @@ export class ListJobsDto {
   })
   status?: JobStatus[];
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -65,6 +83,7 @@ export class ListJobsDto {
   @Max(200)
   limit?: number;
 
+  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -72,12 +91,14 @@ export class ListJobsDto {
 }
 
 export class JobEventsQueryDto {
+  @ApiPropertyOptional({ description: 'only events with a greater seq', minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
   afterSeq?: number;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,4 +1,5 @@
 /** Payloads of the skills methods, shared by REST (ValidationPipe) and WebSocket (validateDto). */
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsIn,
@@ -23,16 +24,22 @@ function NotWith(other: string): PropertyDecorator {
 }
 
 export class ListSkillsDto {
+  @ApiPropertyOptional({
+    description: 'full-text search over name, description and body',
+    maxLength: 1000,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
   query?: string;
 
+  @ApiPropertyOptional({ description: 'top-level taxonomy category', maxLength: 64 })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   category?: string;
 
+  @ApiPropertyOptional({ enum: SKILL_STATUSES })
   @IsOptional()
   @IsIn(SKILL_STATUSES)
   status?: SkillStatus;
@@ -46,10 +53,12 @@ export class SkillIdDto {
 
 /** Exactly one of `skillId` and `content`. */
 export class ValidateSkillDto {
+  @ApiPropertyOptional({ description: 'validate a stored skill (give this or content)' })
   @ValidateIf((o: ValidateSkillDto) => o.content === undefined || o.skillId !== undefined)
   @IsString({ message: '$property must be a string (give skillId or content)' })
   skillId?: string;
 
+  @ApiPropertyOptional({ description: 'validate this SKILL.md text (give this or skillId)' })
   @ValidateIf((o: ValidateSkillDto) => o.skillId === undefined || o.content !== undefined)
   @IsString({ message: '$property must be a string (give skillId or content)' })
   @NotWith('skillId')
@@ -58,6 +67,10 @@ export class ValidateSkillDto {
 
 /** REST body of `POST /drafts/:jobId/promote`. */
 export class PromoteOptionsDto {
+  @ApiPropertyOptional({
+    description: 'replace an existing skill at the same path',
+    default: false,
+  })
   @IsOptional()
   @IsBoolean()
   overwrite?: boolean;
