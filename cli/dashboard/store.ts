@@ -1,0 +1,381 @@
+import type { EventFrame, FeedTopic, Job, Prompt, Skill } from '../../src/client';
+
+/**
+ * The dashboard's store: a pure reducer over protocol replies and events, plus change notification.
+ * The connection adapter is the only writer; views read slices and never see the socket.
+ */
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+export interface ConnectionInfo {
+  url: string;
+  /** The principal's user id, or its role when the id is not known yet. */
+  user: string | null;
+  state: LinkState;
+  /** Reconnect attempts since the connection was last open. */
+  attempt: number;
+  lastError: string | null;
+}
+
+/** One durable event of a job's log. */
+export interface LoggedEvent {
+  seq: number;
+  event: string;
+  ts: string;
+  payload: Record<string, unknown>;
+}
+
+export interface StepRow {
+  step: string;
+  status: 'running' | 'completed' | 'failed';
+  attempt: number;
+  startedAt: string;
+  durationMs: number | null;
+}
+
+/** What the dashboard knows of one job's event stream. */
+export interface JobStream {
+  /** The highest seq applied; later events with a seq at or below it are replays and ignored. */
+  lastSeq: number;
+  /** The first seq held (events before it were trimmed or never asked for). */
+  firstSeq: number | null;
+  events: LoggedEvent[];
+  steps: StepRow[];
+  /** The streamed LLM output of the running step (ephemeral `token` events). */
+  tokens: { step: string; text: string } | null;
+}
+
+export interface DashboardState {
+  connection: ConnectionInfo;
+  jobs: Readonly<Record<string, Job>>;
+  streams: Readonly<Record<string, JobStream>>;
+  /** Open prompts only. */
+  prompts: Readonly<Record<string, Prompt>>;
+  skills: Readonly<Record<string, Skill>>;
+  selectedJobId: string | null;
+  /** The last feed seq seen per topic since the last (re)subscription. */
+  feedSeq: Readonly<Partial<Record<FeedTopic, number>>>;
+}
+
+export type Action =
+  | { type: 'connection'; state: LinkState; attempt: number; error?: string }
+  | { type: 'identity'; user: string }
+  | { type: 'error'; message: string | null }
+  | { type: 'jobs.listed'; jobs: Job[] }
+  | { type: 'job.snapshot'; job: Job }
+  | { type: 'prompts.listed'; prompts: Prompt[] }
+  | { type: 'skills.listed'; skills: Skill[] }
+  | { type: 'feed.reset' }
+  | { type: 'feed'; frame: EventFrame }
+  | { type: 'job.event'; jobId: string; frame: EventFrame }
+  | { type: 'select.job'; jobId: string | null };
+
+/** How many events of one job are kept; older ones are trimmed (firstSeq moves). */
+export const MAX_EVENTS = 2000;
+/** How much streamed text of the running step is kept. */
+export const MAX_TOKEN_CHARS = 8000;
+
+export function initialState(url: string, user: string | null = null): DashboardState {
+  return {
+    connection: { url, user, state: 'connecting', attempt: 0, lastError: null },
+    jobs: {},
+    streams: {},
+    prompts: {},
+    skills: {},
+    selectedJobId: null,
+    feedSeq: {},
+  };
+}
+
+const FINAL_EVENTS: Record<string, Job['status']> = {
+  'job.completed': 'completed',
+  'job.failed': 'failed',
+  'job.cancelled': 'cancelled',
+};
+
+/** A snapshot replaces the one held unless the held one is newer. */
+function upsertJob(jobs: DashboardState['jobs'], job: Job): DashboardState['jobs'] {
+  const held = jobs[job.id];
+  if (held && held.updatedAt > job.updatedAt) return jobs;
+  return { ...jobs, [job.id]: job };
+}
+
+function without<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {
+  if (!(key in record)) return record;
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+const emptyStream = (): JobStream => ({
+  lastSeq: 0,
+  firstSeq: null,
+  events: [],
+  steps: [],
+  tokens: null,
+});
+
+function applySteps(steps: StepRow[], event: LoggedEvent): StepRow[] {
+  const step = typeof event.payload.step === 'string' ? event.payload.step : null;
+  if (!step) return steps;
+  if (event.event === 'step.started') {
+    const attempt = typeof event.payload.attempt === 'number' ? event.payload.attempt : 1;
+    const row: StepRow = {
+      step,
+      status: 'running',
+      attempt,
+      startedAt: event.ts,
+      durationMs: null,
+    };
+    const index = steps.findIndex((s) => s.step === step);
+    if (index < 0) return [...steps, row];
+    return steps.map((s, i) => (i === index ? row : s));
+  }
+  if (event.event !== 'step.completed' && event.event !== 'step.failed') return steps;
+  const durationMs = typeof event.payload.durationMs === 'number' ? event.payload.durationMs : null;
+  const status = event.event === 'step.completed' ? 'completed' : 'failed';
+  const index = steps.findIndex((s) => s.step === step);
+  if (index < 0) return [...steps, { step, status, attempt: 1, startedAt: event.ts, durationMs }];
+  return steps.map((s, i) =>
+    i === index
+      ? {
+          ...s,
+          status,
+          durationMs: durationMs ?? Date.parse(event.ts) - Date.parse(s.startedAt),
+        }
+      : s,
+  );
+}
+
+/** What a job stream event changes in the job's snapshot. */
+function applyToJob(job: Job, event: LoggedEvent): Job {
+  const p = event.payload;
+  const changed: Partial<Job> = { updatedAt: event.ts > job.updatedAt ? event.ts : job.updatedAt };
+  switch (event.event) {
+    case 'job.status':
+      if (typeof p.status === 'string') changed.status = p.status as Job['status'];
+      break;
+    case 'job.progress':
+      changed.progress = {
+        percent: typeof p.percent === 'number' ? p.percent : job.progress.percent,
+        message: typeof p.message === 'string' ? p.message : null,
+      };
+      break;
+    case 'step.started':
+      if (typeof p.step === 'string') changed.currentStep = p.step;
+      break;
+    case 'prompt.opened':
+      changed.openPromptId = (p.prompt as Prompt | undefined)?.id ?? job.openPromptId;
+      break;
+    case 'prompt.answered':
+    case 'prompt.expired':
+    case 'prompt.cancelled':
+      if (p.promptId === job.openPromptId) changed.openPromptId = null;
+      break;
+    case 'job.completed':
+      changed.result = p.result;
+      break;
+    case 'job.failed':
+      changed.error = (p.error as Job['error']) ?? null;
+      break;
+  }
+  const final = FINAL_EVENTS[event.event];
+  if (final) {
+    changed.status = final;
+    changed.finishedAt = event.ts;
+    changed.openPromptId = null;
+  }
+  return { ...job, ...changed };
+}
+
+function applyPromptEvent(
+  prompts: DashboardState['prompts'],
+  event: LoggedEvent,
+): DashboardState['prompts'] {
+  if (event.event === 'prompt.opened') {
+    const prompt = event.payload.prompt as Prompt | undefined;
+    if (!prompt || prompt.status !== 'open') return prompts;
+    return { ...prompts, [prompt.id]: prompt };
+  }
+  if (['prompt.answered', 'prompt.expired', 'prompt.cancelled'].includes(event.event)) {
+    return without(prompts, String(event.payload.promptId));
+  }
+  return prompts;
+}
+
+function reduceJobEvent(state: DashboardState, jobId: string, frame: EventFrame): DashboardState {
+  const stream = state.streams[jobId] ?? emptyStream();
+  if (frame.seq === undefined) {
+    if (frame.event !== 'token') return state;
+    const step = String(frame.payload.step ?? '');
+    const text = String(frame.payload.text ?? '');
+    const before = stream.tokens?.step === step ? stream.tokens.text : '';
+    const tokens = { step, text: (before + text).slice(-MAX_TOKEN_CHARS) };
+    return { ...state, streams: { ...state.streams, [jobId]: { ...stream, tokens } } };
+  }
+  // A replay or duplicate (a resubscription overlapping what was shown): nothing is shown twice.
+  if (frame.seq <= stream.lastSeq) return state;
+  const event: LoggedEvent = {
+    seq: frame.seq,
+    event: frame.event,
+    ts: frame.ts,
+    payload: frame.payload,
+  };
+  let events = [...stream.events, event];
+  if (events.length > MAX_EVENTS) events = events.slice(events.length - MAX_EVENTS);
+  const next: JobStream = {
+    lastSeq: frame.seq,
+    firstSeq: events[0].seq,
+    events,
+    steps: applySteps(stream.steps, event),
+    tokens: event.event === 'step.started' || FINAL_EVENTS[event.event] ? null : stream.tokens,
+  };
+  const job = state.jobs[jobId];
+  return {
+    ...state,
+    streams: { ...state.streams, [jobId]: next },
+    jobs: job ? { ...state.jobs, [jobId]: applyToJob(job, event) } : state.jobs,
+    prompts: applyPromptEvent(state.prompts, event),
+  };
+}
+
+function reduceFeed(state: DashboardState, frame: EventFrame): DashboardState {
+  const topic = frame.topic as FeedTopic;
+  const seen = state.feedSeq[topic];
+  if (frame.seq !== undefined && seen !== undefined && frame.seq <= seen) return state;
+  const feedSeq =
+    frame.seq === undefined ? state.feedSeq : { ...state.feedSeq, [topic]: frame.seq };
+  const p = frame.payload;
+  switch (frame.event) {
+    case 'job.updated':
+      return { ...state, feedSeq, jobs: upsertJob(state.jobs, p.job as Job) };
+    case 'prompt.opened': {
+      const prompt = p.prompt as Prompt;
+      const prompts =
+        prompt.status === 'open' ? { ...state.prompts, [prompt.id]: prompt } : state.prompts;
+      return { ...state, feedSeq, prompts };
+    }
+    case 'prompt.closed':
+      return { ...state, feedSeq, prompts: without(state.prompts, String(p.promptId)) };
+    case 'skill.changed': {
+      const skill = p.skill as Skill & { removed?: boolean };
+      const skills = skill.removed
+        ? without(state.skills, skill.id)
+        : { ...state.skills, [skill.id]: skill };
+      return { ...state, feedSeq, skills };
+    }
+    default:
+      return { ...state, feedSeq };
+  }
+}
+
+const byId = <T extends { id: string }>(items: T[]): Record<string, T> =>
+  Object.fromEntries(items.map((item) => [item.id, item]));
+
+export function reduce(state: DashboardState, action: Action): DashboardState {
+  switch (action.type) {
+    case 'connection': {
+      const lastError = action.error ?? state.connection.lastError;
+      return {
+        ...state,
+        connection: {
+          ...state.connection,
+          state: action.state,
+          attempt: action.attempt,
+          lastError,
+        },
+      };
+    }
+    case 'identity':
+      return { ...state, connection: { ...state.connection, user: action.user } };
+    case 'error':
+      return { ...state, connection: { ...state.connection, lastError: action.message } };
+    case 'jobs.listed': {
+      let jobs = state.jobs;
+      for (const job of action.jobs) jobs = upsertJob(jobs, job);
+      return { ...state, jobs };
+    }
+    case 'job.snapshot':
+      return { ...state, jobs: upsertJob(state.jobs, action.job) };
+    case 'prompts.listed':
+      return { ...state, prompts: byId(action.prompts.filter((p) => p.status === 'open')) };
+    case 'skills.listed':
+      return { ...state, skills: byId(action.skills) };
+    case 'feed.reset':
+      return { ...state, feedSeq: {} };
+    case 'feed':
+      return reduceFeed(state, action.frame);
+    case 'job.event':
+      return reduceJobEvent(state, action.jobId, action.frame);
+    case 'select.job':
+      return action.jobId === state.selectedJobId
+        ? state
+        : { ...state, selectedJobId: action.jobId };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selectors
+
+/** Jobs newest first, optionally only those whose id, task, status, step or owner contain `filter`. */
+export function jobList(state: DashboardState, filter = ''): Job[] {
+  const needle = filter.trim().toLowerCase();
+  const jobs = Object.values(state.jobs).filter(
+    (job) =>
+      !needle ||
+      [job.id, jobTask(job), job.status, job.currentStep ?? '', job.ownerId].some((field) =>
+        field.toLowerCase().includes(needle),
+      ),
+  );
+  return jobs.sort((a, b) =>
+    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? 1 : -1,
+  );
+}
+
+/** Open prompts oldest first. */
+export function openPrompts(state: DashboardState): Prompt[] {
+  return Object.values(state.prompts).sort((a, b) =>
+    a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1,
+  );
+}
+
+export function jobTask(job: Job): string {
+  const task = job.input?.task;
+  return typeof task === 'string' ? task : job.workflow;
+}
+
+type Listener = (state: DashboardState, previous: DashboardState) => void;
+
+/** Holds the state; notifies listeners after each action that changed it. */
+export class Store {
+  private current: DashboardState;
+  private readonly listeners = new Set<Listener>();
+
+  constructor(initial: DashboardState) {
+    this.current = initial;
+  }
+
+  get state(): DashboardState {
+    return this.current;
+  }
+
+  dispatch(action: Action): void {
+    const previous = this.current;
+    const next = reduce(previous, action);
+    if (next === previous) return;
+    this.current = next;
+    for (const listener of [...this.listeners]) listener(next, previous);
+  }
+
+  /** Returns the function that stops listening. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,80 @@
+import type { EventFrame, Job, Prompt, Skill } from '../../src/client';
+
+/** Protocol objects for the dashboard's unit tests. */
+
+export function job(id: string, over: Partial<Job> = {}): Job {
+  return {
+    id,
+    workflow: 'skill.create',
+    status: 'running',
+    input: { task: `task of ${id}` },
+    ownerId: 'alice',
+    currentStep: null,
+    progress: { percent: 0, message: null },
+    result: null,
+    error: null,
+    openPromptId: null,
+    attempts: 1,
+    createdAt: '2026-11-23T21:00:00.000Z',
+    startedAt: '2026-11-23T21:00:00.000Z',
+    updatedAt: '2026-11-23T21:00:00.000Z',
+    finishedAt: null,
+    ...over,
+  };
+}
+
+export function prompt(id: string, over: Partial<Prompt> = {}): Prompt {
+  return {
+    id,
+    jobId: 'j1',
+    kind: 'confirm',
+    status: 'open',
+    title: `prompt ${id}`,
+    body: null,
+    payload: { summary: 'a summary', path: 'python/x', assumptions: ['one'] },
+    actions: ['proceed', 'revise', 'cancel'],
+    createdAt: '2026-11-23T21:00:00.000Z',
+    expiresAt: '2026-11-24T21:00:00.000Z',
+    timeoutAction: 'cancel',
+    answeredAt: null,
+    answeredBy: null,
+    answer: null,
+    ...over,
+  };
+}
+
+export function skill(id: string, over: Partial<Skill> = {}): Skill {
+  const [category, name] = id.split('/');
+  return {
+    id,
+    name: name ?? id,
+    description: `about ${id}`,
+    category,
+    path: `/skills/${id}`,
+    status: 'active',
+    version: '1.0.0',
+    tags: [],
+    updatedAt: '2026-11-23T21:00:00.000Z',
+    validation: { valid: true, errors: [], warnings: [] },
+    ...over,
+  };
+}
+
+export function jobEvent(
+  jobId: string,
+  seq: number | undefined,
+  event: string,
+  payload: Record<string, unknown> = {},
+  ts = `2026-11-23T21:00:${String(seq ?? 0).padStart(2, '0')}.000Z`,
+): EventFrame {
+  return { v: 1, type: 'event', topic: `job:${jobId}`, event, seq, ts, payload };
+}
+
+export function feedEvent(
+  topic: string,
+  seq: number,
+  event: string,
+  payload: Record<string, unknown>,
+): EventFrame {
+  return { v: 1, type: 'event', topic, event, seq, ts: '2026-11-23T21:00:00.000Z', payload };
+}
