@@ -8,6 +8,7 @@ import {
   DbRevertCommand,
   DbStatusCommand,
 } from './commands/db.command';
+import { CompletionCommand } from './commands/completion.command';
 import { CreateCommand } from './commands/create.command';
 import { DoctorCommand } from './commands/doctor.command';
 import {
@@ -77,6 +78,7 @@ import { XmlCommand } from './commands/xml.command';
     TokensRevokeCommand,
     DoctorCommand,
     CreateCommand,
+    CompletionCommand,
   ],
 })
 export class CliModule {}
