@@ -156,7 +156,11 @@ export class JobsPurgeCommand extends RemoteCommand<PurgeOptions> {
   protected async execute(_args: string[], options: PurgeOptions): Promise<void> {
     if (options.olderThan === undefined) throw usageFailure('--older-than is required, e.g. 30d');
     const olderThanDays = parseDays(options.olderThan);
-    const reply = await this.remote.call(options, 'jobs.purge', { olderThanDays });
+    const reply = await this.longRunning(
+      `Purging jobs finished more than ${olderThanDays} days ago`,
+      options,
+      () => this.remote.call(options, 'jobs.purge', { olderThanDays }),
+    );
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Purged ${reply.purged} job${reply.purged === 1 ? '' : 's'}.`),
     );

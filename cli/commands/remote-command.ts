@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandRunner, Option } from 'nest-commander';
 import { CliFailure, Printer } from '../printer';
+import { startActivity } from '../progress';
 import { remoteFailure, Remote, RemoteOptions } from '../remote';
 
 export interface RemoteCommandOptions extends RemoteOptions {
@@ -32,6 +33,19 @@ export abstract class RemoteCommand<
   }
 
   protected abstract execute(args: string[], options: O): Promise<void>;
+
+  /** Runs a long call (import, reindex, purge) with a progress display on stderr (see progress.ts). */
+  protected async longRunning<T>(label: string, options: O, work: () => Promise<T>): Promise<T> {
+    const activity = startActivity(label, { json: options.json === true });
+    try {
+      const result = await work();
+      activity.done('done');
+      return result;
+    } catch (error) {
+      activity.done('failed');
+      throw error;
+    }
+  }
 
   @Option({
     flags: '--url <url>',

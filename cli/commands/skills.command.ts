@@ -111,7 +111,10 @@ export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
 })
 export class SkillsImportCommand extends RemoteCommand {
   protected async execute([dir]: string[], options: RemoteCommandOptions): Promise<void> {
-    const reply = await this.remote.call(options, 'skills.import', { path: path.resolve(dir) });
+    const from = path.resolve(dir);
+    const reply = await this.longRunning(`Importing skills from ${from}`, options, () =>
+      this.remote.call(options, 'skills.import', { path: from }),
+    );
     this.printer.result(options.json === true, reply, () => {
       this.printer.line(
         `Imported ${reply.imported} skill${reply.imported === 1 ? '' : 's'}; ${reply.rejected.length} rejected.`,
@@ -126,7 +129,9 @@ export class SkillsImportCommand extends RemoteCommand {
 @SubCommand({ name: 'reindex', description: 'Rebuild the skills index from the folders' })
 export class SkillsReindexCommand extends RemoteCommand {
   protected async execute(_args: string[], options: RemoteCommandOptions): Promise<void> {
-    const reply = await this.remote.call(options, 'skills.reindex', {});
+    const reply = await this.longRunning('Reindexing skills', options, () =>
+      this.remote.call(options, 'skills.reindex', {}),
+    );
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Indexed ${reply.indexed} skill${reply.indexed === 1 ? '' : 's'}.`),
     );
