@@ -47,7 +47,8 @@ describe('startActivity', () => {
     expect(frames[1]).not.toBe(frames[0]);
     expect(stream.text).not.toContain('\n');
     activity.done('failed');
-    expect(stream.text).toMatch(/\r\x1b\[2KImporting: failed \(\d+\.\d s\)\n$/);
+    expect(stream.text.endsWith('\n')).toBe(true);
+    expect(stream.text.split('\r\x1b[2K').at(-1)).toMatch(/^Importing: failed \(\d+\.\d s\)\n$/);
     const after = stream.text;
     jest.advanceTimersByTime(400);
     expect(stream.text).toBe(after);
