@@ -12,6 +12,7 @@ import { SkillsModule } from './modules/skills/skills.module';
 import { EventsModule } from './common/events/events.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { HitlModule } from './modules/hitl/hitl.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { WorkflowDefinition } from './modules/jobs/workflow';
 import { WorkflowsModule } from './workflows.module';
 
@@ -43,7 +44,7 @@ export class AppModule {
         HitlModule.forRoot(roles),
         AuthModule,
         SkillsModule,
-        ...(roles.api ? [HealthModule, GatewayModule] : []),
+        ...(roles.api ? [HealthModule, GatewayModule, MetricsModule] : []),
       ],
       providers: roles.api ? [{ provide: APP_GUARD, useClass: AuthGuard }] : [],
     };

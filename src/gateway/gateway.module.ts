@@ -28,6 +28,6 @@ import { WsMethods } from './ws-methods';
     HitlWsHandlers,
     SkillsWsHandlers,
   ],
-  exports: [WsMethods, GatewaySettings],
+  exports: [WsMethods, GatewaySettings, WsConnections],
 })
 export class GatewayModule {}

@@ -13,8 +13,8 @@ export function serveOpenApi(app: INestApplication): void {
   const info = new DocumentBuilder()
     .setTitle('Skill Fleet REST API')
     .setDescription(
-      'The REST side of the Skill Fleet protocol (docs/protocol.md §2). The WebSocket at /ws carries the ' +
-        'same use cases plus live streams. Errors answer {statusCode, code, message, details?, requestId}.',
+      'The REST side of the Skill Fleet protocol (docs/protocol.md §2). The WebSocket at /ws carries ' +
+        'the same use cases plus live streams. Errors answer {statusCode, code, message, details?}.',
     )
     .setVersion('1')
     .addBearerAuth({
