@@ -3,6 +3,7 @@ import { CreateSkills1795100000000 } from './1795100000000-CreateSkills';
 import { CreateJobs1795200000000 } from './1795200000000-CreateJobs';
 import { CreateHitlPrompts1795300000000 } from './1795300000000-CreateHitlPrompts';
 import { AddSkillDependencies1795400000000 } from './1795400000000-AddSkillDependencies';
+import { CreateDeploymentSettings1795500000000 } from './1795500000000-CreateDeploymentSettings';
 
 /** Every migration, oldest first. A new migration file is added here by hand after review. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateJobs1795200000000,
   CreateHitlPrompts1795300000000,
   AddSkillDependencies1795400000000,
+  CreateDeploymentSettings1795500000000,
 ];

@@ -54,6 +54,8 @@ const DEFAULT_CATEGORY = 'general';
 const SKILL_LOCK_SPACE = 727_172_002;
 /** The second key of the lock that serialises dependency checks (not a valid skill id). */
 const DEPENDENCY_LOCK = '$dependencies';
+/** deployment_settings key: the folder the index was last rebuilt from. */
+const SKILLS_ROOT_SETTING = 'skills_root';
 const UPSERT_BATCH = 200;
 const READ_CONCURRENCY = 16;
 const UPSERT_COLUMNS = [
@@ -94,14 +96,42 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** The index may lag the folders (edits while stopped); it catches up without delaying startup. */
   onApplicationBootstrap(): void {
-    this.catchUp = this.reindex().then(
-      ({ indexed }) => this.logger.log(`Indexed ${indexed} skills under ${this.store.root}`),
+    this.catchUp = this.reindexAtStartup().then(
+      (indexed) => {
+        if (indexed) this.logger.log(`Indexed ${indexed.indexed} skills under ${this.store.root}`);
+      },
       (error: Error) => this.logger.warn(`Startup reindex failed: ${error.message}`),
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Skipped when the index was last built from another SKILLS_ROOT: rebuilding it from this
+   * process's folder would delete every skill the other folder holds. `skills reindex` (an explicit
+   * rebuild) moves the index to this folder.
+   */
+  private async reindexAtStartup(): Promise<{ indexed: number } | null> {
+    const [recorded] = await this.skills.query<{ value: string }[]>(
+      `SELECT value FROM deployment_settings WHERE key = $1`,
+      [SKILLS_ROOT_SETTING],
+    );
+    if (recorded && recorded.value !== this.store.root) {
+      this.logger.error(
+        `The skills index was built from ${recorded.value} but this process has SKILLS_ROOT=` +
+          `${this.store.root}; not reindexing at startup. Give every process of the deployment the ` +
+          `same SKILLS_ROOT, or run \`skill-fleet skills reindex\` to rebuild the index from this folder.`,
+      );
+      return null;
+    }
+    return this.reindex();
+  }
+
+  /** Settles when the startup reindex has run (or been skipped); it never rejects. */
+  async startupCatchUp(): Promise<void> {
     await this.catchUp;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.startupCatchUp();
   }
 
   /** Registers a `skill.changed` listener; returns the function that removes it. */
@@ -286,6 +316,11 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
           .execute();
       }
       await upsert(manager, records);
+      await manager.query(
+        `INSERT INTO deployment_settings (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
+        [SKILLS_ROOT_SETTING, this.store.root],
+      );
       const settled = new Map(
         (await this.settleDependencies(manager)).map((row) => [row.id, row.validation]),
       );
