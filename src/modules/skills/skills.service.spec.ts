@@ -58,7 +58,7 @@ describe('SkillsService', () => {
   });
 
   beforeEach(async () => {
-    await dataSource.query('TRUNCATE skills');
+    await dataSource.query('TRUNCATE skills, deployment_settings');
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-skills-'));
     root = path.join(base, 'root');
     service = new SkillsService(dataSource.getRepository(Skill), new SkillStore(root));
