@@ -1,11 +1,46 @@
 import { Command, Option } from 'nest-commander';
-import type { EventFrame, Job, SkillFleetClient } from '../../src/client';
+import {
+  SkillFleetError,
+  type EventFrame,
+  type Job,
+  type Prompt,
+  type SkillFleetClient,
+} from '../../src/client';
 import { EXIT_OK, EXIT_REFUSED } from '../exit-codes';
-import { usageFailure } from '../printer';
+import { CliFailure, usageFailure } from '../printer';
+import { ReadlineTerminal } from '../readline-terminal';
+import { remoteFailure } from '../remote';
+import { askAtTerminal, Interrupted, Terminal } from '../terminal-prompts';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface CreateOptions extends RemoteCommandOptions {
   autoApprove?: boolean;
+  prompts?: string;
+}
+
+export const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
+type PromptSwitches = Record<(typeof PROMPT_KINDS)[number], boolean>;
+
+/** `--prompts clarify,preview` → those on and the rest off; `all` and `none` as said. */
+export function parsePromptSwitches(value: string): PromptSwitches {
+  const given = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const all = given.length === 1 && given[0] === 'all';
+  const none = given.length === 1 && given[0] === 'none';
+  if (!all && !none) {
+    for (const kind of given) {
+      if (!(PROMPT_KINDS as readonly string[]).includes(kind)) {
+        throw usageFailure(
+          `Unknown prompt "${kind}" in --prompts; use all, none or any of ${PROMPT_KINDS.join(', ')}`,
+        );
+      }
+    }
+  }
+  return Object.fromEntries(
+    PROMPT_KINDS.map((kind) => [kind, all || (!none && given.includes(kind))]),
+  ) as PromptSwitches;
 }
 
 const FINAL_EVENTS = new Set(['job.completed', 'job.failed', 'job.cancelled']);
@@ -14,31 +49,62 @@ interface CreateResult {
   skillId?: string;
   name?: string;
   draftPath?: string;
-  report?: unknown;
+  report?: {
+    valid?: boolean;
+    qualityScore?: number;
+    errors?: { message: string }[];
+    warnings?: { message: string }[];
+  };
+}
+
+/** Where `follow` writes: progress lines, and (at a terminal) streamed text and the prompts. */
+interface Output {
+  progress(text: string): void;
+  /** Set when prompts are asked here; null prints the `prompts answer` command instead. */
+  terminal: Terminal | null;
 }
 
 /**
  * `create "<task>"`: runs a skill.create job over the WebSocket and follows its events to the end.
- * With --auto-approve the job approves its own prompts; without it, each prompt is shown with the
- * command that answers it (from another terminal or the dashboard).
+ * With --auto-approve the job approves its own prompts. At a terminal (stdin and stdout TTYs, no
+ * --json) each prompt is asked here and the generated text streams as it is written; otherwise each
+ * prompt is shown with the command that answers it (from another terminal or the dashboard).
  */
 @Command({
   name: 'create',
   arguments: '<task>',
-  description: 'Run a skill-creation job on a running server and follow it to the end',
+  description:
+    'Run a skill-creation job on a running server, answering its prompts at the terminal, and follow it to the end',
 })
 export class CreateCommand extends RemoteCommand<CreateOptions> {
   protected async execute([task]: string[], options: CreateOptions): Promise<void> {
     if (!task.trim())
       throw usageFailure('The task is empty', 'e.g. skill-fleet create "Python asyncio basics"');
     const json = options.json === true;
-    // With --json, stdout carries only the final document; progress goes to stderr.
-    const progress = (text: string): void => {
-      if (json) process.stderr.write(`${text}\n`);
-      else this.printer.line(text);
+    const autoApprove = options.autoApprove === true;
+    const prompts =
+      options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
+    const interactive = !json && !autoApprove && process.stdin.isTTY && process.stdout.isTTY;
+    let midLine = false;
+    const terminal: Terminal | null = interactive ? new ReadlineTerminal() : null;
+    const output: Output = {
+      // With --json, stdout carries only the final document; progress goes to stderr.
+      progress: (text) => {
+        if (json) process.stderr.write(`${text}\n`);
+        else this.printer.line(`${midLine ? '\n' : ''}${text}`);
+        midLine = false;
+      },
+      terminal: terminal && {
+        write: (text) => {
+          terminal.write(text);
+          midLine = !text.endsWith('\n');
+        },
+        line: (question) => terminal.line(question),
+        edit: (content) => terminal.edit(content),
+      },
     };
     const job = await this.remote.session(options, (client) =>
-      this.follow(client, task, options.autoApprove === true, progress),
+      this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, output),
     );
     const result = (job.status === 'completed' ? job.result : null) as CreateResult | null;
     const document = {
@@ -49,8 +115,17 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       ...(result?.report !== undefined && { report: result.report }),
     };
     this.printer.result(json, document, () => {
+      if (midLine) this.printer.line();
       if (job.status === 'completed' && result) {
         this.printer.line(`Draft ${result.name ?? ''} written to ${result.draftPath ?? '?'}.`);
+        const report = result.report;
+        if (report) {
+          this.printer.line(
+            `Report: ${report.valid ? 'valid' : 'NOT valid'}, quality ${report.qualityScore ?? '?'}, ` +
+              `${report.errors?.length ?? 0} errors, ${report.warnings?.length ?? 0} warnings`,
+          );
+          for (const w of report.warnings ?? []) this.printer.line(`  warning: ${w.message}`);
+        }
         this.printer.line(`Promote it with: skill-fleet skills promote ${job.id}`);
       } else {
         const why = job.error ? `: ${job.error.code}: ${job.error.message}` : '';
@@ -63,20 +138,34 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   private async follow(
     client: SkillFleetClient,
     task: string,
-    autoApprove: boolean,
-    progress: (text: string) => void,
+    jobOptions: { autoApprove: boolean; prompts?: PromptSwitches },
+    output: Output,
   ): Promise<Job> {
     const { job } = await client.call('jobs.create', {
       workflow: 'skill.create',
-      input: { task, options: { autoApprove } },
+      input: { task, options: jobOptions },
     });
-    progress(`Job ${job.id} created`);
+    output.progress(`Job ${job.id} created`);
+    const { terminal } = output;
     await new Promise<void>((resolve, reject) => {
+      // Prompts are asked one at a time, in the order they open.
+      let asking = Promise.resolve();
       client.subscribeJob(
         job.id,
         (event) => {
+          if (terminal && event.event === 'token') {
+            terminal.write(String(event.payload.text ?? ''));
+            return;
+          }
+          if (terminal && event.event === 'prompt.opened') {
+            const prompt = event.payload.prompt as Prompt;
+            asking = asking
+              .then(() => answerHere(client, prompt, terminal))
+              .catch((error: unknown) => reject(error));
+            return;
+          }
           const line = describe(event, job.id);
-          if (line) progress(line);
+          if (line) output.progress(line);
           if (FINAL_EVENTS.has(event.event)) resolve();
         },
         { afterSeq: 0, onError: reject },
@@ -88,6 +177,50 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   @Option({ flags: '--auto-approve', description: 'Approve every prompt without asking' })
   parseAutoApprove(): boolean {
     return true;
+  }
+
+  @Option({
+    flags: '--prompts <kinds>',
+    description: `Prompts to ask: all, none or a comma-separated list of ${PROMPT_KINDS.join(', ')} (default: clarify,structure_fix)`,
+  })
+  parsePrompts(value: string): string {
+    return value;
+  }
+}
+
+/**
+ * Asks a prompt here and sends the answer; asked again when the server refuses the answer's shape.
+ * A prompt already closed (a replayed event, or answered elsewhere) is left alone.
+ */
+async function answerHere(client: SkillFleetClient, prompt: Prompt, term: Terminal): Promise<void> {
+  const open = await client.call('prompts.list', { jobId: prompt.jobId, status: 'open' });
+  if (!open.prompts.some((p) => p.id === prompt.id)) return;
+  for (;;) {
+    let answer: Record<string, unknown>;
+    try {
+      answer = await askAtTerminal(prompt, term);
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      throw new CliFailure(
+        'INTERRUPTED',
+        `Stopped following job ${prompt.jobId}; it still waits for prompt ${prompt.id}`,
+        EXIT_REFUSED,
+        `Answer it with: skill-fleet prompts answer ${prompt.id} --answer '<json>', ` +
+          `or cancel the job: skill-fleet jobs cancel ${prompt.jobId}`,
+      );
+    }
+    try {
+      await client.call('prompts.answer', { promptId: prompt.id, answer });
+      return;
+    } catch (error) {
+      if (!(error instanceof SkillFleetError)) throw error;
+      if (error.code === 'CONFLICT') {
+        term.write('This prompt was answered elsewhere first.\n');
+        return;
+      }
+      if (error.code !== 'VALIDATION_FAILED') throw error;
+      term.write(`The server refused that answer: ${remoteFailure(error, '').message}\n`);
+    }
   }
 }
 

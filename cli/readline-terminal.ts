@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { Interrupted, Terminal } from './terminal-prompts';
+
+/**
+ * The real terminal: one readline interface per question (closed before an editor takes the
+ * terminal), and `$VISUAL` / `$EDITOR` (else `vi`) on a temporary SKILL.md for edits.
+ */
+export class ReadlineTerminal implements Terminal {
+  constructor(
+    private readonly input: NodeJS.ReadStream = process.stdin,
+    private readonly output: NodeJS.WriteStream = process.stdout,
+  ) {}
+
+  write(text: string): void {
+    this.output.write(text);
+  }
+
+  line(question: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const rl = readline.createInterface({
+        input: this.input,
+        output: this.output,
+        terminal: true,
+      });
+      let answered = false;
+      rl.on('SIGINT', () => rl.close());
+      rl.on('close', () => {
+        if (!answered) {
+          this.output.write('\n');
+          reject(new Interrupted());
+        }
+      });
+      rl.question(question, (typed) => {
+        answered = true;
+        rl.close();
+        resolve(typed);
+      });
+    });
+  }
+
+  async edit(content: string): Promise<string> {
+    const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skill-fleet-edit-'));
+    const file = path.join(dir, 'SKILL.md');
+    try {
+      fs.writeFileSync(file, content);
+      // The editor variable may carry arguments (`code --wait`), so it runs through the shell.
+      const result = spawnSync(`${editor} '${file.replace(/'/g, "'\\''")}'`, {
+        shell: true,
+        stdio: 'inherit',
+      });
+      if (result.error) throw result.error;
+      if (result.status !== 0) {
+        this.write(`The editor (${editor}) exited with ${result.status}; the edit is dropped.\n`);
+        return content;
+      }
+      return fs.readFileSync(file, 'utf8');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
