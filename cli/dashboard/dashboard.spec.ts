@@ -1,0 +1,422 @@
+import { SkillFleetError } from '../../src/client';
+import type { Prompt } from '../../src/client';
+import { job, jobEvent, prompt, skill } from '../../test/support/dashboard-fixtures';
+import { headlessScreen, HeadlessScreen, KEYS } from '../../test/support/headless-screen';
+import type { Commands } from './connection';
+import { Dashboard } from './dashboard';
+import { initialState, Store } from './store';
+
+/** Every view on a headless 80×24 screen: keys in, text out. */
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function fakeCommands(): jest.Mocked<Commands> {
+  return {
+    createJob: jest.fn(),
+    cancelJob: jest.fn(),
+    retryJob: jest.fn(),
+    answerPrompt: jest.fn(),
+    getSkill: jest.fn(),
+    searchSkills: jest.fn(),
+    promote: jest.fn(),
+  };
+}
+
+describe('dashboard views (headless 80×24)', () => {
+  let head: HeadlessScreen;
+  let store: Store;
+  let commands: jest.Mocked<Commands>;
+  let dashboard: Dashboard;
+  let quit: jest.Mock;
+
+  /** Types keys, lets blessed read them, draws, and returns the screen text. */
+  const press = async (...keys: string[]): Promise<string> => {
+    for (const key of keys) {
+      head.type(key);
+      await tick();
+    }
+    return draw();
+  };
+  const draw = async (): Promise<string> => {
+    await tick();
+    dashboard.render.flush();
+    return head.text().join('\n');
+  };
+
+  beforeEach(() => {
+    head = headlessScreen(80, 24);
+    store = new Store(initialState('ws://127.0.0.1:3000/ws', 'alice'));
+    commands = fakeCommands();
+    quit = jest.fn();
+    dashboard = new Dashboard({ screen: head.screen, store, commands, onQuit: quit, frameMs: 5 });
+  });
+  afterEach(() => {
+    dashboard.destroy();
+    head.destroy();
+  });
+
+  describe('Jobs', () => {
+    beforeEach(() => {
+      store.dispatch({
+        type: 'jobs.listed',
+        jobs: [
+          job('aaaaaaaa-1', {
+            input: { task: 'python asyncio' },
+            status: 'running',
+            currentStep: 'generate#1',
+            progress: { percent: 50, message: 'Writing' },
+            createdAt: '2026-11-23T21:00:02.000Z',
+          }),
+          job('bbbbbbbb-2', { input: { task: 'docker compose' }, status: 'failed' }),
+        ],
+      });
+      store.dispatch({ type: 'select.job', jobId: 'aaaaaaaa-1' });
+    });
+
+    it('shows the table with status words and progress bars, and the selected job', async () => {
+      store.dispatch({
+        type: 'job.event',
+        jobId: 'aaaaaaaa-1',
+        frame: jobEvent('aaaaaaaa-1', 1, 'step.started', { step: 'plan', attempt: 1 }),
+      });
+      store.dispatch({
+        type: 'job.event',
+        jobId: 'aaaaaaaa-1',
+        frame: jobEvent('aaaaaaaa-1', 2, 'step.completed', { step: 'plan', durationMs: 1500 }),
+      });
+      store.dispatch({
+        type: 'job.event',
+        jobId: 'aaaaaaaa-1',
+        frame: jobEvent('aaaaaaaa-1', undefined, 'token', { step: 'generate#1', text: '# Title' }),
+      });
+      const text = await draw();
+      expect(text).toContain('1 Jobs');
+      expect(text).toContain('Jobs (2/2)');
+      expect(text).toMatch(/aaaaaaaa python asyncio\s+running\s+plan\s+\[####\.\.\.\.\]\s+50%/);
+      expect(text).toMatch(/bbbbbbbb docker compose\s+failed/);
+      expect(text).toMatch(/plan\s+completed\s+1\.5s/);
+      expect(text).toContain('Events (2, seq 1-2)');
+      expect(text).toContain('#2 21:00:02 step.completed plan 1.5s');
+      expect(text).toContain('# Title');
+      expect(text).toContain('user alice');
+    });
+
+    it('moves the selection with the arrows and filters with /', async () => {
+      let text = await press(KEYS.down);
+      expect(store.state.selectedJobId).toBe('bbbbbbbb-2');
+      expect(text).toContain('Steps · bbbbbbbb');
+      text = await press('/', 'd', 'o', 'c', KEYS.enter);
+      expect(text).toContain('Jobs (1/2) filter: doc');
+      expect(text).not.toContain('python asyncio');
+      text = await press('/', KEYS.escape);
+      expect(text).toContain('python asyncio');
+    });
+
+    it('cancels the selected job after a confirmation, and retries with r', async () => {
+      commands.cancelJob.mockResolvedValue(job('aaaaaaaa-1', { status: 'cancelled' }));
+      commands.retryJob.mockRejectedValue(
+        new SkillFleetError('CONFLICT', 'Only a failed job can be retried'),
+      );
+      let text = await press('c');
+      expect(text).toContain('Cancel job aaaaaaaa (running)?');
+      await press('y');
+      expect(commands.cancelJob).toHaveBeenCalledWith('aaaaaaaa-1');
+      text = await press('r');
+      await tick();
+      text = await draw();
+      expect(text).toContain('last error: CONFLICT: Only a failed job can be retried');
+    });
+  });
+
+  it('switches screens with 1 2 3 and lists every key with ?', async () => {
+    expect(await press('2')).toContain('Inbox (0 open)');
+    expect(dashboard.currentScreen).toBe('Inbox');
+    commands.getSkill.mockResolvedValue({ skill: skill('python/a'), content: '' });
+    expect(await press('3')).toContain('Skills (0)');
+    const help = await press('?');
+    expect(help).toContain('Help: keys');
+    expect(help).toContain('cancel the selected job');
+    expect(help).toContain('C-c');
+    expect(await press('x')).not.toContain('Help: keys');
+    expect(await press('1')).toContain('Jobs (0/0)');
+  });
+
+  it('quits on q, and on Ctrl-C even inside a form', async () => {
+    await press('n');
+    expect(dashboard.overlayOpen).toBe(true);
+    await press('q');
+    expect(quit).not.toHaveBeenCalled();
+    await press(KEYS.ctrlC);
+    expect(quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('creates a job from the new-job form and opens it in Jobs', async () => {
+    commands.createJob.mockImplementation(async (task) =>
+      job('cccccccc-3', { input: { task }, status: 'queued' }),
+    );
+    await press('2', 'n');
+    let text = await press(KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.enter);
+    expect(text).toContain('! a task is required');
+    // The error took the focus back to the task.
+    await press(...'pandas tips');
+    // Prompts: turn on confirm (third option); auto-approve stays no; style comprehensive.
+    await press(KEYS.tab, KEYS.right, KEYS.right, KEYS.space);
+    await press(KEYS.tab, KEYS.tab, KEYS.right, KEYS.right, KEYS.space);
+    text = await press(KEYS.tab, KEYS.enter);
+    await tick();
+    expect(commands.createJob).toHaveBeenCalledWith('pandas tips', {
+      prompts: {
+        clarify: true,
+        structure_fix: true,
+        confirm: true,
+        preview: false,
+        validate: false,
+      },
+      style: 'comprehensive',
+    });
+    store.dispatch({
+      type: 'job.snapshot',
+      job: job('cccccccc-3', { input: { task: 'pandas tips' } }),
+    });
+    text = await draw();
+    expect(dashboard.currentScreen).toBe('Jobs');
+    expect(store.state.selectedJobId).toBe('cccccccc-3');
+    expect(text).toContain('created job cccccccc');
+  });
+
+  describe('Inbox forms', () => {
+    const open = (p: Prompt) => store.dispatch({ type: 'prompts.listed', prompts: [p] });
+
+    it('lists open prompts with age and expiry, and answers clarify one question at a time', async () => {
+      open(
+        prompt('p-clarify', {
+          kind: 'clarify',
+          title: 'A few questions',
+          payload: {
+            questions: [
+              { id: 'q1', text: 'Who reads it?', type: 'text', required: true, allowOther: false },
+              {
+                id: 'q2',
+                text: 'Which topics?',
+                type: 'multi',
+                required: false,
+                allowOther: true,
+                options: [
+                  { id: 'tasks', label: 'tasks' },
+                  { id: 'streams', label: 'streams' },
+                ],
+              },
+            ],
+          },
+        }),
+      );
+      let text = await press('2');
+      expect(text).toMatch(/clarify\s+A few questions/);
+      expect(text).toContain('Inbox (1 open)');
+      expect(text).toContain('1 open prompt');
+      text = await press(KEYS.enter);
+      expect(text).toContain('question 1 of 2');
+      expect(text).toContain('Who reads it? *');
+      // Next without the required answer: the error shows beside the field.
+      text = await press(KEYS.tab, KEYS.enter);
+      expect(text).toContain('! an answer is required');
+      await press(...'devs', KEYS.tab, KEYS.enter);
+      text = await draw();
+      expect(text).toContain('question 2 of 2');
+      expect(text).toContain('[ ] tasks');
+      await press(KEYS.right, KEYS.space, KEYS.tab, ...'sockets');
+      commands.answerPrompt.mockRejectedValueOnce(
+        new SkillFleetError('VALIDATION_FAILED', 'bad', [
+          { field: 'answer.answers.q1', message: 'must be longer' },
+        ]),
+      );
+      await press(KEYS.tab, KEYS.enter);
+      await tick();
+      text = await draw();
+      // The server's complaint about q1 brings its page back, with the message beside it.
+      expect(text).toContain('question 1 of 2');
+      expect(text).toContain('! must be longer');
+      expect(commands.answerPrompt).toHaveBeenLastCalledWith('p-clarify', {
+        answers: { q1: 'devs', q2: ['streams', 'sockets'] },
+      });
+      commands.answerPrompt.mockResolvedValueOnce(prompt('p-clarify', { status: 'answered' }));
+      await press(...' and ops', KEYS.tab, KEYS.enter);
+      await press(KEYS.tab, KEYS.tab, KEYS.enter);
+      await tick();
+      expect(commands.answerPrompt).toHaveBeenLastCalledWith('p-clarify', {
+        answers: { q1: 'devs and ops', q2: ['streams', 'sockets'] },
+      });
+      expect(dashboard.overlayOpen).toBe(false);
+    });
+
+    it('confirm: scrollable summary, revise needs feedback (shown beside it), CONFLICT says who', async () => {
+      open(prompt('p-confirm', { kind: 'confirm', title: 'Is this it?' }));
+      await press('2');
+      let text = await press(KEYS.enter);
+      expect(text).toContain('a summary');
+      expect(text).toContain('path: python/x');
+      expect(text).toContain('[ Proceed ]  [ Revise ]  [ Cancel job ]');
+      commands.answerPrompt.mockRejectedValueOnce(
+        new SkillFleetError('VALIDATION_FAILED', 'answer.feedback: is required to revise', [
+          { field: 'answer.feedback', message: 'is required to revise' },
+        ]),
+      );
+      // The focus starts in the feedback field; tab goes to the buttons.
+      await press(KEYS.tab, KEYS.right, KEYS.enter);
+      await tick();
+      text = await draw();
+      expect(commands.answerPrompt).toHaveBeenLastCalledWith('p-confirm', { action: 'revise' });
+      expect(text).toMatch(/Feedback[^\n]*\n[^\n]*>[^\n]*\n[^\n]*! is required to revise/);
+      commands.answerPrompt.mockRejectedValueOnce(
+        new SkillFleetError('CONFLICT', 'Prompt already answered', {
+          status: 'answered',
+          answeredBy: 'bob',
+          answeredAt: '2026-11-23T21:05:00.000Z',
+        }),
+      );
+      await press(KEYS.tab, KEYS.enter);
+      await tick();
+      text = await draw();
+      expect(text).toContain('CONFLICT: this prompt was answered first by bob');
+      await press(KEYS.escape);
+      expect(dashboard.overlayOpen).toBe(false);
+    });
+
+    it('structure_fix: suggested values are filled in and editable', async () => {
+      open(
+        prompt('p-fix', {
+          kind: 'structure_fix',
+          payload: {
+            issues: ['name has capitals'],
+            current: { name: 'Py-Async', description: 'x' },
+            suggested: { name: 'py-async' },
+          },
+        }),
+      );
+      await press('2');
+      const text = await press(KEYS.enter);
+      expect(text).toContain('name has capitals');
+      expect(text).toContain('> py-async');
+      commands.answerPrompt.mockResolvedValue(prompt('p-fix', { status: 'answered' }));
+      await press(KEYS.backspace, ...'2', KEYS.tab, ...' more', KEYS.tab, KEYS.enter);
+      await tick();
+      expect(commands.answerPrompt).toHaveBeenCalledWith('p-fix', {
+        name: 'py-asyn2',
+        description: 'x more',
+      });
+    });
+
+    it('preview and validate: content and report, proceed / refine with feedback / cancel', async () => {
+      open(
+        prompt('p-val', {
+          kind: 'validate',
+          payload: {
+            report: {
+              valid: false,
+              errors: [{ code: 'NAME_TOO_LONG', message: 'too long' }],
+              warnings: [],
+            },
+            content: '---\nname: x\n---\nBody',
+          },
+        }),
+      );
+      await press('2');
+      const text = await press(KEYS.enter);
+      expect(text).toContain('valid: NO');
+      expect(text).toContain('error   NAME_TOO_LONG: too long');
+      expect(text).toContain('[ Proceed ]  [ Refine ]  [ Cancel job ]');
+      commands.answerPrompt.mockResolvedValue(prompt('p-val', { status: 'answered' }));
+      await press(...'shorter name', KEYS.tab, KEYS.right, KEYS.enter);
+      await tick();
+      expect(commands.answerPrompt).toHaveBeenCalledWith('p-val', {
+        action: 'refine',
+        feedback: 'shorter name',
+      });
+    });
+  });
+
+  describe('Skills', () => {
+    beforeEach(() => {
+      store.dispatch({
+        type: 'skills.listed',
+        skills: [
+          skill('python/async-await'),
+          skill('_drafts/dddddddd-4/pandas-tips', { name: 'pandas-tips', status: 'draft' }),
+        ],
+      });
+      commands.getSkill.mockImplementation(async (id) => ({
+        skill: skill(id),
+        content: `---\nname: ${id}\n---\n# Body of ${id}`,
+      }));
+    });
+
+    it('shows the tree with drafts marked, the SKILL.md and the validation', async () => {
+      let text = await press('3');
+      expect(text).toContain('▾ python/');
+      expect(text).toContain('pandas-tips [draft] (job d');
+      await press(KEYS.down);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      text = await draw();
+      expect(text).toContain('validation: valid (0 errors, 0 warnings)');
+      expect(text).toContain('# Body of python/async-await');
+    });
+
+    it('promotes a draft after a confirmation, and shows CONFLICT clearly', async () => {
+      commands.promote.mockRejectedValueOnce(
+        new SkillFleetError('CONFLICT', 'python/pandas-tips exists'),
+      );
+      commands.promote.mockResolvedValueOnce(skill('python/pandas-tips'));
+      await press('3', KEYS.down, KEYS.down, KEYS.down);
+      let text = await press('p');
+      expect(text).toContain('Promote the draft pandas-tips (job dddddddd) into the taxonomy?');
+      await press('y');
+      await tick();
+      text = await draw();
+      expect(commands.promote).toHaveBeenCalledWith('dddddddd-4', false);
+      expect(text).toContain('CONFLICT: python/pandas-tips exists');
+      expect(text).toContain('Overwrite the skill in the taxonomy?');
+      await press('y');
+      await tick();
+      text = await draw();
+      expect(commands.promote).toHaveBeenLastCalledWith('dddddddd-4', true);
+      expect(text).toContain('Promoted to python/pandas-tips');
+    });
+
+    it('searches with /', async () => {
+      commands.searchSkills.mockResolvedValue([skill('python/async-await')]);
+      await press('3', '/', ...'async', KEYS.enter);
+      await tick();
+      const text = await draw();
+      expect(commands.searchSkills).toHaveBeenCalledWith('async');
+      expect(text).toContain('search: async');
+      expect(text).not.toContain('pandas-tips');
+    });
+  });
+
+  it('shows reconnecting with the attempt, then connected, and offline with the last error', async () => {
+    store.dispatch({ type: 'connection', state: 'reconnecting', attempt: 3 });
+    expect(await draw()).toContain('reconnecting (attempt 3)');
+    store.dispatch({ type: 'connection', state: 'connected', attempt: 0 });
+    expect(await draw()).toMatch(/│ connected │/);
+    store.dispatch({
+      type: 'connection',
+      state: 'offline',
+      attempt: 0,
+      error: 'UNAUTHORIZED: The server refused the token (4401)',
+    });
+    const text = await draw();
+    expect(text).toContain('offline');
+    expect(text).toContain('last error: UNAUTHORIZED');
+  });
+
+  it('leaves no listeners behind when screens switch or it is destroyed', async () => {
+    const before = store.listenerCount;
+    await press('2', '3', '1', '3', '2');
+    expect(store.listenerCount).toBe(before);
+    const keypress = head.screen.listeners('keypress').length;
+    dashboard.destroy();
+    expect(store.listenerCount).toBe(0);
+    expect(head.screen.listeners('keypress').length).toBe(keypress - 1);
+    dashboard = new Dashboard({ screen: head.screen, store, commands, onQuit: quit, frameMs: 5 });
+  });
+});

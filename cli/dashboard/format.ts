@@ -1,0 +1,69 @@
+import type { JobStatus } from '../../src/client';
+
+/** Text helpers for the views. Colour only ever adds to a word that is shown anyway. */
+
+const STATUS_COLOURS: Record<JobStatus, string> = {
+  queued: 'blue',
+  running: 'cyan',
+  waiting: 'yellow',
+  completed: 'green',
+  failed: 'red',
+  cancelled: 'magenta',
+};
+
+/** Escapes blessed tags in text that came from the server or the user. */
+export function esc(text: string): string {
+  return text.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}
+
+export function colour(name: string, text: string): string {
+  return `{${name}-fg}${text}{/${name}-fg}`;
+}
+
+/** The status word, padded to `width`, coloured by meaning. */
+export function statusWord(status: string, width = 0): string {
+  const name = STATUS_COLOURS[status as JobStatus];
+  const padded = status.padEnd(width);
+  return name ? colour(name, padded) : padded;
+}
+
+/** A text progress bar: `[#####.....]  50%`. */
+export function progressBar(percent: number, width = 10): string {
+  const p = Math.max(0, Math.min(100, Math.round(percent)));
+  const filled = Math.round((p / 100) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(p).padStart(3)}%`;
+}
+
+/** A short age: `12s`, `5m`, `3h`, `2d`. */
+export function age(since: string | null, now: number = Date.now()): string {
+  if (!since) return '-';
+  const seconds = Math.max(0, Math.round((now - Date.parse(since)) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** Time until `until`: `in 5m`, or `expired`. */
+export function expiry(until: string | null, now: number = Date.now()): string {
+  if (!until) return 'never';
+  const ms = Date.parse(until) - now;
+  if (ms <= 0) return 'expired';
+  return `in ${age(new Date(now - ms).toISOString(), now)}`;
+}
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '…';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Cuts or pads plain text to exactly `width` characters. */
+export function fit(text: string, width: number): string {
+  const flat = text.replace(/[\t\r\n]/g, ' ');
+  if (width <= 0) return '';
+  if (flat.length <= width) return flat.padEnd(width);
+  return width === 1 ? '…' : `${flat.slice(0, width - 1)}…`;
+}
+
+export const shortId = (id: string): string => id.slice(0, 8);

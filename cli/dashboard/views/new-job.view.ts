@@ -1,0 +1,112 @@
+import { describeError } from '../connection';
+import type { KeyEvent } from '../keymap';
+import { Form, FormValues } from './form';
+import { fieldErrors } from './prompt-form.view';
+import type { Overlay, ViewContext } from './view';
+
+const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
+/** protocol.md 1.3: clarify and structure_fix are on unless turned off. */
+const DEFAULT_PROMPTS = ['clarify', 'structure_fix'];
+const STYLES = ['default', 'minimal', 'comprehensive', 'navigation_hub'];
+
+/** The `jobs.create` input options from the form's values. */
+export function jobOptions(values: FormValues): Record<string, unknown> {
+  const picked = values.prompts as string[];
+  const options: Record<string, unknown> = {
+    prompts: Object.fromEntries(PROMPT_KINDS.map((kind) => [kind, picked.includes(kind)])),
+  };
+  if (values.autoApprove === 'yes') options.autoApprove = true;
+  if (values.style && values.style !== 'default') options.style = values.style;
+  return options;
+}
+
+/** New job (n): task text (multi-line), which prompts to ask, auto-approve, style; submit opens it in Jobs. */
+export class NewJobView implements Overlay {
+  onClose?: () => void;
+  private readonly form: Form;
+
+  constructor(
+    private readonly ctx: ViewContext,
+    private readonly opened: (jobId: string) => void,
+  ) {
+    this.form = new Form(
+      ctx.screen,
+      {
+        title: 'New job · skill.create',
+        hint: 'Describe the skill to create. tab moves between fields.',
+        fields: [
+          { kind: 'text', id: 'task', label: 'Task', required: true, multiline: true, value: '' },
+          {
+            kind: 'choice',
+            id: 'prompts',
+            label: 'Ask me at',
+            multi: true,
+            options: PROMPT_KINDS.map((kind) => ({ id: kind, label: kind })),
+            selected: [...DEFAULT_PROMPTS],
+          },
+          {
+            kind: 'choice',
+            id: 'autoApprove',
+            label: 'Auto-approve every prompt',
+            multi: false,
+            options: [
+              { id: 'no', label: 'no' },
+              { id: 'yes', label: 'yes' },
+            ],
+            selected: ['no'],
+          },
+          {
+            kind: 'choice',
+            id: 'style',
+            label: 'Style',
+            multi: false,
+            options: STYLES.map((style) => ({ id: style, label: style })),
+            selected: ['default'],
+          },
+          {
+            kind: 'buttons',
+            id: 'buttons',
+            label: '',
+            buttons: [
+              { id: 'submit', label: 'Create job' },
+              { id: 'close', label: 'Close' },
+            ],
+          },
+        ],
+      },
+      (button, values, form) => void this.press(button, values, form),
+      () => ctx.render.request(),
+    );
+    this.form.onClose = () => this.onClose?.();
+  }
+
+  handleKey(ch: string | undefined, key: KeyEvent): boolean {
+    return this.form.handleKey(ch, key);
+  }
+
+  destroy(): void {
+    this.form.destroy();
+  }
+
+  private async press(button: string, values: FormValues, form: Form): Promise<void> {
+    if (button === 'close') return form.close();
+    const task = String(values.task).trim();
+    if (!task) return form.showErrors({ task: 'a task is required' }, null);
+    form.setBusy(true);
+    try {
+      const job = await this.ctx.commands.createJob(task, jobOptions(values));
+      this.ctx.notify(`created job ${job.id.slice(0, 8)}`);
+      form.close();
+      this.opened(job.id);
+    } catch (error) {
+      form.setBusy(false);
+      const { errors, message } = fieldErrors(error);
+      // payload.input.task → task; option errors land in the message.
+      const byField: Record<string, string> = {};
+      for (const [field, text] of Object.entries(errors)) {
+        byField[field === 'input' ? 'task' : field] = text;
+      }
+      form.showErrors(byField, message || describeError(error));
+    }
+  }
+}
