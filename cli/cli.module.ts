@@ -10,6 +10,7 @@ import {
 } from './commands/db.command';
 import { CompletionCommand } from './commands/completion.command';
 import { CreateCommand } from './commands/create.command';
+import { DashboardCommand } from './commands/dashboard.command';
 import { DoctorCommand } from './commands/doctor.command';
 import {
   JobsCancelCommand,
@@ -79,6 +80,7 @@ import { XmlCommand } from './commands/xml.command';
     DoctorCommand,
     CreateCommand,
     CompletionCommand,
+    DashboardCommand,
   ],
 })
 export class CliModule {}
