@@ -1,0 +1,39 @@
+import * as blessed from 'blessed';
+import { SkillFleetClient } from '../../src/client';
+import { DashboardConnection } from './connection';
+import { Dashboard } from './dashboard';
+import { initialState, Store } from './store';
+
+export interface DashboardTarget {
+  url: string;
+  token: string;
+}
+
+/**
+ * Connects (rejecting with the client's error when the first connection fails), then runs the
+ * dashboard on this terminal until the person quits. The client reconnects on its own after that.
+ */
+export async function runDashboard(target: DashboardTarget): Promise<void> {
+  const client = await SkillFleetClient.connect({ url: target.url, token: target.token });
+  const store = new Store(initialState(target.url));
+  const connection = new DashboardConnection(client, store);
+  const screen = blessed.screen({
+    smartCSR: true,
+    fullUnicode: true,
+    title: 'Skill Fleet',
+    warnings: false,
+  });
+  await new Promise<void>((resolve) => {
+    const dashboard: Dashboard = new Dashboard({
+      screen,
+      store,
+      commands: connection,
+      onQuit: () => {
+        dashboard.destroy();
+        screen.destroy();
+        void Promise.all([connection.stop(), client.close()]).finally(resolve);
+      },
+    });
+    connection.start();
+  });
+}
