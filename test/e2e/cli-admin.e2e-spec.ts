@@ -7,11 +7,11 @@ import { Rest, sideEffectDir, waitForStatus } from '../support/jobs';
 import {
   cliMain,
   closedPort,
-  Finished,
+  CliResult,
   onlyJson,
   removeCliWorkDirs,
-  runCli,
-} from '../support/cli-process';
+  runCliToEnd,
+} from '../support/cli-run';
 import { startTestServer, TestServer } from '../support/test-server';
 
 /**
@@ -36,7 +36,7 @@ describe("commander's own usage errors", () => {
   ];
 
   it.each(cases)('%s: exit 2, one JSON error on stdout with --json', async (_what, args, why) => {
-    const result = await runCli([...args, '--json']);
+    const result = await runCliToEnd([...args, '--json']);
     expect(result.code).toBe(2);
     expect(onlyJson(result)).toEqual({
       error: { code: 'USAGE', message: expect.stringMatching(why) },
@@ -45,7 +45,7 @@ describe("commander's own usage errors", () => {
   });
 
   it.each(cases)('%s: exit 2, commander’s line on stderr without --json', async (_w, args, why) => {
-    const result = await runCli(args);
+    const result = await runCliToEnd(args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(why);
@@ -53,7 +53,7 @@ describe("commander's own usage errors", () => {
   });
 
   it("keeps the protocol's `prompts answer ID --json '<answer>'` readable", async () => {
-    const result = await runCli(['prompts', 'answer', '--json', '{"action":"proceed"}']);
+    const result = await runCliToEnd(['prompts', 'answer', '--json', '{"action":"proceed"}']);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/missing required argument 'id'/);
@@ -74,7 +74,7 @@ describe('skill-fleet completion', () => {
   };
 
   it('bash: offers commands, subcommands and the options of the command typed so far', async () => {
-    const result = await runCli(['completion', 'bash']);
+    const result = await runCliToEnd(['completion', 'bash']);
     expect(result.code).toBe(0);
     const script = result.stdout;
     expect(script).toContain('complete -o default -F _skill_fleet skill-fleet');
@@ -90,14 +90,14 @@ describe('skill-fleet completion', () => {
   });
 
   it('zsh: a compsys script with each word described; an unknown shell is a usage error', async () => {
-    const zsh = await runCli(['completion', 'zsh']);
+    const zsh = await runCliToEnd(['completion', 'zsh']);
     expect(zsh.code).toBe(0);
     expect(zsh.stdout).toMatch(/^#compdef skill-fleet\n/);
     expect(zsh.stdout).toContain('compdef _skill_fleet skill-fleet');
     expect(zsh.stdout).toMatch(/"jobs"\) items=\('list:List jobs, newest first'/);
-    expect(zsh.stdout).toContain("'--older-than:Finished more than this long ago\\: Nd");
+    expect(zsh.stdout).toContain("'--older-than:CliResult more than this long ago\\: Nd");
 
-    const fish = await runCli(['completion', 'fish', '--json']);
+    const fish = await runCliToEnd(['completion', 'fish', '--json']);
     expect(fish.code).toBe(2);
   });
 });
@@ -105,7 +105,7 @@ describe('skill-fleet completion', () => {
 describe('skill-fleet doctor with the database down', () => {
   it('reports the database and migrations as failed with a fix, and exits 1', async () => {
     const url = `postgres://postgres@127.0.0.1:${await closedPort()}/skill_fleet`;
-    const json = await runCli(['doctor', '--json'], { env: { DATABASE_URL: url } });
+    const json = await runCliToEnd(['doctor', '--json'], { env: { DATABASE_URL: url } });
     expect(json.code).toBe(1);
     const report = onlyJson(json) as {
       ok: boolean;
@@ -123,7 +123,7 @@ describe('skill-fleet doctor with the database down', () => {
       expect.objectContaining({ ok: false, message: expect.stringContaining('not reachable') }),
     );
 
-    const human = await runCli(['doctor'], { env: { DATABASE_URL: url } });
+    const human = await runCliToEnd(['doctor'], { env: { DATABASE_URL: url } });
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/\[FAIL\] database\s+Not reachable/);
     expect(human.stdout).toMatch(/fix: check DATABASE_URL and that Postgres is running/);
@@ -136,13 +136,14 @@ describe(`skill-fleet jobs purge and long commands (${e2eMode()} mode)`, () => {
   let rest: Rest;
   let db: DataSource;
   const effects = sideEffectDir();
-  let remote: (...args: string[]) => Promise<Finished>;
+  let remote: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
     server = await startTestServer();
     rest = restClient(server.httpUrl, server.adminToken);
     db = server.app.get(DataSource);
-    remote = (...args) => runCli([...args, '--url', server.wsUrl, '--token', server.adminToken]);
+    remote = (...args) =>
+      runCliToEnd([...args, '--url', server.wsUrl, '--token', server.adminToken]);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();

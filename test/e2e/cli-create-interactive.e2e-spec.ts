@@ -5,7 +5,7 @@ import { ENVIRONMENT_VARIABLE_NAMES } from '../../src/config/environment';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
-import { cliMain, cliWorkDir, removeCliWorkDirs, runCli } from '../support/cli-process';
+import { cliMain, cliWorkDir, removeCliWorkDirs, runCliToEnd } from '../support/cli-run';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 
@@ -197,7 +197,7 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
   }, 90_000);
 
   it('without a terminal, prints the command that answers each prompt instead of asking', async () => {
-    const running = runCli(['create', 'write a skill for something', ...connect()]);
+    const running = runCliToEnd(['create', 'write a skill for something', ...connect()]);
     const prompt = await waitFor(
       async () => {
         const { body } = await rest.get('/prompts?status=open');
