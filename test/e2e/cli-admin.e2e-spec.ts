@@ -95,7 +95,7 @@ describe('skill-fleet completion', () => {
     expect(zsh.stdout).toMatch(/^#compdef skill-fleet\n/);
     expect(zsh.stdout).toContain('compdef _skill_fleet skill-fleet');
     expect(zsh.stdout).toMatch(/"jobs"\) items=\('list:List jobs, newest first'/);
-    expect(zsh.stdout).toContain("'--older-than:CliResult more than this long ago\\: Nd");
+    expect(zsh.stdout).toContain("'--older-than:Finished more than this long ago\\: Nd");
 
     const fish = await runCliToEnd(['completion', 'fish', '--json']);
     expect(fish.code).toBe(2);
