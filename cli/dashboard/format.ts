@@ -67,3 +67,19 @@ export function fit(text: string, width: number): string {
 }
 
 export const shortId = (id: string): string => id.slice(0, 8);
+
+/** Plain text broken into lines of at most `width` characters, at spaces where it can. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const raw of text.split('\n')) {
+    let line = raw.replace(/\t/g, '  ');
+    while (line.length > width) {
+      const space = line.lastIndexOf(' ', width);
+      const cut = space > width / 3 ? space : width;
+      lines.push(line.slice(0, cut));
+      line = line.slice(cut).replace(/^ /, '');
+    }
+    lines.push(line);
+  }
+  return lines;
+}

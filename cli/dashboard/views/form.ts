@@ -1,6 +1,6 @@
 import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
-import { colour, esc } from '../format';
+import { colour, esc, fit, wrap } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import type { Overlay } from './view';
 
@@ -85,7 +85,7 @@ export class Form implements Overlay {
       width: '90%',
       height: '90%',
       border: { type: 'line' },
-      label: ` ${spec.title} `,
+      label: ` ${fit(spec.title, Math.max(10, (screen.width as number) - 16)).trimEnd()} `,
       tags: true,
       style: { border: { fg: 'cyan' } },
     });
@@ -238,7 +238,7 @@ export class Form implements Overlay {
       if (key.full === 'enter') this.moveFocus(1);
       return;
     }
-    const max = Math.max(0, field.text.split('\n').length - page);
+    const max = Math.max(0, wrap(field.text, this.width() - 6).length - page);
     this.scrolls.set(field.id, Math.max(0, Math.min(max, scroll + delta)));
     this.draw();
   }
@@ -260,40 +260,48 @@ export class Form implements Overlay {
   private fieldLines(f: FormField, width: number): string[] {
     const focused = this.spec.fields[this.focus] === f;
     const marker = focused ? colour('cyan', '▸ ') : '  ';
-    const label = `${marker}${focused ? '{bold}' : ''}${esc(f.label)}${f.required ? ' *' : ''}${focused ? '{/bold}' : ''}`;
+    /** The label, wrapped, with a note after it (how to use the field). */
+    const label = (note: string): string[] =>
+      wrap(`${f.label}${f.required ? ' *' : ''}${note ? ` ${note}` : ''}`, width - 2).map(
+        (line, i) =>
+          `${i === 0 ? marker : '  '}${focused ? `{bold}${esc(line)}{/bold}` : esc(line)}`,
+      );
     const lines: string[] = [];
     if (f.kind === 'text') {
-      lines.push(`${label}${f.multiline ? ' (multi-line)' : ''}`);
+      lines.push(...label(f.multiline ? '(multi-line)' : ''));
       const text = f.value.split('\n');
       text.forEach((line, i) => {
         const caret = focused && i === text.length - 1 ? '{inverse} {/inverse}' : '';
         lines.push(`    > ${esc(line.slice(-(width - 8)))}${caret}`);
       });
     } else if (f.kind === 'choice') {
-      lines.push(`${label} ${f.multi ? '(space toggles)' : '(space picks)'}`);
+      lines.push(...label(f.multi ? '(space toggles)' : '(space picks)'));
       const cursor = this.cursors.get(f.id) ?? 0;
       let row = '   ';
+      let rowLength = 3;
       f.options.forEach((option, i) => {
         const on = f.selected.includes(option.id);
         const box = f.multi ? (on ? '[x]' : '[ ]') : on ? '(*)' : '( )';
-        let item = `${box} ${esc(option.label)}`;
-        const plainLength = item.length + 2;
+        const plain = `${box} ${option.label}`;
+        let item = esc(plain);
         if (focused && i === cursor) item = `{inverse}${item}{/inverse}`;
-        if (row.length + plainLength > width && row.trim()) {
+        if (rowLength + plain.length + 2 > width && rowLength > 3) {
           lines.push(row);
           row = '   ';
+          rowLength = 3;
         }
         row += ` ${item} `;
+        rowLength += plain.length + 2;
       });
       lines.push(row);
     } else if (f.kind === 'content') {
-      const all = f.text.split('\n');
+      const all = wrap(f.text, width - 6);
       const height = this.contentHeight(f);
-      const scroll = this.scrolls.get(f.id) ?? 0;
+      const scroll = Math.min(this.scrolls.get(f.id) ?? 0, Math.max(0, all.length - height));
       const shown = all.slice(scroll, scroll + height);
       const range = `lines ${scroll + 1}-${scroll + shown.length} of ${all.length}`;
-      lines.push(`${label} (${range}${all.length > height ? ', ↑/↓ scroll' : ''})`);
-      for (const line of shown) lines.push(`    │ ${esc(line.slice(0, width - 6))}`);
+      lines.push(...label(`(${range}${all.length > height ? ', ↑/↓ scroll' : ''})`));
+      for (const line of shown) lines.push(`    │ ${esc(line)}`);
     } else {
       const cursor = this.cursors.get(f.id) ?? 0;
       const buttons = f.buttons.map((b, i) => {
@@ -302,7 +310,9 @@ export class Form implements Overlay {
       });
       lines.push(`${marker}${buttons.join('  ')}${this.busy ? '  (sending…)' : ''}`);
     }
-    if (f.error) lines.push(`    ${colour('red', `! ${esc(f.error)}`)}`);
+    if (f.error) {
+      lines.push(...wrap(`! ${f.error}`, width - 4).map((l) => `    ${colour('red', esc(l))}`));
+    }
     return lines;
   }
 
@@ -316,7 +326,9 @@ export class Form implements Overlay {
       if (i === this.focus) focusLine = lines.length;
       lines.push(...this.fieldLines(f, width), '');
     });
-    if (this.message) lines.push(colour('yellow', esc(this.message)));
+    if (this.message) {
+      lines.push(...wrap(this.message, width).map((l) => colour('yellow', esc(l))));
+    }
     lines.push('{gray-fg}tab next field · enter press · esc close · Ctrl-C quit{/gray-fg}');
     const height = Math.max(1, (this.box.height as number) - 2);
     const top = Math.max(0, Math.min(focusLine - 2, lines.length - height));

@@ -121,9 +121,9 @@ export class PromptFormView implements Overlay {
     this.form.showErrors(this.pageErrors, message);
   }
 
-  private title(): string {
-    const kind = this.prompt.kind;
-    return `Answer ${kind} · ${this.prompt.title} · job ${this.prompt.jobId.slice(0, 8)}`;
+  private title(extra = ''): string {
+    const { kind, jobId, title } = this.prompt;
+    return `Answer ${kind}${extra} · job ${jobId.slice(0, 8)} · ${title}`;
   }
 
   private spec(): FormSpec {
@@ -325,7 +325,7 @@ export class PromptFormView implements Overlay {
     }
     fields.push({ kind: 'buttons', id: 'buttons', label: '', buttons });
     return {
-      title: `${this.title()} · question ${Math.min(this.page + 1, count)} of ${count}`,
+      title: this.title(` · question ${Math.min(this.page + 1, count)} of ${count}`),
       fields,
     };
   }
