@@ -356,8 +356,9 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
       baseline: `${ms(rawMs)} raw pg transaction`,
       ratio: `${(soloMs / rawMs).toFixed(2)}×`,
       note:
-        'no goal; a step is 1 statement (step started) + 1 transaction (output and step completed) ' +
-        `+ 4 bus publishes; ${sizes.soloSteps} steps, claim and finish included`,
+        'no goal; a step is 1 statement: its step.started with the output and step.completed ' +
+        'of the step before; bus messages go out as one Redis PUBLISH per event-loop turn; ' +
+        `${sizes.soloSteps} steps, claim and finish included`,
     },
     {
       name: `job create (${CREATE_IN_FLIGHT} in flight)`,

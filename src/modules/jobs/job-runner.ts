@@ -5,13 +5,17 @@ import * as os from 'node:os';
 import { DataSource } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
-import { JobStep, StepUsage } from './job-step.entity';
-import { JobStore, NOW, Sql } from './job-store';
+import { StepUsage } from './job-step.entity';
+import { JobPatch, JobStore, JobWithSteps, NOW, Sql, StepRecord, StoredStep } from './job-store';
 import { Job } from './job.entity';
 import { JobsQueue } from './jobs.queue';
 import { PromptPort, WaitingForAnswer } from './prompt.port';
+import { RunWriter } from './run-writer';
 import { PermanentError, StepTools, WorkflowContext, WorkflowDefinition } from './workflow';
 import { WorkflowRegistry } from './workflow.registry';
+
+/** Logs one event of a running job (and sets columns with it); throws once the run lost its job. */
+type Append = (type: string, payload: Record<string, unknown>, set?: JobPatch) => Promise<void>;
 
 /** Why a run's signal fired. */
 type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
@@ -64,11 +68,15 @@ export class JobRunner implements OnApplicationShutdown {
   }
 
   async execute(jobId: string): Promise<void> {
-    const claimed = await this.claim(jobId);
-    if (!claimed) return;
+    const claim = await this.claim(jobId);
+    if (!claim) return;
+    const { job: claimed, steps } = claim;
+    const writer = new RunWriter(this.store, jobId, this.workerId, (error) =>
+      this.logger.warn(`Writing steps of job ${jobId} failed: ${error.message}`),
+    );
     const workflow = this.registry.get(claimed.workflow);
     if (!workflow) {
-      await this.finishFailed(claimed, {
+      await this.finishFailed(writer, {
         code: 'UNKNOWN_WORKFLOW',
         message: `No worker knows workflow ${claimed.workflow}`,
       });
@@ -81,13 +89,17 @@ export class JobRunner implements OnApplicationShutdown {
       Math.max(200, this.config.jobLeaseMs / 3),
     );
     try {
-      const ctx = this.contextFor(claimed, controller.signal, await this.storedSteps(jobId));
+      const ctx = this.contextFor(claimed, controller.signal, steps, writer);
       const result = await workflow.run(ctx, claimed.input);
       if (controller.signal.aborted) throw new RunAborted(controller.signal.reason as AbortReason);
-      await this.finishCompleted(claimed, result);
+      await this.finishCompleted(writer, result);
     } catch (error) {
-      await this.settle(claimed, workflow, controller, error);
+      await this.settle(claimed, writer, workflow, controller, error);
     } finally {
+      // Steps that ended after the run's last write (e.g. before a cancel) are stored all the same.
+      await writer.flush().catch((error: Error) => {
+        this.logger.warn(`Storing the last steps of job ${jobId} failed: ${error.message}`);
+      });
       clearInterval(heartbeat);
       this.running.delete(jobId);
     }
@@ -95,6 +107,7 @@ export class JobRunner implements OnApplicationShutdown {
 
   private async settle(
     job: Job,
+    writer: RunWriter,
     workflow: WorkflowDefinition<unknown, unknown>,
     controller: AbortController,
     error: unknown,
@@ -103,24 +116,25 @@ export class JobRunner implements OnApplicationShutdown {
     const reason = controller.signal.aborted ? (controller.signal.reason as AbortReason) : null;
     if (reason === 'cancelled' || reason === 'lease-lost') return; // someone else owns the row now
     if (reason === 'shutdown') {
-      await this.requeue(job, 0, 'worker shut down; re-queued for another worker');
+      await this.requeue(writer, 0, 'worker shut down; re-queued for another worker');
       return;
     }
     const attemptsLeft = (workflow.maxAttempts ?? 3) - job.attempts;
     if (error instanceof PermanentError || attemptsLeft <= 0) {
-      await this.finishFailed(job, errorOf(error));
+      await this.finishFailed(writer, errorOf(error));
       return;
     }
     const delay = (workflow.backoffMs ?? 1000) * 2 ** (job.attempts - 1);
     await this.requeue(
-      job,
+      writer,
       delay,
       `attempt ${job.attempts} failed (${errorOf(error).message}); retrying in ${delay} ms`,
     );
   }
 
-  private async claim(jobId: string): Promise<Job | null> {
-    return this.store.transition(jobId, {
+  /** queued → running under this worker's lease; also reads the steps the job recorded before. */
+  private async claim(jobId: string): Promise<JobWithSteps | null> {
+    return this.store.transitionReadingSteps(jobId, {
       from: ['queued'],
       where: { runAt: new Sql('<= now()') },
       set: {
@@ -148,15 +162,8 @@ export class JobRunner implements OnApplicationShutdown {
     }
   }
 
-  /** Conditions every write of a running job: still running, and still ours. */
-  private mine() {
-    return { leaseOwner: this.workerId };
-  }
-
-  private async finishCompleted(job: Job, result: unknown): Promise<void> {
-    await this.store.transition(job.id, {
-      from: ['running'],
-      where: this.mine(),
+  private async finishCompleted(writer: RunWriter, result: unknown): Promise<void> {
+    await writer.write({
       set: {
         status: 'completed',
         result: result ?? null,
@@ -173,10 +180,11 @@ export class JobRunner implements OnApplicationShutdown {
     });
   }
 
-  private async finishFailed(job: Job, error: { code: string; message: string }): Promise<void> {
-    await this.store.transition(job.id, {
-      from: ['running'],
-      where: this.mine(),
+  private async finishFailed(
+    writer: RunWriter,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    await writer.write({
       set: { status: 'failed', error, leaseOwner: null, leaseExpiresAt: null, finishedAt: NOW },
       events: [
         { type: 'job.status', payload: { status: 'failed', previous: 'running' } },
@@ -185,10 +193,8 @@ export class JobRunner implements OnApplicationShutdown {
     });
   }
 
-  private async requeue(job: Job, delayMs: number, why: string): Promise<void> {
-    const queued = await this.store.transition(job.id, {
-      from: ['running'],
-      where: this.mine(),
+  private async requeue(writer: RunWriter, delayMs: number, why: string): Promise<void> {
+    const queued = await writer.write({
       set: {
         status: 'queued',
         leaseOwner: null,
@@ -203,23 +209,21 @@ export class JobRunner implements OnApplicationShutdown {
     if (queued) await this.queue.enqueue(queued);
   }
 
-  /** Every step this job recorded before, read once per run instead of once per step. */
-  private async storedSteps(jobId: string): Promise<Map<string, JobStep>> {
-    const rows = await this.dataSource.getRepository(JobStep).findBy({ jobId });
-    return new Map(rows.map((row) => [row.name, row]));
-  }
-
-  private contextFor(job: Job, signal: AbortSignal, steps: Map<string, JobStep>): WorkflowContext {
+  /**
+   * The workflow's view of the run. `steps` holds every step the job recorded before (read with the
+   * claim, not once per step) and is kept up to date as steps end.
+   */
+  private contextFor(
+    job: Job,
+    signal: AbortSignal,
+    steps: Map<string, StoredStep>,
+    writer: RunWriter,
+  ): WorkflowContext {
     const throwIfAborted = () => {
       if (signal.aborted) throw new RunAborted(signal.reason as AbortReason);
     };
-    const append = async (type: string, payload: Record<string, unknown>, set = {}) => {
-      const updated = await this.store.transition(job.id, {
-        from: ['running'],
-        where: this.mine(),
-        set,
-        events: [{ type, payload }],
-      });
+    const append: Append = async (type, payload, set) => {
+      const updated = await writer.write({ events: [{ type, payload }], set });
       if (!updated) throw new RunAborted('lease-lost');
     };
     return {
@@ -231,10 +235,15 @@ export class JobRunner implements OnApplicationShutdown {
         const stored = steps.get(name);
         if (stored?.status === 'completed') return stored.output as T;
         const attempt = (stored?.attempt ?? 0) + 1;
-        return this.runStep(job, name, attempt, fn, signal, append, (row) => steps.set(name, row));
+        return this.runStep(job, name, attempt, fn, signal, append, (row, event) => {
+          steps.set(name, row);
+          writer.defer(row, event);
+        });
       },
       ask: async <A>(key: string, kind: string, payload: Record<string, unknown>, options = {}) => {
         throwIfAborted();
+        // The prompt's transaction takes the next seqs: whatever the run logged before goes first.
+        await writer.flush();
         return this.prompts.ask<A>({ job, workerId: this.workerId, key, kind, payload, options });
       },
       progress: async (percent: number, message?: string) => {
@@ -258,12 +267,15 @@ export class JobRunner implements OnApplicationShutdown {
     attempt: number,
     fn: (tools: StepTools) => Promise<T>,
     signal: AbortSignal,
-    append: (type: string, payload: Record<string, unknown>, set?: object) => Promise<void>,
-    remember: (row: JobStep) => void,
+    append: Append,
+    ended: (
+      row: StepRecord,
+      event: { type: string; payload: Record<string, unknown> } | null,
+    ) => void,
   ): Promise<T> {
-    const steps = this.dataSource.getRepository(JobStep);
-    const base = { jobId: job.id, name, attempt, startedAt: new Date() };
-    // The step row is written when the step ends; its start is the step.started event.
+    const startedAt = new Date();
+    // The step row is written when the step ends; its start is the step.started event, committed
+    // (with the previous step's end) before the step's work begins.
     await append('step.started', { step: name, attempt }, { currentStep: name });
     const usage: StepUsage = {};
     const started = Date.now();
@@ -289,45 +301,46 @@ export class JobRunner implements OnApplicationShutdown {
       output = await fn(tools);
     } catch (error) {
       const failure = errorOf(error);
-      const failed = { ...base, status: 'failed' as const, error: failure, finishedAt: new Date() };
-      await steps.upsert(failed, ['jobId', 'name']);
-      remember(failed as JobStep);
-      if (!signal.aborted) {
-        const willRetry = !(error instanceof PermanentError);
-        await append('step.failed', { step: name, error: failure, willRetry }).catch(
-          () => undefined,
-        );
-      }
+      const willRetry = !(error instanceof PermanentError);
+      // Committed with the run's next write: the retry, the failure or the final flush.
+      ended(
+        { ...this.stepRow(name, attempt, startedAt, started), status: 'failed', error: failure },
+        signal.aborted
+          ? null
+          : { type: 'step.failed', payload: { step: name, error: failure, willRetry } },
+      );
       throw signal.aborted ? new RunAborted(signal.reason as AbortReason) : error;
     }
-    const durationMs = Date.now() - started;
-    const recordedUsage = Object.keys(usage).length > 0 ? usage : null;
+    const row: StepRecord = {
+      ...this.stepRow(name, attempt, startedAt, started),
+      status: 'completed',
+      output: output ?? null,
+      usage: Object.keys(usage).length > 0 ? usage : null,
+    };
     // The output is stored even when the job was cancelled meanwhile: the work (and its cost) is
     // done, and a retry must not pay for it again. The event is logged only while the run is ours.
-    await this.store.run(async (tx) => {
-      await tx.manager.getRepository(JobStep).upsert(
-        {
-          ...base,
-          status: 'completed',
-          output: output as object,
-          usage: recordedUsage,
-          error: null,
-          finishedAt: new Date(),
-          durationMs,
-        },
-        ['jobId', 'name'],
-      );
-      await tx.transition(job.id, {
-        from: ['running'],
-        where: this.mine(),
-        events: [
-          {
-            type: 'step.completed',
-            payload: { step: name, durationMs, ...(recordedUsage ? { usage: recordedUsage } : {}) },
-          },
-        ],
-      });
+    ended(row, {
+      type: 'step.completed',
+      payload: {
+        step: name,
+        durationMs: row.durationMs,
+        ...(row.usage ? { usage: row.usage } : {}),
+      },
     });
     return output;
+  }
+
+  private stepRow(name: string, attempt: number, startedAt: Date, started: number): StepRecord {
+    return {
+      name,
+      attempt,
+      status: 'completed',
+      output: null,
+      usage: null,
+      error: null,
+      startedAt,
+      finishedAt: new Date(),
+      durationMs: Date.now() - started,
+    };
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
 import type { JobStatus } from './job-status';
+import type { JobStep } from './job-step.entity';
 import { Job } from './job.entity';
 import { JobEventView, toJobView } from './job-view';
 
@@ -20,6 +21,18 @@ export const NOW = new Sql('now()');
 /** Column values by entity property name (camelCase). */
 export type JobPatch = Partial<Record<keyof Job, unknown>>;
 
+/** A step's row in job_steps, written when the step ends. */
+export type StepRecord = Omit<JobStep, 'jobId'>;
+
+/** What a run needs of a recorded step to replay it. */
+export type StoredStep = Pick<StepRecord, 'name' | 'status' | 'attempt' | 'output'>;
+
+/** The job after a transition, and the steps it had recorded before. */
+export interface JobWithSteps {
+  job: Job;
+  steps: Map<string, StoredStep>;
+}
+
 export interface Transition {
   /** The change applies only while the job's status is one of these. */
   from: readonly JobStatus[];
@@ -28,6 +41,11 @@ export interface Transition {
   where?: JobPatch;
   /** Appended to the log, in order, with the next seqs. */
   events?: NewEvent[];
+  /**
+   * Step rows upserted by the same statement whether or not the condition holds: a finished step's
+   * output is kept even when the run lost its job, so that a retry never pays for it again.
+   */
+  steps?: StepRecord[];
 }
 
 /** One open transaction over jobs and their log. Changes are published only after commit. */
@@ -55,6 +73,30 @@ export class JobTx {
    * so a duplicate delivery or a lost race changes nothing.
    */
   async transition(jobId: string, change: Transition): Promise<Job | null> {
+    const row = await this.apply(jobId, change, '');
+    return row && this.toJob(row);
+  }
+
+  /** A transition that also reads the job's recorded steps, in the same statement (a run's claim). */
+  async transitionReadingSteps(jobId: string, change: Transition): Promise<JobWithSteps | null> {
+    const row = await this.apply(
+      jobId,
+      change,
+      `, (SELECT coalesce(jsonb_agg(jsonb_build_object('name', s.name, 'status', s.status,
+            'attempt', s.attempt, 'output', s.output)), '[]'::jsonb)
+           FROM job_steps s WHERE s.job_id = j.id) AS stored_steps`,
+    );
+    if (!row) return null;
+    const steps = row.stored_steps as StoredStep[];
+    return { job: this.toJob(row), steps: new Map(steps.map((step) => [step.name, step])) };
+  }
+
+  /** Runs the transition, selecting `select` (more columns) with the job; null when it did not apply. */
+  private async apply(
+    jobId: string,
+    change: Transition,
+    select: string,
+  ): Promise<Record<string, unknown> | null> {
     const events = change.events ?? [];
     const params: unknown[] = [jobId, change.from];
     const assignments = Object.entries(change.set ?? {}).map(([key, value]) =>
@@ -82,7 +124,7 @@ export class JobTx {
             FROM j CROSS JOIN (VALUES ${eventRows.join(', ')}) AS v(ord, type, payload)
         )`
       : '';
-    const sql = `WITH j AS (
+    const sql = `WITH ${this.upsertSteps(change.steps ?? [], params)}j AS (
         UPDATE jobs SET ${[
           ...assignments,
           'version = version + 1',
@@ -92,7 +134,7 @@ export class JobTx {
         WHERE id = $1 AND status = ANY($2::text[]) ${conditions.map((c) => `AND ${c}`).join(' ')}
         RETURNING *
       )${insertEvents}
-      SELECT j.*, now() AS events_at FROM j`;
+      SELECT j.*, now() AS events_at${select} FROM j`;
     const rows = (await this.manager.query(sql, params)) as Record<string, unknown>[];
     if (rows.length === 0) return null;
     const job = this.toJob(rows[0]);
@@ -102,7 +144,39 @@ export class JobTx {
       job,
       events: events.map((event, i) => ({ seq: firstSeq + i, ...event, ts })),
     });
-    return job;
+    return rows[0];
+  }
+
+  /**
+   * The CTE (with its trailing comma) that upserts step rows; a data-modifying CTE runs to completion
+   * even when the rest of the statement matches no job. Empty when there are none.
+   */
+  private upsertSteps(steps: StepRecord[], params: unknown[]): string {
+    if (steps.length === 0) return '';
+    const rows = steps.map((step) => {
+      const at = params.push(
+        step.name,
+        step.status,
+        step.attempt,
+        this.json(step.output),
+        this.json(step.usage),
+        this.json(step.error),
+        step.startedAt,
+        step.finishedAt,
+        step.durationMs,
+      );
+      return `($1, $${at - 8}, $${at - 7}, $${at - 6}, $${at - 5}::jsonb, $${at - 4}::jsonb,
+        $${at - 3}::jsonb, $${at - 2}::timestamptz, $${at - 1}::timestamptz, $${at}::integer)`;
+    });
+    return `s AS (
+        INSERT INTO job_steps (job_id, name, status, attempt, output, usage, error, started_at,
+                               finished_at, duration_ms)
+        VALUES ${rows.join(', ')}
+        ON CONFLICT (job_id, name) DO UPDATE SET status = excluded.status,
+          attempt = excluded.attempt, output = excluded.output, usage = excluded.usage,
+          error = excluded.error, started_at = excluded.started_at,
+          finished_at = excluded.finished_at, duration_ms = excluded.duration_ms
+      ), `;
   }
 
   /** Appends a new job's events, with seqs 1..n taken by the insert. */
@@ -139,6 +213,11 @@ export class JobTx {
     if (value instanceof Date || value === null || typeof value !== 'object') return value;
     return JSON.stringify(value);
   }
+
+  /** A jsonb parameter: any JSON value, including a bare string; SQL NULL for null/undefined. */
+  private json(value: unknown): string | null {
+    return value === undefined || value === null ? null : JSON.stringify(value);
+  }
 }
 
 /**
@@ -171,10 +250,23 @@ export class JobStore {
 
   /** A single transition: one atomic statement, published once it has committed. */
   async transition(jobId: string, change: Transition): Promise<Job | null> {
-    const tx = new JobTx(this.dataSource.manager, this.columns, (row) => this.toJob(row));
+    const tx = this.lone();
     const job = await tx.transition(jobId, change);
     this.publish(tx);
     return job;
+  }
+
+  /** The same, also reading the job's recorded steps (see JobTx.transitionReadingSteps). */
+  async transitionReadingSteps(jobId: string, change: Transition): Promise<JobWithSteps | null> {
+    const tx = this.lone();
+    const result = await tx.transitionReadingSteps(jobId, change);
+    this.publish(tx);
+    return result;
+  }
+
+  /** A JobTx outside any transaction: each of its statements commits on its own. */
+  private lone(): JobTx {
+    return new JobTx(this.dataSource.manager, this.columns, (row) => this.toJob(row));
   }
 
   private publish(tx: JobTx): void {
