@@ -3,7 +3,11 @@ import Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
 import { BusListener, BusMessage, EventBus } from './event-bus';
 
-/** Fan-out across processes: every process publishes to one channel and hears every message. */
+/**
+ * Fan-out across processes: every process publishes to one channel and hears every message. The
+ * messages published in one turn of the event loop travel as one PUBLISH of a JSON array (a step's events
+ * and job snapshot, or many jobs' at once), in the order they were published.
+ */
 @Injectable()
 export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisEventBus.name);
@@ -11,6 +15,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly channel: string;
+  private batch: BusMessage[] = [];
 
   constructor(config: AppConfig) {
     super();
@@ -24,13 +29,21 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     }
     void this.subscriber.subscribe(this.channel);
     this.subscriber.on('message', (_channel: string, raw: string) => {
-      const message = JSON.parse(raw) as BusMessage;
-      for (const listener of this.listeners) listener(message);
+      for (const message of JSON.parse(raw) as BusMessage[]) {
+        for (const listener of this.listeners) listener(message);
+      }
     });
   }
 
   publish(message: BusMessage): void {
-    this.publisher.publish(this.channel, JSON.stringify(message)).catch((error: Error) => {
+    if (this.batch.push(message) === 1) setImmediate(() => this.send());
+  }
+
+  private send(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.publisher.publish(this.channel, JSON.stringify(batch)).catch((error: Error) => {
       this.logger.warn(`Publish failed (clients will catch up from the log): ${error.message}`);
     });
   }
@@ -41,6 +54,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
+    this.send();
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }
