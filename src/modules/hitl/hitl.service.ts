@@ -86,7 +86,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       await this.park(job, request.workerId, created, [], tx);
       return created;
     });
-    this.publishFeed(job, 'prompt.opened', { prompt: toPromptView(prompt) });
+    this.publishFeed(job.ownerId, 'prompt.opened', { prompt: toPromptView(prompt) });
     throw new WaitingForAnswer(prompt.id);
   }
 
@@ -95,7 +95,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
    * in one transaction (or `waiting → cancelled` for a cancel answer). Later answers get CONFLICT.
    */
   async answer(principal: Principal, promptId: string, answer: Answer): Promise<PromptView> {
-    const { prompt, job } = await this.find(principal, promptId);
+    const { prompt, ownerId } = await this.find(principal, promptId);
     if (prompt.status !== 'open') throw this.closedConflict(prompt);
     await this.kinds.validate(prompt.kind, answer, prompt.payload);
     const answered = await this.store.run(async (tx) => {
@@ -104,18 +104,20 @@ export class HitlService extends PromptPort implements OnModuleInit {
         answeredBy: principal.userId,
       });
       if (!updated) return null;
-      const moved = await this.resumeOrCancel(tx, job, updated, [
+      const moved = await this.resumeOrCancel(tx, prompt.jobId, updated, [
         {
           type: 'prompt.answered',
           payload: { promptId: prompt.id, answeredBy: principal.userId, answer },
         },
       ]);
-      if (!moved) throw AppError.conflict(`Job ${job.id} is no longer waiting for this prompt`);
+      if (!moved) {
+        throw AppError.conflict(`Job ${prompt.jobId} is no longer waiting for this prompt`);
+      }
       return { prompt: updated, job: moved };
     });
     if (!answered) throw this.closedConflict(await this.reload(prompt.id));
     if (answered.job.status === 'queued') await this.queue.enqueue(answered.job);
-    this.publishFeed(job, 'prompt.closed', { promptId: prompt.id, status: 'answered' });
+    this.publishFeed(ownerId, 'prompt.closed', { promptId: prompt.id, status: 'answered' });
     return toPromptView(answered.prompt);
   }
 
@@ -171,7 +173,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       const events: NewEvent[] = [
         { type: 'prompt.expired', payload: { promptId: prompt.id, action } },
       ];
-      if (action === 'default') return this.resumeOrCancel(tx, job, closed, events);
+      if (action === 'default') return this.resumeOrCancel(tx, job.id, closed, events);
       const final = action === 'fail' ? 'failed' : 'cancelled';
       const error = {
         code: 'PROMPT_EXPIRED',
@@ -197,7 +199,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     });
     if (!result) return false;
     if (result.status === 'queued') await this.queue.enqueue(result);
-    this.publishFeed(job, 'prompt.closed', { promptId: prompt.id, status: 'expired' });
+    this.publishFeed(job.ownerId, 'prompt.closed', { promptId: prompt.id, status: 'expired' });
     return true;
   }
 
@@ -251,9 +253,9 @@ export class HitlService extends PromptPort implements OnModuleInit {
   }
 
   /** waiting → queued, or waiting → cancelled when the answer asks to cancel. */
-  private resumeOrCancel(tx: JobTx, job: Job, prompt: Prompt, events: NewEvent[]) {
+  private resumeOrCancel(tx: JobTx, jobId: string, prompt: Prompt, events: NewEvent[]) {
     const cancel = prompt.answer !== null && isCancelAnswer(prompt.answer);
-    return tx.transition(job.id, {
+    return tx.transition(jobId, {
       from: ['waiting'],
       where: { openPromptId: prompt.id },
       set: cancel
@@ -285,7 +287,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       [job.id],
     );
     for (const { id } of rows)
-      this.publishFeed(job, 'prompt.closed', { promptId: id, status: 'cancelled' });
+      this.publishFeed(job.ownerId, 'prompt.closed', { promptId: id, status: 'cancelled' });
     return rows.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));
   }
 
@@ -305,34 +307,47 @@ export class HitlService extends PromptPort implements OnModuleInit {
     status: PromptStatus,
     fields: { answer: Answer | null; answeredBy: string | null },
   ): Promise<Prompt | null> {
-    const result = await manager.query(
+    const [rows] = (await manager.query(
       `UPDATE hitl_prompts SET status = $2, answer = $3::jsonb, answered_by = $4,
          answered_at = now(), updated_at = now()
-        WHERE id = $1 AND status = 'open'`,
+        WHERE id = $1 AND status = 'open' RETURNING *`,
       [
         id,
         status,
         fields.answer === null ? null : JSON.stringify(fields.answer),
         fields.answeredBy,
       ],
-    );
-    if ((result as [unknown, number])[1] === 0) return null;
-    return manager.getRepository(Prompt).findOneByOrFail({ id });
+    )) as [Record<string, unknown>[], number];
+    return rows.length > 0 ? this.toPrompt(rows[0]) : null;
   }
 
+  /** The prompt and its job's owner, in one query. */
   private async find(
     principal: Principal,
     promptId: string,
-  ): Promise<{ prompt: Prompt; job: Job }> {
-    const prompt = isUUID(promptId)
-      ? await this.dataSource.getRepository(Prompt).findOneBy({ id: promptId })
-      : null;
-    if (!prompt) throw AppError.notFound('Prompt', promptId.slice(0, 64));
-    const job = await this.dataSource.getRepository(Job).findOneByOrFail({ id: prompt.jobId });
-    if (!isAdmin(principal) && job.ownerId !== principal.userId) {
-      throw AppError.notFound('Prompt', promptId);
+  ): Promise<{ prompt: Prompt; ownerId: string }> {
+    const rows = isUUID(promptId)
+      ? ((await this.dataSource.query(
+          `SELECT p.*, j.owner_id AS job_owner_id
+             FROM hitl_prompts p JOIN jobs j ON j.id = p.job_id WHERE p.id = $1`,
+          [promptId],
+        )) as Record<string, unknown>[])
+      : [];
+    const ownerId = rows[0]?.job_owner_id as string | undefined;
+    if (!ownerId || (!isAdmin(principal) && ownerId !== principal.userId)) {
+      throw AppError.notFound('Prompt', promptId.slice(0, 64));
     }
-    return { prompt, job };
+    return { prompt: this.toPrompt(rows[0]), ownerId };
+  }
+
+  /** A raw hitl_prompts row (snake_case columns) as the entity. */
+  private toPrompt(row: Record<string, unknown>): Prompt {
+    const prompt = new Prompt();
+    for (const column of this.dataSource.getMetadata(Prompt).columns) {
+      (prompt as unknown as Record<string, unknown>)[column.propertyName] =
+        row[column.databaseName];
+    }
+    return prompt;
   }
 
   private async findJob(principal: Principal, jobId: string): Promise<Job> {
@@ -357,7 +372,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     });
   }
 
-  private publishFeed(job: Job, event: string, payload: Record<string, unknown>): void {
-    this.bus.publish({ kind: 'feed', topic: 'prompts', ownerId: job.ownerId, event, payload });
+  private publishFeed(ownerId: string, event: string, payload: Record<string, unknown>): void {
+    this.bus.publish({ kind: 'feed', topic: 'prompts', ownerId, event, payload });
   }
 }
