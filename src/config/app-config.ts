@@ -1,5 +1,11 @@
 import * as path from 'node:path';
-import { EnvironmentVariables, validateEnvironment } from './environment';
+import {
+  EnvironmentVariables,
+  llmModelVariable,
+  LLM_MODEL_STEPS,
+  LlmModelStep,
+  validateEnvironment,
+} from './environment';
 
 export type RunMode = 'embedded' | 'services';
 
@@ -23,6 +29,8 @@ export class AppConfig {
     baseUrl?: string;
     apiKey?: string;
     model?: string;
+    /** Per-step models from `LLM_MODEL_<STEP>` (step name → model); steps not named use `model`. */
+    models: Partial<Record<LlmModelStep, string>>;
   };
   readonly wsMaxPayload: number;
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
@@ -47,6 +55,12 @@ export class AppConfig {
       baseUrl: env.LLM_BASE_URL,
       apiKey: env.LLM_API_KEY,
       model: env.LLM_MODEL,
+      models: Object.fromEntries(
+        LLM_MODEL_STEPS.flatMap((step) => {
+          const model = env[llmModelVariable(step)];
+          return model ? [[step, model]] : [];
+        }),
+      ),
     };
     this.wsMaxPayload = env.WS_MAX_PAYLOAD;
     this.logLevel = env.LOG_LEVEL;

@@ -74,6 +74,22 @@ describe('validateEnvironment and AppConfig.fromEnvironment', () => {
       expect(config.llm.provider).toBe('offline');
     });
 
+    it('reads per-step models from LLM_MODEL_<STEP>', () => {
+      const config = AppConfig.fromEnvironment({
+        LLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+        LLM_MODEL: 'llama3.1:8b',
+        LLM_MODEL_GENERATE: 'qwen2.5-coder:32b',
+        LLM_MODEL_REVIEW: 'org/critic-model',
+        LLM_MODEL_PLAN: '',
+      });
+      expect(config.llm.model).toBe('llama3.1:8b');
+      expect(config.llm.models).toEqual({
+        generate: 'qwen2.5-coder:32b',
+        review: 'org/critic-model',
+      });
+      expect(AppConfig.fromEnvironment({}).llm.models).toEqual({});
+    });
+
     it('ignores variables it does not own', () => {
       expect(() => validateEnvironment({ HOME: '/root', PORT_X: 'nonsense' })).not.toThrow();
     });
@@ -98,6 +114,16 @@ describe('validateEnvironment and AppConfig.fromEnvironment', () => {
         /REDIS_URL is set but DATABASE_URL is not/,
       ],
       ['a malformed REDIS_URL', { ...SERVICES, REDIS_URL: 'http://x' }, /REDIS_URL .*redis/],
+      [
+        'a per-step model with a space',
+        { LLM_MODEL_GENERATE: 'gpt 4o' },
+        /LLM_MODEL_GENERATE must be a model name without spaces \(got "gpt 4o"\)/,
+      ],
+      [
+        'a per-step model for a step that does not exist',
+        { LLM_MODEL_GENERATION: 'gpt-4o' },
+        /LLM_MODEL_GENERATION names no LLM step; per-step models are LLM_MODEL_REQUIREMENTS, LLM_MODEL_PLAN, LLM_MODEL_GENERATE, LLM_MODEL_REVIEW/,
+      ],
     ])('rejects %s with a ConfigError naming the variable', (_label, raw, message) => {
       const error = configErrorFor(raw);
       expect(error.name).toBe('ConfigError');

@@ -15,6 +15,15 @@ import {
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'verbose'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 export const LLM_PROVIDERS = ['offline', 'openai'] as const;
+/** The LLM steps of skill.create that may have their own model: `LLM_MODEL_<STEP>`. */
+export const LLM_MODEL_STEPS = ['requirements', 'plan', 'generate', 'review'] as const;
+export type LlmModelStep = (typeof LLM_MODEL_STEPS)[number];
+export const llmModelVariable = (step: LlmModelStep) =>
+  `LLM_MODEL_${step.toUpperCase()}` as `LLM_MODEL_${Uppercase<LlmModelStep>}`;
+
+/** A model id as endpoints name them (`gpt-4o-mini`, `llama3.1:8b`, `org/model`): no spaces. */
+const MODEL_NAME = /^\S{1,200}$/;
+const MODEL_NAME_MESSAGE = 'must be a model name without spaces';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -36,6 +45,10 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'LLM_BASE_URL',
   'LLM_API_KEY',
   'LLM_MODEL',
+  'LLM_MODEL_REQUIREMENTS',
+  'LLM_MODEL_PLAN',
+  'LLM_MODEL_GENERATE',
+  'LLM_MODEL_REVIEW',
   'WS_MAX_PAYLOAD',
   'LOG_LEVEL',
   'LOG_FORMAT',
@@ -112,6 +125,27 @@ export class EnvironmentVariables {
   @IsString()
   LLM_MODEL?: string;
 
+  // Per-step models (openai provider): the step's model instead of LLM_MODEL.
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(MODEL_NAME, { message: MODEL_NAME_MESSAGE })
+  LLM_MODEL_REQUIREMENTS?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(MODEL_NAME, { message: MODEL_NAME_MESSAGE })
+  LLM_MODEL_PLAN?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(MODEL_NAME, { message: MODEL_NAME_MESSAGE })
+  LLM_MODEL_GENERATE?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(MODEL_NAME, { message: MODEL_NAME_MESSAGE })
+  LLM_MODEL_REVIEW?: string;
+
   @Transform(toInt)
   @IsInt({ message: 'must be a whole number of bytes' })
   @Min(1024, { message: 'must be between 1024 and 67108864 bytes' })
@@ -158,6 +192,16 @@ const describe = (error: ValidationError): string => {
   return `${error.property} ${reasons[0] ?? 'is invalid'}${shown}`;
 };
 
+/** `LLM_MODEL_<STEP>` for a step that has no LLM call (a typo would silently use LLM_MODEL). */
+function unknownModelVariables(raw: Record<string, unknown>): string[] {
+  const known = new Set<string>(LLM_MODEL_STEPS.map(llmModelVariable));
+  return Object.keys(raw)
+    .filter((name) => name.startsWith('LLM_MODEL_') && !known.has(name))
+    .filter((name) => raw[name] !== undefined && raw[name] !== '')
+    .sort()
+    .map((name) => `${name} names no LLM step; per-step models are ${[...known].join(', ')}`);
+}
+
 /** Validates the raw environment. Used by ConfigModule's `validate` hook and by every entry point. */
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
   const picked = Object.fromEntries(
@@ -176,6 +220,7 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (env.LLM_PROVIDER === 'openai' && !env.LLM_BASE_URL) {
     problems.push('LLM_PROVIDER is openai but LLM_BASE_URL is not set');
   }
+  problems.push(...unknownModelVariables(raw));
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

@@ -34,6 +34,19 @@ describe('LlmModule', () => {
     expect(openai.modelFor('generate')).toBe('local-model');
   });
 
+  it('gives each step the model of its LLM_MODEL_<STEP>, the others LLM_MODEL', async () => {
+    const provider = (await providerFor({
+      LLM_BASE_URL: 'http://127.0.0.1:1234/v1',
+      LLM_MODEL: 'small',
+      LLM_MODEL_GENERATE: 'big',
+      LLM_MODEL_REVIEW: 'critic',
+    })) as OpenAiProvider;
+    expect(provider.modelFor('generate#2')).toBe('big');
+    expect(provider.modelFor('review#1')).toBe('critic');
+    expect(provider.modelFor('requirements#1')).toBe('small');
+    expect(provider.modelFor('plan')).toBe('small');
+  });
+
   it('keeps offline when LLM_PROVIDER says so, even with a base URL', async () => {
     const provider = await providerFor({
       LLM_PROVIDER: 'offline',
@@ -46,14 +59,15 @@ describe('LlmModule', () => {
 describe('createLlmProvider', () => {
   it('passes per-step models and tuning to the openai provider', () => {
     const provider = createLlmProvider(
-      { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1' },
+      { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', models: { plan: 'from-env' } },
       { models: { generate: 'big' } },
     ) as OpenAiProvider;
     expect(provider.modelFor('generate')).toBe('big');
-    expect(provider.modelFor('plan')).toBe('gpt-4o-mini');
+    expect(provider.modelFor('plan')).toBe('from-env');
+    expect(provider.modelFor('requirements')).toBe('gpt-4o-mini');
   });
 
   it('refuses openai without a base URL', () => {
-    expect(() => createLlmProvider({ provider: 'openai' })).toThrow(/LLM_BASE_URL/);
+    expect(() => createLlmProvider({ provider: 'openai', models: {} })).toThrow(/LLM_BASE_URL/);
   });
 });

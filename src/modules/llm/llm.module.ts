@@ -16,6 +16,8 @@ export function createLlmProvider(
     baseUrl: llm.baseUrl,
     apiKey: llm.apiKey,
     model: llm.model,
+    // LLM_MODEL_<STEP> from the environment, then any given here.
+    models: { ...llm.models, ...options.models },
   });
 }
 
