@@ -1,0 +1,180 @@
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { validateSkillDir } from '../../src/modules/skills/validator';
+import { e2eMode } from '../support/e2e-env';
+import { restClient } from '../support/http';
+import { allEvents, Rest, waitForStatus } from '../support/jobs';
+import { startTestServer, TestServer } from '../support/test-server';
+import { TmuxTerminal } from '../support/tmux';
+import { waitFor } from '../support/wait-for';
+import { WsTestClient } from '../support/ws-test-client';
+
+/**
+ * The built dashboard (`node dist/cli/main.js dashboard`) in a real terminal: tmux at 120×40, keys
+ * with send-keys, the screen with capture-pane, against a real server.
+ */
+const cliMain = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function dashboard(server: TestServer, token: string): Promise<TmuxTerminal> {
+  return TmuxTerminal.start('sf-dash', [
+    process.execPath,
+    cliMain,
+    'dashboard',
+    '--url',
+    server.wsUrl,
+    '--token',
+    token,
+  ]);
+}
+
+/** The seqs of the event-log lines on screen (`│#12 21:00:01 step.started …`). */
+function visibleSeqs(screen: string): number[] {
+  return [...screen.matchAll(/#(\d+) \d\d:\d\d:\d\d /g)].map((m) => Number(m[1]));
+}
+
+beforeAll(() => {
+  if (!fs.existsSync(cliMain)) {
+    throw new Error('dist/cli/main.js is missing: run `npm run build` first.');
+  }
+});
+
+describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
+  let server: TestServer;
+  let rest: Rest;
+  const terminals: TmuxTerminal[] = [];
+
+  beforeAll(async () => {
+    // A fixed port, so the restarted server is where the dashboard reconnects to.
+    const port = await freePort();
+    server = await startTestServer({ env: { LLM_PROVIDER: 'offline', PORT: String(port) } });
+    rest = restClient(server.httpUrl, server.adminToken);
+  }, 120_000);
+  afterAll(async () => {
+    for (const terminal of terminals) await terminal.kill();
+    await server?.stop();
+  });
+
+  it('starts a job, answers clarify and confirm in the Inbox, survives a server restart, and promotes the draft', async () => {
+    const tui = await dashboard(server, server.adminToken);
+    terminals.push(tui);
+    await tui.waitForText('connected');
+    expect(await tui.screen()).toContain('1 Jobs');
+
+    // New job from `n`: the task, confirm turned on (clarify and structure_fix are on already).
+    await tui.keys('n');
+    await tui.waitForText('New job');
+    await tui.type('asyncio');
+    await tui.keys('Tab', 'Right', 'Right', 'Space', 'Tab', 'Tab', 'Tab');
+    await tui.waitFor((s) => s.includes('[x] confirm'), 'confirm picked');
+    await tui.keys('Enter');
+    await tui.waitForText('created job');
+    const { body } = await rest.get('/jobs');
+    expect(body.jobs).toHaveLength(1);
+    const jobId = body.jobs[0].id as string;
+    await tui.waitFor(
+      (s) => new RegExp(`${jobId.slice(0, 8)} asyncio\\s+waiting`).test(s),
+      'the job waiting',
+    );
+
+    // Inbox: answer the clarify question.
+    await tui.keys('2');
+    await tui.waitFor((s) => /clarify\s+A few questions/.test(s), 'the clarify prompt');
+    await tui.keys('Enter');
+    await tui.waitForText('question 1 of');
+    await tui.type('Python developers writing asyncio services');
+    await tui.keys('Tab', 'Enter');
+    await tui.waitForText('answered clarify');
+    await tui.waitFor((s) => /confirm\s+Is this what you meant/.test(s), 'the confirm prompt');
+
+    // Restart the server under the dashboard while the job waits at confirm.
+    const reconnecting = tui.waitFor(
+      (s) => /reconnecting \(attempt \d+\)/.test(s),
+      'reconnecting',
+      30_000,
+    );
+    server = await server.restart();
+    await reconnecting;
+    await tui.waitFor((s) => s.includes(' connected '), 'connected again', 30_000);
+    rest = restClient(server.httpUrl, server.adminToken);
+
+    // Confirm: the focus starts in the feedback field; tab to the buttons, Proceed.
+    await tui.waitFor(
+      (s) => /confirm\s+Is this what you meant/.test(s),
+      'the confirm prompt again',
+    );
+    await tui.keys('Enter');
+    await tui.waitForText('[ Proceed ]');
+    await tui.keys('Tab', 'Enter');
+    await tui.waitForText('answered confirm');
+
+    // Jobs: the job completes; its event log has every seq once.
+    await tui.keys('1');
+    await waitForStatus(rest, jobId, 'completed', 30_000);
+    const events = await allEvents(rest, jobId);
+    const last = events.at(-1)!.seq;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const screen = await tui.waitFor(
+      (s) => s.includes(`Events (${last}, seq 1-${last})`) && s.includes('job.completed'),
+      `the full event log (${last} events)`,
+    );
+    expect(screen).toMatch(new RegExp(`${jobId.slice(0, 8)} asyncio\\s+completed`));
+    const seqs = visibleSeqs(screen);
+    expect(seqs.length).toBeGreaterThan(5);
+    expect(seqs).toEqual(seqs.map((_, i) => last - seqs.length + 1 + i));
+
+    // Skills: the draft is marked; promote it.
+    await tui.keys('3');
+    await tui.waitForText('[draft]');
+    await tui.keys('Down');
+    await tui.waitForText('p promotes this draft');
+    await tui.keys('p');
+    await tui.waitForText('into the taxonomy?');
+    await tui.keys('y');
+    const promoted = await tui.waitFor((s) => /Promoted to \S+/.test(s), 'the promotion');
+    const skillId = /Promoted to (\S+)/.exec(promoted)![1];
+    const skillDir = path.join(server.config.skillsRoot, skillId);
+    expect(fs.existsSync(path.join(skillDir, 'SKILL.md'))).toBe(true);
+    expect((await validateSkillDir(skillDir)).valid).toBe(true);
+    const { body: listed } = await rest.get('/skills');
+    expect(listed.skills).toContainEqual(
+      expect.objectContaining({ id: skillId, status: 'active' }),
+    );
+
+    // Ctrl-C quits.
+    await tui.keys('C-c');
+    await tui.waitForText('[exited 0]');
+  });
+
+  it('shows offline with the 4401 when its token is revoked', async () => {
+    const admin = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    try {
+      const created = await admin.request('tokens.create', { userId: 'erin', role: 'user' });
+      const { id, token } = created.payload as { id: string; token: string };
+      const tui = await dashboard(server, token);
+      terminals.push(tui);
+      await tui.waitForText('connected');
+      await tui.waitForText('user user');
+      expect((await admin.request('tokens.revoke', { id })).ok).toBe(true);
+      const screen = await tui.waitFor(
+        (s) => s.includes('offline') && s.includes('(4401)'),
+        'offline with 4401',
+      );
+      expect(screen).toContain('last error: UNAUTHORIZED');
+      // It stays up, offline, until the person quits.
+      await waitFor(async () => (await tui.screen()).includes('offline'));
+      await tui.keys('q');
+      await tui.waitForText('[exited 0]');
+    } finally {
+      admin.close();
+    }
+  });
+});
