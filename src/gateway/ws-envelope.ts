@@ -1,5 +1,8 @@
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
+import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../common/errors/validation';
+
+export { MAX_PAYLOAD_DEPTH };
 
 /** A request frame after the envelope checks of protocol.md 1.2. */
 export interface WsRequest {
@@ -54,22 +57,6 @@ export const errorReply = (replyTo: string | null, error: WsErrorBody): WsReply 
 });
 
 const ID_PATTERN = /^.{1,64}$/su;
-
-/** Deeper payloads are refused before any validator recurses into them. */
-export const MAX_PAYLOAD_DEPTH = 32;
-
-/** True when objects and arrays in `value` nest deeper than `limit` levels (checked without recursion). */
-function nestsDeeperThan(value: object, limit: number): boolean {
-  const stack: [object, number][] = [[value, 1]];
-  for (let entry = stack.pop(); entry; entry = stack.pop()) {
-    const [node, depth] = entry;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child as object, depth + 1]);
-    }
-  }
-  return false;
-}
 
 /** The id of a frame when one can be read, so even a rejected frame can be answered by id. */
 const readableId = (frame: Record<string, unknown>): string | null =>

@@ -17,6 +17,25 @@ export function toFieldErrors(errors: ValidationError[], prefix = ''): FieldErro
   });
 }
 
+/**
+ * Deeper payloads and bodies are refused before any validator recurses into them: class-transformer
+ * recurses once per level and a few thousand levels overflow the stack.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** True when objects and arrays in `value` nest deeper than `limit` levels (checked without recursion). */
+export function nestsDeeperThan(value: object, limit: number): boolean {
+  const stack: [object, number][] = [[value, 1]];
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child as object, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export const STRICT_VALIDATION = { whitelist: true, forbidNonWhitelisted: true } as const;
 
 /**
