@@ -1,9 +1,10 @@
-import { PROTOCOL_METHODS } from '../../src/gateway/ws-methods';
-import { e2eMode } from '../support/e2e-env';
-import { createToken } from '../support/gateway';
-import { startTestServer, TestServer } from '../support/test-server';
-import { waitFor } from '../support/wait-for';
-import { WsTestClient } from '../support/ws-test-client';
+import { PROTOCOL_METHODS } from '../../../src/gateway/ws-methods';
+import { e2eMode } from '../../support/e2e-env';
+import { createToken } from '../../support/gateway';
+import { startTestServer, TestServer } from '../../support/test-server';
+import { waitFor } from '../../support/wait-for';
+import { WsTestClient } from '../../support/ws-test-client';
+import { storedState } from './stored-state';
 
 const FRAMES = 10_000;
 const WINDOW = 250;
@@ -165,6 +166,7 @@ describe(`gateway fuzz (${e2eMode()} mode)`, () => {
     const admin = await WsTestClient.connect(server.wsUrl, server.adminToken);
     const user = await createToken(admin, 'fuzzer');
     const client = await WsTestClient.connect(server.wsUrl, user.token);
+    const before = await storedState(server);
     const next = generator(seed);
     const expected: string[] = [];
     let sent = 0;
@@ -196,6 +198,8 @@ describe(`gateway fuzz (${e2eMode()} mode)`, () => {
     const fresh = await WsTestClient.connect(server.wsUrl, user.token);
     expect((await fresh.request('ping')).ok).toBe(true);
     expect(problems).toEqual([]);
+    // Nothing the fuzzer sent was stored: no row and no file appeared.
+    expect({ seed, state: await storedState(server) }).toEqual({ seed, state: before });
     for (const socket of [client, fresh, admin]) socket.close();
   });
 });
