@@ -9,8 +9,8 @@ import {
 } from './fake-openai-server';
 
 /**
- * A fake OpenAI-compatible model that answers like the offline rules: JSON for requirements and
- * plan, an SSE stream of the SKILL.md for generate. Lets e2e tests run the real `openai` provider
+ * A fake OpenAI-compatible model that answers like the offline rules: JSON for requirements, plan and
+ * review, an SSE stream of the SKILL.md for generate. Lets e2e tests run the real `openai` provider
  * over HTTP with replies that make sense to the workflow.
  */
 export async function startRuleBasedModel(): Promise<FakeOpenAi> {

@@ -70,6 +70,7 @@ export const OFFLINE_RULES: Readonly<Record<string, OfflineRule>> = {
   requirements: (input) => ({ json: deriveRequirements(input) }),
   plan: (input) => ({ json: derivePlan(input) }),
   generate: (input) => ({ text: generateSkill(input) }),
+  review: (input) => ({ json: reviewSkill(input) }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -291,10 +292,17 @@ export function skillNameFrom(text: string, keep: (w: string) => boolean = () =>
   return valid ? name : `skill-${shortHash(text)}`;
 }
 
-/** Text, numbers and booleans found in an answers value, `key: value` for records, in order. */
+/** A clarify question id as workflows generate them (`q1`): it says nothing about the answer. */
+const QUESTION_ID = /^q\d+$/;
+
+/**
+ * Text, numbers and booleans found in an answers value, in order; `key: value` for records, except
+ * under a question id (`{q1: "…"}`), whose key would only add noise to the topics.
+ */
 function answerLines(value: unknown, depth = 0, key?: string): string[] {
   if (depth > 4) return [];
-  const label = (text: string): string => (key ? `${key}: ${text}` : text);
+  const label = (text: string): string =>
+    key && !QUESTION_ID.test(key) ? `${key}: ${text}` : text;
   if (typeof value === 'string') return value.trim() ? [label(value)] : [];
   if (typeof value === 'number' || typeof value === 'boolean') return [label(String(value))];
   if (Array.isArray(value)) return value.flatMap((v) => answerLines(v, depth + 1, key));
@@ -1023,6 +1031,35 @@ function withNotes(content: string, feedback: string): string {
   const headings = [...body.matchAll(/^## (.+)$/gm)];
   const lastIsNotes = headings.at(-1)?.[1].trim() === 'Notes';
   return lastIsNotes ? `${body}\n\n${block}\n` : `${body}\n\n## Notes\n\n${block}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review
+// ---------------------------------------------------------------------------------------------
+
+const PLACEHOLDER = /\b(TODO|TBD|FIXME|XXX|lorem ipsum)\b/i;
+
+/**
+ * The review step: problems in `content` that the validator does not report, one line each: code
+ * blocks without a language, and placeholder text left in. (skill.create asks for a review only
+ * from a real model; this rule keeps the offline rules complete for every step.)
+ */
+export function reviewSkill(input: OfflineInput): { issues: string[] } {
+  const issues: string[] = [];
+  let inFence = false;
+  (input.content ?? '').split('\n').forEach((line, i) => {
+    const fence = /^\s*```(.*)$/.exec(line);
+    if (fence) {
+      if (!inFence && fence[1].trim() === '') {
+        issues.push(`Line ${i + 1}: a code block without a language tag`);
+      }
+      inFence = !inFence;
+      return;
+    }
+    const placeholder = PLACEHOLDER.exec(line);
+    if (placeholder) issues.push(`Line ${i + 1}: placeholder text left in ("${placeholder[1]}")`);
+  });
+  return { issues: issues.slice(0, 20) };
 }
 
 // ---------------------------------------------------------------------------------------------

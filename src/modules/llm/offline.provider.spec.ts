@@ -175,6 +175,34 @@ describe('OfflineProvider', () => {
     expect(content).toContain('- Use pytest');
   });
 
+  it('leaves question ids (q1) out of the topics, keeps meaningful keys', async () => {
+    const byId = await ask('requirements', {
+      task: 'write a skill for something',
+      answers: [{ q1: 'Python packaging with uv' }],
+    });
+    const topics = JSON.parse(byId.text).topics as string[];
+    expect(topics).toEqual(expect.arrayContaining(['python', 'packaging', 'uv']));
+    expect(topics).not.toContain('q1');
+    expect(byId.text).not.toMatch(/\bq1\b/);
+    const byKey = await ask('requirements', {
+      task: 'write a skill for something',
+      answers: { audience: 'SREs' },
+    });
+    expect(JSON.parse(byKey.text).topics).toContain('audience');
+  });
+
+  it('reviews a draft: code blocks without a language and placeholders, by line', async () => {
+    const content = '---\nname: x\n---\n\n```\nls\n```\n\n```bash\necho TODO\n```\nTBD later\n';
+    expect(JSON.parse((await ask('review', { task: 'x', content })).text)).toEqual({
+      issues: [
+        'Line 5: a code block without a language tag',
+        'Line 10: placeholder text left in ("TODO")',
+        'Line 12: placeholder text left in ("TBD")',
+      ],
+    });
+    expect(JSON.parse((await ask('review', { task: 'x' })).text)).toEqual({ issues: [] });
+  });
+
   it('takes structure_fix overrides and the category hint', async () => {
     const req = await requirementsOf({
       task: 'Create a skill for Python decorators',
@@ -337,10 +365,10 @@ describe('OfflineProvider', () => {
     expect((await ask('generate:2', { task: 'Python decorators' })).text).toBe(
       (await ask('generate', { task: 'Python decorators' })).text,
     );
-    const error = await ask('review', { task: 'x' }).catch((e: unknown) => e);
+    const error = await ask('summarize', { task: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as PermanentError).code).toBe('LLM_OFFLINE_UNSUPPORTED');
-    expect((error as Error).message).toContain('requirements, plan, generate');
+    expect((error as Error).message).toContain('requirements, plan, generate, review');
   });
 
   it('rejects with the abort reason', async () => {

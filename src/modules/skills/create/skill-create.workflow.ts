@@ -1,7 +1,13 @@
 import { checkRound, defineWorkflow, PermanentError, WorkflowContext } from '../../jobs/workflow';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../../llm/llm-provider';
 import type { SkillsService } from '../skills.service';
-import { checkSkillName, computeQualityScore, validateSkillContent } from '../validator';
+import {
+  checkSkillName,
+  computeQualityScore,
+  validateSkillContent,
+  type ValidationError,
+  type ValidationWarning,
+} from '../validator';
 import { parseSkillCreateInput, SkillCreateInput } from './skill-create.input';
 
 export const SKILL_CREATE = 'skill.create';
@@ -83,6 +89,25 @@ export const PLAN_SCHEMA: JsonSchemaSpec<{ outline: string[] }> = {
   },
   parse: (value) => ({ outline: strings((value as { outline?: unknown })?.outline, 'outline') }),
 };
+
+/** The LLM review of a draft in `validate`: concrete problems a validator cannot see. */
+export interface Review {
+  issues: string[];
+}
+
+export const REVIEW_SCHEMA: JsonSchemaSpec<Review> = {
+  name: 'review',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['issues'],
+    properties: { issues: { type: 'array', items: { type: 'string' } } },
+  },
+  parse: (value) => ({ issues: strings((value as { issues?: unknown })?.issues, 'issues') }),
+};
+
+/** Code of the report warnings that carry the LLM review's findings. */
+export const LLM_REVIEW_CODE = 'LLM_REVIEW' as const;
 
 const SYSTEM: ChatMessage = {
   role: 'system',
@@ -291,8 +316,25 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
         }
       }
 
-      // Phase 3: validate; a refine re-validates the refined content.
-      let report = assess(content, requirements.name);
+      // Phase 3: validate (the validator, the quality score, and an LLM review where a real
+      // provider is set: the offline rules have nothing to add); a refine re-validates.
+      const validateDraft = async (draft: string, round: number): Promise<Report> => {
+        const report = assess(draft, requirements.name);
+        if (llm.name === 'offline') return report;
+        const { issues } = (
+          await llmStep(
+            `review#${round}`,
+            ask(
+              'Review this SKILL.md as a demanding editor. List each concrete problem the validator report does not already name (wrong or unsafe advice, missing steps, examples that would not run, vague triggers), one sentence each; an empty list if there are none.',
+              { task: input.task, requirements, report, content: draft },
+            ),
+            REVIEW_SCHEMA,
+          )
+        ).json as Review;
+        const findings = issues.map((message) => ({ code: LLM_REVIEW_CODE, message }));
+        return { ...report, warnings: [...report.warnings, ...findings] };
+      };
+      let report = await validateDraft(content, 1);
       for (let round = 1; ; round++) {
         await ctx.progress(75, `Validating (round ${round})`);
         if (!prompts.validate) break;
@@ -309,7 +351,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
           previous: content,
           report,
         });
-        report = assess(content, requirements.name);
+        report = await validateDraft(content, round + 1);
       }
       if (!report.valid) {
         throw new PermanentError(
@@ -371,7 +413,15 @@ async function fixStructure(
   }
 }
 
-function assess(content: string, name: string) {
+interface Report {
+  valid: boolean;
+  errors: ValidationError[];
+  /** The validator's warnings, then the LLM review's findings (code LLM_REVIEW). */
+  warnings: (ValidationWarning | { code: typeof LLM_REVIEW_CODE; message: string })[];
+  qualityScore: number;
+}
+
+function assess(content: string, name: string): Report {
   const report = validateSkillContent(content, { dirName: name });
   return {
     valid: report.valid,
