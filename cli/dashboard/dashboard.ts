@@ -126,6 +126,12 @@ export class Dashboard {
   }
 
   private handleKey(ch: string | undefined, key: KeyEvent): void {
+    this.dispatchKey(ch, key);
+    // What a key changed is drawn at once; events keep to the frame.
+    if (!this.quit) this.render.soon();
+  }
+
+  private dispatchKey(ch: string | undefined, key: KeyEvent): void {
     if (this.quit) return;
     if (key.full === QUIT_ALWAYS) return this.exit();
     if (this.overlay) {

@@ -19,6 +19,18 @@ describe('RenderScheduler', () => {
     expect(sync).toHaveBeenCalledTimes(1);
   });
 
+  it('draws a key press at the next tick instead of the end of the frame', () => {
+    const render = jest.fn();
+    const scheduler = new RenderScheduler(render, 30);
+    scheduler.request();
+    scheduler.soon();
+    scheduler.soon();
+    jest.advanceTimersByTime(0);
+    expect(render).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(30);
+    expect(render).toHaveBeenCalledTimes(1);
+  });
+
   it('does nothing after dispose, and drops cancelled syncs', () => {
     const render = jest.fn();
     const sync = jest.fn();

@@ -21,6 +21,16 @@ export class RenderScheduler {
     this.timer ??= setTimeout(() => this.flush(), this.frameMs);
   }
 
+  /**
+   * Draws at the next turn of the event loop instead of the end of the frame: a key press shows at
+   * once, while keys that arrive together (a paste) still make one frame.
+   */
+  soon(): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), 0);
+  }
+
   /** Draws now whatever is pending. */
   flush(): void {
     clearTimeout(this.timer);
