@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './bench-row';
+import { runDashboardBench } from './dashboard.bench';
 import { runEngineBench } from './engine.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runHitlBench } from './hitl.bench';
@@ -24,18 +25,31 @@ const SUITES: Suite[] = [
   { title: 'gateway', run: runGatewayBench },
   { title: 'hitl', run: runHitlBench },
   { title: 'skill-create', run: runSkillCreateBench },
+  { title: 'dashboard', run: runDashboardBench },
 ];
 
 const COLUMNS = ['name', 'ours', 'baseline', 'ratio', 'note'] as const;
 
-function parseArgs(argv: string[]): { quick: boolean } {
-  const unknown = argv.filter((arg) => arg !== '--quick');
-  if (unknown.length > 0) {
-    throw new Error(
-      `unknown argument(s): ${unknown.join(' ')} (usage: npm run bench [-- --quick])`,
-    );
+interface Args {
+  quick: boolean;
+  /** Suite titles to run; empty means all. A filtered run leaves docs/performance.md alone. */
+  only: string[];
+  help: boolean;
+}
+
+const USAGE = 'usage: npm run bench [-- --quick] [--only SUITE[,SUITE…]]';
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, only: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--only' && argv[i + 1]) args.only.push(...argv[++i].split(','));
+    else if (argv[i] === '--help') args.help = true;
+    else throw new Error(`unknown argument: ${argv[i]} (${USAGE})`);
   }
-  return { quick: argv.includes('--quick') };
+  const unknown = args.only.filter((title) => !SUITES.some((suite) => suite.title === title));
+  if (unknown.length > 0) throw new Error(`unknown suite(s): ${unknown.join(', ')} (${USAGE})`);
+  return args;
 }
 
 const cells = (row: BenchRow): string[] => COLUMNS.map((column) => row[column] ?? '');
@@ -113,12 +127,19 @@ function repoRoot(): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\nsuites: ${SUITES.map((suite) => suite.title).join(', ')}\n`);
+    return;
+  }
   const command = opts.quick ? 'npm run bench -- --quick' : 'npm run bench';
   const started = new Date();
   const load = os.loadavg();
   const rows: BenchRow[] = [];
   let failed = false;
-  for (const suite of SUITES) {
+  const suites = SUITES.filter(
+    (suite) => opts.only.length === 0 || opts.only.includes(suite.title),
+  );
+  for (const suite of suites) {
     process.stderr.write(`== ${suite.title} (${opts.quick ? 'quick' : 'full'})\n`);
     const suiteStart = performance.now();
     try {
@@ -138,6 +159,11 @@ async function main(): Promise<void> {
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
   process.stdout.write(`\n${table(rows, false)}\n\n`);
+  if (opts.only.length > 0) {
+    process.stdout.write('Only some suites ran: docs/performance.md was left as it is\n');
+    if (failed) process.exitCode = 1;
+    return;
+  }
   const file = path.join(repoRoot(), 'docs', 'performance.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, report(rows, { command, started, seconds, load }));
