@@ -1,5 +1,5 @@
-// `npm test`: lint, type-check, build, unit tests, then the e2e suite twice (embedded, then
-// Postgres + Redis). Ends with one plain line `N passed, N failed` that CI reads.
+// `npm test`: lint, type-check, build, unit tests, the e2e suite twice (embedded, then
+// Postgres + Redis), then the chaos run. Ends with one plain line `N passed, N failed` that CI reads.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -113,6 +113,30 @@ async function main() {
       notes.push(`e2e-services: ${reason} (required when CI=true)`);
     } else {
       notes.push(`e2e-services: ${reason}. Start them (see README) to run this pass.`);
+    }
+  }
+
+  // The chaos run starts a Postgres cluster and a Redis of its own (initdb, redis-server).
+  const postgresBin = fs.existsSync('/usr/lib/postgresql')
+    ? fs
+        .readdirSync('/usr/lib/postgresql')
+        .some((v) => fs.existsSync(path.join('/usr/lib/postgresql', v, 'bin', 'initdb')))
+    : false;
+  const redisServer = spawnSync('redis-server', ['--version']).status === 0;
+  if (postgresBin && redisServer) {
+    jest('chaos', ['-c', 'test/jest-chaos.config.js'], {});
+  } else {
+    const reason = `not run: ${[
+      !postgresBin && 'no initdb under /usr/lib/postgresql',
+      !redisServer && 'no redis-server',
+    ]
+      .filter(Boolean)
+      .join(' and ')}`;
+    if (process.env.CI === 'true') {
+      failed++;
+      notes.push(`chaos: ${reason} (required when CI=true)`);
+    } else {
+      notes.push(`chaos: ${reason}. Install postgresql and redis-server to run it.`);
     }
   }
 
