@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { MethodName, Methods, SkillFleetClient, SkillFleetError } from '../src/client';
 import { ERROR_CODES } from '../src/client/protocol';
+import { ConfigError } from '../src/config/environment';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
 import { loadConfig } from './load-config';
 import { CliFailure } from './printer';
@@ -118,6 +119,15 @@ const HINTS: Record<string, string> = {
 /** Maps a client error to what the CLI reports: server refusals exit 1, an unreachable server 2. */
 export function remoteFailure(error: unknown, url: string): CliFailure {
   if (error instanceof CliFailure) return error;
+  if (error instanceof ConfigError) {
+    // Reading PORT / DATA_DIR for the defaults: a bad variable is a usage error (exit 2).
+    return new CliFailure(
+      'CONFIG',
+      error.message,
+      EXIT_USAGE,
+      'Fix the variables above (see .env.example).',
+    );
+  }
   if (!(error instanceof SkillFleetError)) {
     const message = error instanceof Error ? error.message : String(error);
     return new CliFailure('INTERNAL', message, EXIT_REFUSED);

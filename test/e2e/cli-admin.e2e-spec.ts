@@ -52,6 +52,20 @@ describe("commander's own usage errors", () => {
     expect(result.stderr).not.toMatch(STACK_LINE);
   });
 
+  it('a bad variable read for the defaults is a usage error too (exit 2, CONFIG)', async () => {
+    const json = await runCliToEnd(['jobs', 'list', '--json'], { env: { PORT: 'eighty' } });
+    expect(json.code).toBe(2);
+    expect(onlyJson(json)).toEqual({
+      error: {
+        code: 'CONFIG',
+        message: expect.stringContaining('PORT must be between 0 and 65535'),
+      },
+    });
+    const human = await runCliToEnd(['jobs', 'list'], { env: { PORT: 'eighty' } });
+    expect(human.code).toBe(2);
+    expect(human.stderr).toMatch(/PORT must .*\nhint: Fix the variables above/);
+  });
+
   it("keeps the protocol's `prompts answer ID --json '<answer>'` readable", async () => {
     const result = await runCliToEnd(['prompts', 'answer', '--json', '{"action":"proceed"}']);
     expect(result.code).toBe(2);

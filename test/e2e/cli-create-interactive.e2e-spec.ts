@@ -22,6 +22,8 @@ interface Pane {
   /** Waits until the screen matches, and returns it. */
   until(pattern: RegExp, timeoutMs?: number): Promise<string>;
   type(text: string): void;
+  /** Sends one key by tmux name (`C-c`). */
+  key(name: string): void;
 }
 
 const quote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
@@ -68,6 +70,7 @@ function openPane(args: string[], env: Record<string, string>): Pane {
       execFileSync('tmux', ['send-keys', '-t', session, '-l', text]);
       execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
     },
+    key: (name) => execFileSync('tmux', ['send-keys', '-t', session, name]),
   };
 }
 
@@ -195,6 +198,29 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
       { action: 'cancel' },
     ]);
   }, 90_000);
+
+  it('Ctrl-C at a question stops following and says how to answer or cancel (exit 1)', async () => {
+    const pane = openPane(['create', 'write a skill for something', ...connect()], {});
+    const asked = await pane.until(/1\. .*broad.*\n> $/m);
+    pane.key('C-c');
+    const screen = await pane.until(/EXIT=\d+/);
+    expect(screen).toContain('EXIT=1');
+    const jobId = jobIdOn(asked);
+    expect(screen).toMatch(/skill-fleet: Stopped following job \S+; it still waits for prompt \S+/);
+    expect(screen).toContain(`or cancel the job: skill-fleet jobs cancel ${jobId}`);
+    expect((await rest.get(`/jobs/${jobId}`)).body.job.status).toBe('waiting');
+    await rest.post(`/jobs/${jobId}/cancel`);
+  }, 60_000);
+
+  it('long commands draw a bar at a terminal, erased by the final line', async () => {
+    const pane = openPane(['skills', 'reindex', ...connect()], {});
+    const screen = await pane.until(/EXIT=\d+/);
+    expect(screen).toContain('EXIT=0');
+    expect(screen).toMatch(/^Reindexing skills: done \(\d+\.\d s\)$/m);
+    expect(screen).toMatch(/^Indexed \d+ skills?\.$/m);
+    // The plain start line is only for pipes.
+    expect(screen).not.toContain('Reindexing skills…');
+  }, 60_000);
 
   it('without a terminal, prints the command that answers each prompt instead of asking', async () => {
     const running = runCliToEnd(['create', 'write a skill for something', ...connect()]);
