@@ -261,8 +261,8 @@ describe('dashboard views (headless 80×24)', () => {
           { field: 'answer.feedback', message: 'is required to revise' },
         ]),
       );
-      // The focus starts in the feedback field; tab goes to the buttons.
-      await press(KEYS.tab, KEYS.right, KEYS.enter);
+      // The focus starts on the summary; tab goes to the feedback, then the buttons.
+      await press(KEYS.down, KEYS.tab, KEYS.tab, KEYS.right, KEYS.enter);
       await tick();
       text = await draw();
       expect(commands.answerPrompt).toHaveBeenLastCalledWith('p-confirm', { action: 'revise' });
@@ -326,11 +326,46 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text).toContain('error   NAME_TOO_LONG: too long');
       expect(text).toContain('[ Proceed ]  [ Refine ]  [ Cancel job ]');
       commands.answerPrompt.mockResolvedValue(prompt('p-val', { status: 'answered' }));
-      await press(...'shorter name', KEYS.tab, KEYS.right, KEYS.enter);
+      await press(KEYS.tab, ...'shorter name', KEYS.tab, KEYS.right, KEYS.enter);
       await tick();
       expect(commands.answerPrompt).toHaveBeenCalledWith('p-val', {
         action: 'refine',
         feedback: 'shorter name',
+      });
+    });
+
+    it('preview: e edits the content in $EDITOR and sends it back', async () => {
+      open(
+        prompt('p-pre', {
+          kind: 'preview',
+          payload: {
+            content: '---\nname: x\n---\n# Draft',
+            highlights: ['short'],
+            stats: { sections: 1, examples: 0, words: 2 },
+          },
+        }),
+      );
+      const edits: string[] = [];
+      // The one piece of blessed replaced: running the real $EDITOR needs a terminal.
+      (
+        head.screen as unknown as {
+          readEditor(o: { value: string }, cb: (e: Error | null, d?: string) => void): void;
+        }
+      ).readEditor = (options, callback) => {
+        edits.push(options.value);
+        callback(null, `${options.value}\n\nEdited by hand.`);
+      };
+      commands.answerPrompt.mockResolvedValue(prompt('p-pre', { status: 'answered' }));
+      await press('2');
+      const text = await press(KEYS.enter);
+      expect(text).toContain('# Draft');
+      expect(text).toContain('highlights:');
+      await press('e');
+      await tick();
+      expect(edits).toEqual(['---\nname: x\n---\n# Draft']);
+      expect(commands.answerPrompt).toHaveBeenCalledWith('p-pre', {
+        action: 'proceed',
+        content: '---\nname: x\n---\n# Draft\n\nEdited by hand.',
       });
     });
   });

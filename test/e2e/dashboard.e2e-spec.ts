@@ -106,14 +106,14 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     await tui.waitFor((s) => s.includes(' connected '), 'connected again', 30_000);
     rest = restClient(server.httpUrl, server.adminToken);
 
-    // Confirm: the focus starts in the feedback field; tab to the buttons, Proceed.
+    // Confirm: the focus starts on the summary; tab past the feedback to the buttons, Proceed.
     await tui.waitFor(
       (s) => /confirm\s+Is this what you meant/.test(s),
       'the confirm prompt again',
     );
     await tui.keys('Enter');
     await tui.waitForText('[ Proceed ]');
-    await tui.keys('Tab', 'Enter');
+    await tui.keys('Tab', 'Tab', 'Enter');
     await tui.waitForText('answered confirm');
 
     // Jobs: the job completes; its event log has every seq once.

@@ -55,6 +55,8 @@ export interface FormSpec {
   keys?: { key: string; run(form: Form): void }[];
   /** A line under the title: what to do. */
   hint?: string;
+  /** The field that has the focus first (default: the first one that is not read-only content). */
+  focus?: string;
 }
 
 export type FormValues = Record<string, string | string[]>;
@@ -89,10 +91,10 @@ export class Form implements Overlay {
       tags: true,
       style: { border: { fg: 'cyan' } },
     });
-    this.focus = Math.max(
-      0,
-      spec.fields.findIndex((f) => f.kind !== 'content'),
-    );
+    const first = spec.focus
+      ? spec.fields.findIndex((f) => f.id === spec.focus)
+      : spec.fields.findIndex((f) => f.kind !== 'content');
+    this.focus = Math.max(0, first);
     this.draw();
   }
 

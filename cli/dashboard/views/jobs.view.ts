@@ -134,9 +134,8 @@ export class JobsView extends StoreView {
     const width = innerWidth(this.table);
     const height = innerHeight(this.table) - 1;
     const wide = width >= 100;
-    const cols = { id: 8, status: 9, step: wide ? 16 : 12, bar: 15, age: 4, owner: wide ? 10 : 0 };
-    const fixed =
-      cols.id + cols.status + cols.step + cols.bar + cols.age + cols.owner + (wide ? 7 : 6);
+    const cols = { id: 8, status: 9, step: wide ? 16 : 11, bar: 15, age: 3, owner: wide ? 10 : 6 };
+    const fixed = cols.id + cols.status + cols.step + cols.bar + cols.age + cols.owner + 7;
     const task = Math.max(8, width - fixed);
     const header = [
       fit('ID', cols.id),
@@ -145,7 +144,7 @@ export class JobsView extends StoreView {
       fit('STEP', cols.step),
       fit('PROGRESS', cols.bar),
       fit('AGE', cols.age),
-      ...(wide ? [fit('OWNER', cols.owner)] : []),
+      fit('OWNER', cols.owner),
     ].join(' ');
     const lines = [`{bold}${header}{/bold}`];
     const top = this.cursor.window(this.rows.length, height);
@@ -158,7 +157,7 @@ export class JobsView extends StoreView {
         esc(fit(job.currentStep ?? '-', cols.step)),
         progressBar(job.progress?.percent ?? 0, 8),
         fit(age(job.createdAt, now), cols.age),
-        ...(wide ? [esc(fit(job.ownerId, cols.owner))] : []),
+        esc(fit(job.ownerId, cols.owner)),
       ].join(' ');
       lines.push(top + i === this.cursor.index ? `{inverse}${line}{/inverse}` : line);
     });

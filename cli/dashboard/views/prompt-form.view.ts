@@ -182,7 +182,8 @@ export class PromptFormView implements Overlay {
       case 'confirm':
         return {
           title: this.title(),
-          hint: 'Is this what you meant? Revise needs feedback.',
+          focus: 'summary',
+          hint: 'Is this what you meant? ↑/↓ scroll, tab to the feedback (needed to revise) and the buttons.',
           fields: [
             {
               kind: 'content',
@@ -198,7 +199,8 @@ export class PromptFormView implements Overlay {
         const stats = (p.stats ?? {}) as Record<string, unknown>;
         return {
           title: this.title(),
-          hint: 'Proceed, refine with feedback, or press e to edit the content in $EDITOR.',
+          focus: 'content',
+          hint: '↑/↓ scroll, e edits the content in $EDITOR, tab to the feedback (to refine) and the buttons.',
           keys: [{ key: 'e', run: () => this.edit() }],
           fields: [
             {
@@ -217,7 +219,8 @@ export class PromptFormView implements Overlay {
       case 'validate':
         return {
           title: this.title(),
-          hint: 'The validation report, then the content. Proceed, refine with feedback, or cancel.',
+          focus: 'report',
+          hint: 'The validation report, then the content (↑/↓ scroll); tab to the feedback and the buttons.',
           fields: [
             {
               kind: 'content',
