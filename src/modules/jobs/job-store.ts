@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
+import { AppConfig } from '../../config/app-config';
 import type { JobStatus } from './job-status';
 import type { JobStep } from './job-step.entity';
 import { Job } from './job.entity';
@@ -48,6 +50,9 @@ export interface Transition {
   steps?: StepRecord[];
 }
 
+/** Runs one statement outside any transaction; the rows it returned. */
+export type LoneQuery = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
 /** One open transaction over jobs and their log. Changes are published only after commit. */
 export class JobTx {
   readonly published: { job: Job; events: JobEventView[] }[] = [];
@@ -56,6 +61,8 @@ export class JobTx {
     readonly manager: EntityManager,
     private readonly columns: Map<string, string>,
     private readonly toJob: (row: Record<string, unknown>) => Job,
+    /** Set when this is no transaction: transitions then run through it (see JobStore.lone). */
+    private readonly lone?: LoneQuery,
   ) {}
 
   async insert(fields: JobPatch, events: NewEvent[]): Promise<Job> {
@@ -135,7 +142,9 @@ export class JobTx {
         RETURNING *
       )${insertEvents}
       SELECT j.*, now() AS events_at${select} FROM j`;
-    const rows = (await this.manager.query(sql, params)) as Record<string, unknown>[];
+    const rows = this.lone
+      ? await this.lone(sql, params)
+      : ((await this.manager.query(sql, params)) as Record<string, unknown>[]);
     if (rows.length === 0) return null;
     const job = this.toJob(rows[0]);
     const ts = new Date(rows[0].events_at as Date).toISOString();
@@ -220,6 +229,9 @@ export class JobTx {
   }
 }
 
+/** Statement texts a process prepares at most; beyond that they run unnamed (parsed every time). */
+const MAX_PREPARED = 200;
+
 /**
  * Writes jobs and their event log together. Every state change and its events commit in one
  * transaction; only then are they published on the bus for live delivery.
@@ -228,11 +240,16 @@ export class JobTx {
 export class JobStore {
   private readonly columns: Map<string, string>;
   private readonly properties: Map<string, string>;
+  /** Names of the prepared statements by their text; null when statements are not prepared. */
+  private readonly prepared: Map<string, string> | null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bus: EventBus,
+    config: AppConfig,
   ) {
+    // PGlite shares named statements between connections, while pg tracks them per connection.
+    this.prepared = config.mode === 'services' ? new Map() : null;
     const metadata = dataSource.getMetadata(Job);
     this.columns = new Map(metadata.columns.map((c) => [c.propertyName, c.databaseName]));
     this.properties = new Map(metadata.columns.map((c) => [c.databaseName, c.propertyName]));
@@ -264,9 +281,29 @@ export class JobStore {
     return result;
   }
 
-  /** A JobTx outside any transaction: each of its statements commits on its own. */
+  /**
+   * A JobTx outside any transaction: each of its statements commits on its own. Its transitions go
+   * straight to the pool as prepared statements: parsing and planning the CTE was half of Postgres'
+   * CPU per step, and their texts come from a small set of shapes.
+   */
   private lone(): JobTx {
-    return new JobTx(this.dataSource.manager, this.columns, (row) => this.toJob(row));
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    const query: LoneQuery = async (sql, params) => {
+      const result = await pool.query({ name: this.statementName(sql), text: sql, values: params });
+      return result.rows as Record<string, unknown>[];
+    };
+    return new JobTx(this.dataSource.manager, this.columns, (row) => this.toJob(row), query);
+  }
+
+  /** The prepared statement's name for `sql` in this process, or undefined to run it unnamed. */
+  private statementName(sql: string): string | undefined {
+    if (!this.prepared) return undefined;
+    let name = this.prepared.get(sql);
+    if (!name && this.prepared.size < MAX_PREPARED) {
+      name = `job_transition_${this.prepared.size + 1}`;
+      this.prepared.set(sql, name);
+    }
+    return name;
   }
 
   private publish(tx: JobTx): void {
