@@ -206,7 +206,7 @@ class Terminal {
 
   static async start(url: string): Promise<Terminal> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-dash-'));
-    const socket = `sf-bench-dash-${process.pid}`;
+    const socket = path.join(workDir, 'tmux.sock');
     const cli = path.resolve(__dirname, '..', 'cli', 'main.js');
     const command =
       `env -i PATH='${process.env.PATH}' HOME='${workDir}' TERM=xterm-256color ` +
@@ -229,7 +229,7 @@ class Terminal {
   }
 
   tmux(...args: string[]) {
-    return run('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return run('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
   }
 
   async screen(): Promise<string> {

@@ -8,8 +8,9 @@ import { waitFor } from './wait-for';
 const run = promisify(execFile);
 
 /**
- * A program in a real terminal: a detached tmux session on a private tmux server (its own socket, so
- * nothing else's sessions are touched), driven with send-keys and read with capture-pane
+ * A program in a real terminal: a detached tmux session on a private tmux server (its own socket in
+ * a temporary directory, so nothing else's sessions are touched), driven with send-keys and read with
+ * capture-pane
  * (stack-notes.md "blessed").
  */
 export class TmuxTerminal {
@@ -43,7 +44,8 @@ export class TmuxTerminal {
       ...argv.map(quote),
       '; echo "[exited $?]"; sleep 600',
     ].join(' ');
-    const terminal = new TmuxTerminal(`sf-${unique}`, unique, workDir);
+    // The tmux server's socket lives in the work directory, so removing that removes everything.
+    const terminal = new TmuxTerminal(path.join(workDir, 'tmux.sock'), unique, workDir);
     await terminal.tmux(
       'new-session',
       '-d',
@@ -107,6 +109,6 @@ export class TmuxTerminal {
   }
 
   private tmux(...args: string[]) {
-    return run('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return run('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
   }
 }
