@@ -154,6 +154,23 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     await tui.waitForText('[exited 0]');
   });
 
+  it('exits 2 and says how to start a server when none answers', async () => {
+    const port = await freePort();
+    const tui = await TmuxTerminal.start('sf-dash', [
+      process.execPath,
+      cliMain,
+      'dashboard',
+      '--url',
+      `ws://127.0.0.1:${port}/ws`,
+      '--token',
+      'sf_unused',
+    ]);
+    terminals.push(tui);
+    const screen = await tui.waitForText('[exited 2]');
+    expect(screen).toContain(`No server answers at ws://127.0.0.1:${port}/ws`);
+    expect(screen).toContain('npm start');
+  });
+
   it('shows offline with the 4401 when its token is revoked', async () => {
     const admin = await WsTestClient.connect(server.wsUrl, server.adminToken);
     try {
