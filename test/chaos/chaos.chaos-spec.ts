@@ -7,7 +7,7 @@ import { validateSkillDir } from '../../src/modules/skills/validator';
 import { waitFor } from '../support/wait-for';
 import { ChaosClient, ChaosJob, ClientPair } from './support/chaos-clients';
 import { ChaosModel } from './support/chaos-model';
-import { FleetProcess, snapshotBuild } from './support/fleet';
+import { FleetProcess, MemoryFigures, snapshotBuild } from './support/fleet';
 import { freePort, PrivatePostgres, PrivateRedis } from './support/private-services';
 
 /**
@@ -48,8 +48,6 @@ function seeded(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 interface Counts {
@@ -80,7 +78,7 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
   let model: ChaosModel | undefined;
   let admin: SkillFleetClient | undefined;
   let build: ReturnType<typeof snapshotBuild> | undefined;
-  const rss: { name: string; start: number; end: number }[] = [];
+  const memory: { name: string; start: MemoryFigures; end?: MemoryFigures }[] = [];
   let started = 0;
 
   const note = (line: string) =>
@@ -99,14 +97,11 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
     }
   };
 
-  /** RSS of a process, the median of several samples a few seconds apart once it is idle. */
-  const settledRss = async (member: FleetProcess): Promise<number> => {
-    const samples: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      samples.push(member.rss() ?? NaN);
-      await sleep(400);
-    }
-    return median(samples);
+  /** Memory of an idle process once garbage collection has settled: two full GCs a second apart. */
+  const settledMemory = async (member: FleetProcess): Promise<MemoryFigures> => {
+    await member.memory();
+    await sleep(1000);
+    return member.memory();
   };
 
   beforeAll(async () => {
@@ -134,10 +129,11 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
     };
     const [portA, portB] = [await freePort(), await freePort()];
     const { cliMain } = (build = snapshotBuild(process.env.CHAOS_DIST));
-    gateways.push(new FleetProcess(cliMain, 'gateway-a', 'gateway', env, portA));
+    // gateway-a and worker-0 live through the whole run: theirs is the memory compared at the end.
+    gateways.push(new FleetProcess(cliMain, 'gateway-a', 'gateway', env, portA, true));
     gateways.push(new FleetProcess(cliMain, 'gateway-b', 'gateway', env, portB));
     for (let i = 0; i < 3; i++) {
-      workers.push(new FleetProcess(cliMain, `worker-${i}`, 'worker', env));
+      workers.push(new FleetProcess(cliMain, `worker-${i}`, 'worker', env, undefined, i === 0));
     }
     await gateways[0].start(); // runs the migrations and writes the admin token
     await Promise.all([gateways[1], ...workers].map((p) => p.start()));
@@ -191,7 +187,7 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
     await runBatch(jobs.slice(0, WARMUP_JOBS));
     const witnesses = [gateways[0], workers[0]];
     for (const member of witnesses) {
-      rss.push({ name: member.name, start: await settledRss(member), end: NaN });
+      memory.push({ name: member.name, start: await settledMemory(member) });
     }
 
     // The main run, with faults injected while it is in flight.
@@ -260,8 +256,8 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
       [...gateways, ...workers].filter((p) => !p.alive).map((p) => restart(p, deadline)),
     );
     await sleep(3000);
-    for (const entry of rss) {
-      entry.end = await settledRss(witnesses.find((p) => p.name === entry.name)!);
+    for (const entry of memory) {
+      entry.end = await settledMemory(witnesses.find((p) => p.name === entry.name)!);
     }
   }, RUN_BUDGET_MS + 120_000);
 
@@ -495,12 +491,14 @@ describe('chaos: 200 skill.create jobs through worker kills, a gateway restart, 
   });
 
   it('brings the memory of the long-lived processes back within 20 % of its start', () => {
-    for (const entry of rss) {
+    for (const { name, start, end } of memory) {
       console.log(
-        `${entry.name}: RSS ${mib(entry.start)} after warm-up, ${mib(entry.end)} at the end`,
+        `${name}: after warm-up RSS ${mib(start.rss)} (heap ${mib(start.heapUsed)}), ` +
+          `at the end RSS ${mib(end?.rss ?? NaN)} (heap ${mib(end?.heapUsed ?? NaN)}), both after a full GC`,
       );
     }
-    const grown = rss.filter((entry) => !(entry.end <= entry.start * 1.2));
+    expect(memory).toHaveLength(2);
+    const grown = memory.filter(({ start, end }) => !(end && end.rss <= start.rss * 1.2));
     expect(grown).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import WebSocket from 'ws';
 import { waitFor } from '../../support/wait-for';
 import { onExit } from './private-services';
 
@@ -29,8 +30,13 @@ export function snapshotBuild(dist = path.join(root, 'dist')): {
 
 export type Role = 'gateway' | 'worker';
 
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+}
+
 /** The resident set size of a live process, from /proc, in bytes (null once it is gone). */
-export function rssBytes(pid: number): number | null {
+function rssBytes(pid: number): number | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
@@ -47,6 +53,7 @@ export function rssBytes(pid: number): number | null {
 export class FleetProcess {
   private child?: ChildProcess;
   private output = '';
+  private inspectorUrl?: string;
   /** Starts of this process, the first included. */
   starts = 0;
 
@@ -57,6 +64,8 @@ export class FleetProcess {
     private readonly env: Record<string, string>,
     /** gateways: the HTTP port, fixed so clients reconnect to the same address after a restart */
     readonly port?: number,
+    /** open the inspector on a loopback port, so the test can run a full GC in it (`memory`) */
+    private readonly inspect = false,
   ) {}
 
   get pid(): number | undefined {
@@ -82,7 +91,8 @@ export class FleetProcess {
 
   async start(): Promise<void> {
     const args = this.role === 'gateway' ? ['serve', '--no-worker'] : ['worker'];
-    const child = spawn(process.execPath, [this.cliMain, ...args], {
+    const flags = this.inspect ? ['--inspect=127.0.0.1:0'] : [];
+    const child = spawn(process.execPath, [...flags, this.cliMain, ...args], {
       cwd: root,
       env: { ...process.env, ...this.env, ...(this.port && { PORT: String(this.port) }) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +120,7 @@ export class FleetProcess {
     } catch (error) {
       throw new Error(`${this.name} did not start: ${(error as Error).message}\n${this.tail()}`);
     }
+    this.inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(this.output)?.[1];
     this.output = '';
   }
 
@@ -124,7 +135,45 @@ export class FleetProcess {
     clearTimeout(timer);
   }
 
-  rss(): number | null {
-    return this.pid === undefined || !this.alive ? null : rssBytes(this.pid);
+  /**
+   * Runs a full garbage collection in the process through its inspector (started with `inspect`),
+   * then reads its memory: RSS from /proc, the V8 heap in use from the process itself.
+   */
+  async memory(): Promise<MemoryFigures> {
+    if (!this.inspectorUrl || this.pid === undefined) throw new Error(`${this.name}: no inspector`);
+    const socket = new WebSocket(this.inspectorUrl);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    let nextId = 0;
+    const send = (method: string, params: object = {}) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = ++nextId;
+        const onMessage = (data: WebSocket.RawData) => {
+          const message = JSON.parse(data.toString()) as {
+            id?: number;
+            result?: Record<string, unknown>;
+            error?: { message: string };
+          };
+          if (message.id !== id) return;
+          socket.off('message', onMessage);
+          if (message.error) reject(new Error(`${method}: ${message.error.message}`));
+          else resolve(message.result ?? {});
+        };
+        socket.on('message', onMessage);
+        socket.send(JSON.stringify({ id, method, params }));
+      });
+    try {
+      await send('HeapProfiler.collectGarbage');
+      const evaluated = await send('Runtime.evaluate', {
+        expression: 'process.memoryUsage().heapUsed',
+        returnByValue: true,
+      });
+      const heapUsed = Number((evaluated.result as { value: unknown }).value);
+      return { rss: rssBytes(this.pid) ?? NaN, heapUsed };
+    } finally {
+      socket.close();
+    }
   }
 }
