@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { validateSkillDir } from '../../src/modules/skills/validator';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
@@ -14,6 +16,7 @@ import { WsTestClient } from '../support/ws-test-client';
  * The built dashboard (`node dist/cli/main.js dashboard`) in a real terminal: tmux at 120×40, keys
  * with send-keys, the screen with capture-pane, against a real server.
  */
+const run = promisify(execFile);
 const cliMain = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 async function freePort(): Promise<number> {
@@ -171,7 +174,7 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     expect(screen).toContain('npm start');
   });
 
-  it('shows offline with the 4401 when its token is revoked', async () => {
+  it('shows offline with the 4401 when `skill-fleet tokens revoke` revokes its token', async () => {
     const admin = await WsTestClient.connect(server.wsUrl, server.adminToken);
     try {
       const created = await admin.request('tokens.create', { userId: 'erin', role: 'user' });
@@ -180,7 +183,18 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
       terminals.push(tui);
       await tui.waitForText('connected');
       await tui.waitForText('user user');
-      expect((await admin.request('tokens.revoke', { id })).ok).toBe(true);
+      // `skill-fleet tokens revoke` (issue 9) closes the dashboard's socket with 4401.
+      const revoked = await run(process.execPath, [
+        cliMain,
+        'tokens',
+        'revoke',
+        id,
+        '--url',
+        server.wsUrl,
+        '--token',
+        server.adminToken,
+      ]);
+      expect(revoked.stderr).toBe('');
       const screen = await tui.waitFor(
         (s) => s.includes('offline') && s.includes('(4401)'),
         'offline with 4401',
