@@ -169,7 +169,9 @@ export class JobsView extends StoreView {
         : this.filter
           ? ` filter: ${esc(this.filter)} `
           : '';
-    this.table.setLabel(` Jobs (${this.rows.length}/${Object.keys(state.jobs).length})${filter}`);
+    this.table.setLabel(
+      ` Jobs (${this.rows.length}/${Object.keys(state.jobs).length})${filter || ' '}`,
+    );
     this.table.setContent(lines.join('\n'));
   }
 

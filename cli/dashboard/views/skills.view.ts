@@ -231,7 +231,7 @@ export class SkillsView extends StoreView {
         : this.query
           ? ` search: ${esc(this.query)} `
           : '';
-    this.tree.setLabel(` Skills (${skills.length})${search}`);
+    this.tree.setLabel(` Skills (${skills.length})${search || ' '}`);
     this.tree.setContent(lines.join('\n'));
     this.drawDetail(this.rows[this.cursor.index]?.skill ?? null);
   }
