@@ -6,8 +6,6 @@ export class RenderScheduler {
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Set<() => void>();
   private disposed = false;
-  /** Frames drawn so far (for tests and the benchmark). */
-  frames = 0;
 
   constructor(
     private readonly render: () => void,
@@ -39,7 +37,6 @@ export class RenderScheduler {
     const syncs = [...this.pending];
     this.pending.clear();
     for (const sync of syncs) sync();
-    this.frames++;
     this.render();
   }
 

@@ -98,16 +98,6 @@ export class Form implements Overlay {
     this.draw();
   }
 
-  get fields(): readonly FormField[] {
-    return this.spec.fields;
-  }
-
-  field<F extends FormField>(id: string): F {
-    const found = this.spec.fields.find((f) => f.id === id);
-    if (!found) throw new Error(`no field ${id}`);
-    return found as F;
-  }
-
   values(): FormValues {
     const values: FormValues = {};
     for (const f of this.spec.fields) {
@@ -133,11 +123,6 @@ export class Form implements Overlay {
   /** While a request is in flight the buttons do nothing (a second press would answer twice). */
   setBusy(busy: boolean): void {
     this.busy = busy;
-    this.draw();
-  }
-
-  setText(id: string, value: string): void {
-    this.field<TextField>(id).value = value;
     this.draw();
   }
 

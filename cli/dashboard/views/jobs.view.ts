@@ -18,7 +18,7 @@ const pane = (parent: Widgets.Node, label: string, position: object): Widgets.Bo
   });
 
 /** One line of an event's payload, short. */
-export function eventSummary(event: LoggedEvent): string {
+function eventSummary(event: LoggedEvent): string {
   const p = event.payload;
   switch (event.event) {
     case 'job.status':

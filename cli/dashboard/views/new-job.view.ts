@@ -10,7 +10,7 @@ const DEFAULT_PROMPTS = ['clarify', 'structure_fix'];
 const STYLES = ['default', 'minimal', 'comprehensive', 'navigation_hub'];
 
 /** The `jobs.create` input options from the form's values. */
-export function jobOptions(values: FormValues): Record<string, unknown> {
+function jobOptions(values: FormValues): Record<string, unknown> {
   const picked = values.prompts as string[];
   const options: Record<string, unknown> = {
     prompts: Object.fromEntries(PROMPT_KINDS.map((kind) => [kind, picked.includes(kind)])),

@@ -19,13 +19,13 @@ interface Row {
 }
 
 /** `_drafts/<jobId>/<name>` → the job id; null for a skill in the taxonomy. */
-export function draftJobId(skill: Skill): string | null {
+function draftJobId(skill: Skill): string | null {
   const parts = skill.id.split('/');
   return parts[0] === DRAFTS && parts.length >= 3 ? parts[1] : null;
 }
 
 /** The taxonomy as rows: categories in order, their skills indented, drafts last. */
-export function treeRows(skills: Skill[]): Row[] {
+function treeRows(skills: Skill[]): Row[] {
   const groups = new Map<string, Skill[]>();
   for (const skill of skills) {
     const group = draftJobId(skill)
