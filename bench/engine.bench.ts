@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import Bull from 'bull';
 import type { Queue } from 'bull';
+import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { JobStore } from '../src/modules/jobs/job-store';
@@ -124,10 +125,62 @@ interface Bench {
   bareCompleted: { count: number; notify?: () => void };
 }
 
+/** CPU seconds used so far: this process, the bench database's Postgres backends, the Redis server. */
+interface CpuTotals {
+  node: number;
+  postgres: number;
+  redis: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU used so far. Postgres backends are read from /proc (same host, Linux); each backend is
+ * counted for as long as it lives, so read them while the app's pool is open. Redis is the whole
+ * server's (INFO cpu), other clients included.
+ */
+async function cpuTotals(bench: Bench): Promise<CpuTotals> {
+  const { rows } = await bench.direct.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  let postgres = 0;
+  for (const { pid } of rows) {
+    try {
+      // Fields after the command name: utime and stime are the 12th and 13th.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      postgres += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // A backend that just ended, or no /proc: counted as nothing.
+    }
+  }
+  const info = await bench.bare.client.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  const { user, system } = process.cpuUsage();
+  return {
+    node: (user + system) / 1e6,
+    postgres,
+    redis: field('used_cpu_sys') + field('used_cpu_user'),
+  };
+}
+
+const cpuSince = (before: CpuTotals, after: CpuTotals): CpuTotals => ({
+  node: after.node - before.node,
+  postgres: after.postgres - before.postgres,
+  redis: after.redis - before.redis,
+});
+
+const addCpu = (a: CpuTotals, b: CpuTotals): CpuTotals => ({
+  node: a.node + b.node,
+  postgres: a.postgres + b.postgres,
+  redis: a.redis + b.redis,
+});
+
 interface EngineRound {
   steps: number;
   seconds: number;
   createSeconds: number;
+  cpu: CpuTotals;
 }
 
 /** Waits until every job is completed (polling the jobs table); throws on failure or timeout. */
@@ -166,6 +219,7 @@ async function engineRound(bench: Bench, count: number): Promise<EngineRound> {
   let ids: string[] = [];
   let createSeconds = 0;
   let startedAt = 0;
+  let cpuStart: CpuTotals | undefined;
   try {
     ids = await mapLimit(count, CREATE_IN_FLIGHT, async () => {
       const job = await bench.jobs.create(BENCH_PRINCIPAL, {
@@ -177,10 +231,13 @@ async function engineRound(bench: Bench, count: number): Promise<EngineRound> {
   } finally {
     // Resumed even when a create failed, so the app can drain and close.
     createSeconds = (performance.now() - createStart) / 1000;
+    cpuStart = await cpuTotals(bench).catch(() => undefined);
     startedAt = Date.now();
     await bench.engineQueue.resume();
   }
   await waitCompleted(bench.direct, ids, 60_000 + count * STEPS_PER_JOB * 20);
+  if (!cpuStart) throw new Error('could not read CPU times before the engine round');
+  const cpu = cpuSince(cpuStart, await cpuTotals(bench));
   const { rows } = await bench.direct.query<{ end_ms: number }>(
     `SELECT extract(epoch FROM max(finished_at))::float8 * 1000 AS end_ms
        FROM jobs WHERE id = ANY($1::uuid[])`,
@@ -190,12 +247,14 @@ async function engineRound(bench: Bench, count: number): Promise<EngineRound> {
     steps: count * STEPS_PER_JOB,
     seconds: Math.max(1, rows[0].end_ms - startedAt) / 1000,
     createSeconds,
+    cpu,
   };
 }
 
 interface BullRound {
   seconds: number;
   addSeconds: number;
+  cpu: CpuTotals;
 }
 
 /** The same for bare Bull: fill the paused queue, resume, time until the last job completed. */
@@ -222,6 +281,7 @@ async function bullRound(bench: Bench, count: number): Promise<BullRound> {
       60_000 + count,
     );
   });
+  const cpuStart = await cpuTotals(bench);
   const start = performance.now();
   await bench.bare.resume();
   try {
@@ -230,7 +290,8 @@ async function bullRound(bench: Bench, count: number): Promise<BullRound> {
     clearTimeout(timer);
     completed.notify = undefined;
   }
-  return { seconds: (performance.now() - start) / 1000, addSeconds };
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, addSeconds, cpu: cpuSince(cpuStart, await cpuTotals(bench)) };
 }
 
 /** One job of `steps` no-op steps, alone: ms per step from its started_at to its finished_at. */
@@ -285,6 +346,10 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
   const createRates: number[] = [];
   const bullRates: number[] = [];
   const addRates: number[] = [];
+  /** Engine steps/s over Bull jobs/s of the same round: both sides see the same machine load. */
+  const roundRatios: number[] = [];
+  let engineCpu: CpuTotals = { node: 0, postgres: 0, redis: 0 };
+  let bullCpu: CpuTotals = { node: 0, postgres: 0, redis: 0 };
   for (let round = 1; round <= sizes.rounds; round++) {
     const engine = await engineRound(bench, sizes.engineJobs);
     stepRates.push(engine.steps / engine.seconds);
@@ -292,6 +357,9 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
     const bull = await bullRound(bench, sizes.bullJobs);
     bullRates.push(sizes.bullJobs / bull.seconds);
     addRates.push(sizes.bullJobs / bull.addSeconds);
+    roundRatios.push(engine.steps / engine.seconds / (sizes.bullJobs / bull.seconds));
+    engineCpu = addCpu(engineCpu, engine.cpu);
+    bullCpu = addCpu(bullCpu, bull.cpu);
     log(
       `round ${round}/${sizes.rounds}: engine ${int(engine.steps / engine.seconds)} steps/s, ` +
         `Bull ${int(sizes.bullJobs / bull.seconds)} jobs/s`,
@@ -323,7 +391,14 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
 
   const steps = median(stepRates);
   const bull = median(bullRates);
-  const throughputRatio = steps / bull;
+  const throughputRatio = median(roundRatios);
+  const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
+  const measuredSteps = sizes.rounds * sizes.engineJobs * STEPS_PER_JOB;
+  const measuredJobs = sizes.rounds * sizes.bullJobs;
+  const perStep = (seconds: number) => (seconds * 1000) / measuredSteps;
+  const perJob = (seconds: number) => (seconds * 1000) / measuredJobs;
+  const stepCpu = perStep(engineCpu.node + engineCpu.postgres + engineCpu.redis);
+  const jobCpu = perJob(bullCpu.node + bullCpu.postgres + bullCpu.redis);
   const txMs = median(engineTxMs);
   const rawMs = median(rawTxMs);
   const costRatio = txMs / rawMs;
@@ -334,11 +409,25 @@ async function measure(bench: Bench): Promise<BenchRow[]> {
       name: `engine no-op steps/s (${STEPS_PER_JOB} steps/job, concurrency ${CONCURRENCY})`,
       ours: `${int(steps)} steps/s (${int(steps / STEPS_PER_JOB)} jobs/s)`,
       baseline: `${int(bull)} jobs/s bare Bull no-op`,
-      ratio: `${(throughputRatio * 100).toFixed(1)} %`,
+      ratio: percent(throughputRatio),
       note:
         `goal: engine steps/s ≥ 40 % of bare Bull jobs/s: ${met(throughputRatio >= 0.4)}; ` +
+        `ratio = median over rounds of engine/Bull in the same round ` +
+        `(${roundRatios.map(percent).join(', ')}); ` +
         `${sizes.engineJobs} jobs vs ${sizes.bullJobs} jobs, engine ${spread(stepRates, 'steps/s')}, ` +
         `Bull ${spread(bullRates, 'jobs/s')}`,
+    },
+    {
+      name: 'CPU per no-op step vs per bare Bull job (concurrency 10)',
+      ours:
+        `${ms(stepCpu)} (Node ${ms(perStep(engineCpu.node))}, Postgres ` +
+        `${ms(perStep(engineCpu.postgres))}, Redis ${ms(perStep(engineCpu.redis))})`,
+      baseline: `${ms(jobCpu)} (Node ${ms(perJob(bullCpu.node))}, Redis ${ms(perJob(bullCpu.redis))})`,
+      ratio: `${(stepCpu / jobCpu).toFixed(1)}×`,
+      note:
+        'no goal; why the throughput ratio is what it is on a CPU-bound machine: every step ' +
+        'is a durable Postgres commit. CPU of the measured rounds: this process, the bench ' +
+        "database's Postgres backends (/proc), the Redis server (INFO cpu, other clients included)",
     },
     {
       name: 'per-step cost: state change + event in 1 transaction (1 in flight)',
