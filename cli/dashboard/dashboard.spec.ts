@@ -444,6 +444,18 @@ describe('dashboard views (headless 80×24)', () => {
     expect(text).toContain('last error: UNAUTHORIZED');
   });
 
+  it('uses more room when the terminal grows: the wide layout puts the job beside the table', async () => {
+    store.dispatch({ type: 'jobs.listed', jobs: [job('aaaaaaaa-1')] });
+    let rows = (await draw()).split('\n');
+    expect(rows.find((row) => row.includes('Jobs ('))).not.toContain('Steps');
+    head.resize(180, 40);
+    await tick();
+    rows = (await draw()).split('\n');
+    expect(rows).toHaveLength(40);
+    expect(rows.find((row) => row.includes('Jobs ('))).toContain('Steps');
+    expect(rows[1].length).toBe(180);
+  });
+
   it('leaves no listeners behind when screens switch or it is destroyed', async () => {
     const before = store.listenerCount;
     await press('2', '3', '1', '3', '2');

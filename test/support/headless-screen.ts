@@ -12,6 +12,8 @@ export interface HeadlessScreen {
   type(...keys: string[]): void;
   /** The drawn screen as plain text, one string per row. */
   text(): string[];
+  /** The terminal changes size (blessed reacts as to a SIGWINCH). */
+  resize(columns: number, rows: number): void;
   destroy(): void;
 }
 
@@ -40,6 +42,7 @@ export function headlessScreen(columns = 80, rows = 24): HeadlessScreen {
     { isTTY: true, columns, rows },
   );
   const screen = blessed.screen({
+    resizeTimeout: 0,
     // @types/blessed has input and output the wrong way round (input: Writable, output: Readable).
     input: input as unknown as Writable,
     output: output as unknown as Readable,
@@ -56,6 +59,10 @@ export function headlessScreen(columns = 80, rows = 24): HeadlessScreen {
       for (const key of keys) input.write(key);
     },
     text: () => lines().map((row) => row.map((cell) => cell[1]).join('')),
+    resize: (newColumns, newRows) => {
+      Object.assign(output, { columns: newColumns, rows: newRows });
+      output.emit('resize');
+    },
     destroy: () => screen.destroy(),
   };
 }

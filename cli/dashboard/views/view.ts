@@ -26,7 +26,7 @@ export interface View {
 }
 
 export interface Overlay extends View {
-  /** Called by the dashboard when the overlay closes itself or is replaced. */
+  /** Set by the dashboard; the overlay calls it when it closes itself (not when destroyed). */
   onClose?: () => void;
 }
 
