@@ -57,18 +57,21 @@ interface CreateResult {
   };
 }
 
-/** Where `follow` writes: progress lines, and (at a terminal) streamed text and the prompts. */
+/** Where `follow` writes: progress lines, and at a terminal the streamed text and the prompts. */
 interface Output {
   progress(text: string): void;
+  /** Writes the generated text as it streams (at a terminal); null leaves it out. */
+  stream: ((text: string) => void) | null;
   /** Set when prompts are asked here; null prints the `prompts answer` command instead. */
   terminal: Terminal | null;
 }
 
 /**
  * `create "<task>"`: runs a skill.create job over the WebSocket and follows its events to the end.
- * With --auto-approve the job approves its own prompts. At a terminal (stdin and stdout TTYs, no
- * --json) each prompt is asked here and the generated text streams as it is written; otherwise each
- * prompt is shown with the command that answers it (from another terminal or the dashboard).
+ * With --auto-approve the job approves its own prompts. When stdout is a terminal (no --json) the
+ * generated text streams as it is written, and when stdin is one too (no --auto-approve) each prompt
+ * is asked here; otherwise each prompt is shown with the command that answers it (from another
+ * terminal or the dashboard).
  */
 @Command({
   name: 'create',
@@ -84,9 +87,14 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
     const autoApprove = options.autoApprove === true;
     const prompts =
       options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
-    const interactive = !json && !autoApprove && process.stdin.isTTY && process.stdout.isTTY;
+    const streaming = !json && process.stdout.isTTY;
+    const asking = streaming && !autoApprove && process.stdin.isTTY;
     let midLine = false;
-    const terminal: Terminal | null = interactive ? new ReadlineTerminal() : null;
+    const readline = asking ? new ReadlineTerminal() : null;
+    const write = (text: string): void => {
+      process.stdout.write(text);
+      midLine = !text.endsWith('\n');
+    };
     const output: Output = {
       // With --json, stdout carries only the final document; progress goes to stderr.
       progress: (text) => {
@@ -94,13 +102,11 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         else this.printer.line(`${midLine ? '\n' : ''}${text}`);
         midLine = false;
       },
-      terminal: terminal && {
-        write: (text) => {
-          terminal.write(text);
-          midLine = !text.endsWith('\n');
-        },
-        line: (question) => terminal.line(question),
-        edit: (content) => terminal.edit(content),
+      stream: streaming ? write : null,
+      terminal: readline && {
+        write,
+        line: (question) => readline.line(question),
+        edit: (content) => readline.edit(content),
       },
     };
     const job = await this.remote.session(options, (client) =>
@@ -146,15 +152,15 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       input: { task, options: jobOptions },
     });
     output.progress(`Job ${job.id} created`);
-    const { terminal } = output;
+    const { stream, terminal } = output;
     await new Promise<void>((resolve, reject) => {
       // Prompts are asked one at a time, in the order they open.
       let asking = Promise.resolve();
       client.subscribeJob(
         job.id,
         (event) => {
-          if (terminal && event.event === 'token') {
-            terminal.write(String(event.payload.text ?? ''));
+          if (event.event === 'token') {
+            stream?.(String(event.payload.text ?? ''));
             return;
           }
           if (terminal && event.event === 'prompt.opened') {

@@ -199,6 +199,19 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     ]);
   }, 90_000);
 
+  it('--auto-approve at a terminal streams the draft and asks nothing', async () => {
+    const pane = openPane(
+      ['create', 'Python asyncio basics', '--prompts', 'all', '--auto-approve', ...connect()],
+      {},
+    );
+    const screen = await pane.until(/EXIT=\d+/, 30_000);
+    expect(screen).toContain('EXIT=0');
+    expect(screen).not.toContain('Choose');
+    const streamed = screen.slice(0, screen.indexOf('\ncompleted\n'));
+    expect(streamed).toMatch(/^name: [a-z0-9-]+$/m);
+    expect(streamed).toMatch(/^## When to Use$/m);
+  }, 60_000);
+
   it('Ctrl-C at a question stops following and says how to answer or cancel (exit 1)', async () => {
     const pane = openPane(['create', 'write a skill for something', ...connect()], {});
     const asked = await pane.until(/1\. .*broad.*\n> $/m);
