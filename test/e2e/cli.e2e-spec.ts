@@ -222,23 +222,6 @@ if (e2eMode() === 'embedded') {
       expect(result.stderr).not.toMatch(STACK_LINE);
     });
 
-    it('serve with a bad configuration exits 2, naming every bad variable, without a stack trace', async () => {
-      const { cwd, dataDir } = makeWorkDir();
-      const result = await runCli(
-        ['serve'],
-        cwd,
-        cliEnv(dataDir, { PORT: '99999', DATABASE_URL: 'mysql://x', LLM_PROVIDER: 'foo' }),
-        30_000,
-      );
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^ {2}- PORT /m);
-      expect(result.stderr).toMatch(/^ {2}- DATABASE_URL /m);
-      expect(result.stderr).toMatch(/^ {2}- LLM_PROVIDER /m);
-      expect(result.stderr).not.toMatch(STACK_LINE);
-      expect(result.stdout).not.toMatch(UP_LINE);
-      expect(fs.existsSync(path.join(dataDir, '.lock'))).toBe(false);
-    });
-
     it(
       'serve starts on embedded defaults, writes the admin token file 0600, stops on SIGINT and restarts on the same DATA_DIR',
       async () => {
