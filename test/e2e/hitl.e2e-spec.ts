@@ -220,11 +220,35 @@ describe(`human in the loop (${e2eMode()} mode)`, () => {
       body: { code: 'CONFLICT', details: { status: 'cancelled' } },
     });
     const events = await allEvents(rest, jobId);
-    expect(events.slice(-3).map((e) => e.type)).toEqual([
-      'prompt.cancelled',
-      'job.status',
-      'job.cancelled',
+    expect(events.filter((e) => e.type === 'prompt.cancelled')).toHaveLength(1);
+    expect(events.slice(-3)).toMatchObject([
+      { type: 'prompt.cancelled', payload: { promptId: prompt.id } },
+      { type: 'job.status', payload: { status: 'cancelled', previous: 'waiting' } },
+      { type: 'job.cancelled' },
     ]);
+  });
+
+  it('a cancel racing the worker that parks the job never leaves an open prompt behind', async () => {
+    const jobIds: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const jobId = await createAskJob({
+        prompts: [{ kind: 'confirm', payload: PROMPTS.confirm.payload }],
+      });
+      // Spread the cancels over the run: before the claim, mid-step, while parking, after.
+      await new Promise((resolve) => setTimeout(resolve, i % 6));
+      expect((await rest.post(`/jobs/${jobId}/cancel`)).body.job.status).toBe('cancelled');
+      jobIds.push(jobId);
+    }
+    for (const jobId of jobIds) {
+      const { body } = await rest.get(`/prompts?jobId=${jobId}`);
+      expect(body.prompts.filter((p: { status: string }) => p.status === 'open')).toEqual([]);
+      const statuses = (await allEvents(rest, jobId))
+        .filter((e) => e.type === 'job.status')
+        .map((e) => e.payload as { status: string; previous: string });
+      // each change starts from the status the one before it set
+      statuses.slice(1).forEach((change, i) => expect(change.previous).toBe(statuses[i].status));
+      expect(statuses[statuses.length - 1].status).toBe('cancelled');
+    }
   });
 
   it('cancels the job when the answer says cancel', async () => {

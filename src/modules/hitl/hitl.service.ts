@@ -281,11 +281,12 @@ export class HitlService extends PromptPort implements OnModuleInit {
 
   /** CancelHook: closes the job's open prompt inside the cancelling transaction. */
   private async cancelOpenPrompts(tx: JobTx, job: Job): Promise<NewEvent[]> {
-    const rows: { id: string }[] = await tx.manager.query(
+    // An UPDATE … RETURNING answers [rows, affected count] through TypeORM's postgres driver.
+    const [rows] = (await tx.manager.query(
       `UPDATE hitl_prompts SET status = 'cancelled', updated_at = now()
         WHERE job_id = $1 AND status = 'open' RETURNING id`,
       [job.id],
-    );
+    )) as [{ id: string }[], number];
     for (const { id } of rows)
       this.publishFeed(job.ownerId, 'prompt.closed', { promptId: id, status: 'cancelled' });
     return rows.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));

@@ -4,7 +4,7 @@ import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { isAdmin, Principal } from '../auth/principal';
-import { FINAL_STATUSES, JobStatus } from './job-status';
+import { ACTIVE_STATUSES, FINAL_STATUSES, isFinal, JobStatus } from './job-status';
 import { JobStore, NOW } from './job-store';
 import { Job } from './job.entity';
 import { JobEventView, JobView, toJobView } from './job-view';
@@ -164,12 +164,18 @@ export class JobsService {
    * it aborts its step when the event reaches it. A finished job answers CONFLICT.
    */
   async cancel(principal: Principal, dto: CancelJobDto): Promise<JobView> {
-    const job = await this.find(principal, dto.jobId);
+    const found = await this.find(principal, dto.jobId);
     const reason = dto.reason ?? `cancelled by ${principal.userId}`;
     const cancelled = await this.store.run(async (tx) => {
+      // Holding the row first makes the hooks see what a concurrent writer committed (a worker
+      // parking the job on a new prompt), and makes `previous` the status actually replaced.
+      const job = await tx.manager
+        .getRepository(Job)
+        .findOneOrFail({ where: { id: found.id }, lock: { mode: 'pessimistic_write' } });
+      if (isFinal(job.status)) throw this.finishedConflict(job, 'cancel');
       const closed = await this.cancelHooks.run(tx, job);
       const updated = await tx.transition(job.id, {
-        from: ['queued', 'running', 'waiting'],
+        from: ACTIVE_STATUSES,
         set: {
           status: 'cancelled',
           leaseOwner: null,
@@ -183,11 +189,8 @@ export class JobsService {
           { type: 'job.cancelled', payload: { reason } },
         ],
       });
-      // A job that finished meanwhile: throwing rolls back whatever the hooks changed.
-      if (!updated) {
-        const now = await tx.manager.getRepository(Job).findOneByOrFail({ id: job.id });
-        throw this.finishedConflict(now, 'cancel');
-      }
+      // Cannot happen while the row is held; throwing would roll back what the hooks changed.
+      if (!updated) throw new Error(`Job ${job.id} changed under its row lock`);
       return updated;
     });
     return toJobView(cancelled);
