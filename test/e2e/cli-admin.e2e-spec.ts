@@ -145,6 +145,26 @@ describe('skill-fleet doctor with the database down', () => {
   });
 });
 
+describe('skill-fleet db with the database down', () => {
+  it('exits 2 with UNREACHABLE and a hint, as for a server that does not answer', async () => {
+    const url = `postgres://postgres@127.0.0.1:${await closedPort()}/skill_fleet`;
+    const json = await runCliToEnd(['db', 'status', '--json'], { env: { DATABASE_URL: url } });
+    expect(json.code).toBe(2);
+    expect(onlyJson(json)).toEqual({
+      error: {
+        code: 'UNREACHABLE',
+        message: expect.stringMatching(/^The database is not reachable: .*ECONNREFUSED/),
+      },
+    });
+    const human = await runCliToEnd(['db', 'migrate'], { env: { DATABASE_URL: url } });
+    expect(human.code).toBe(2);
+    expect(human.stdout).toBe('');
+    expect(human.stderr).toMatch(
+      /^skill-fleet: The database is not reachable: .+\nhint: Check DATABASE_URL .+\n$/,
+    );
+  });
+});
+
 describe(`skill-fleet jobs purge and long commands (${e2eMode()} mode)`, () => {
   let server: TestServer;
   let rest: Rest;
