@@ -7,10 +7,18 @@ import {
   toFieldErrors,
 } from '../errors/validation';
 
+/** What clients send; other parameters (`custom`: a gateway's socket, the principal) are ours. */
+const CLIENT_INPUT: ReadonlySet<ArgumentMetadata['type']> = new Set(['body', 'query', 'param']);
+
 /** Refuses bodies and queries that nest too deep before class-transformer recurses into them. */
 class DepthLimitedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (value !== null && typeof value === 'object' && nestsDeeperThan(value, MAX_PAYLOAD_DEPTH)) {
+    if (
+      CLIENT_INPUT.has(metadata.type) &&
+      value !== null &&
+      typeof value === 'object' &&
+      nestsDeeperThan(value, MAX_PAYLOAD_DEPTH)
+    ) {
       throw AppError.validation([
         {
           field: metadata.data ?? metadata.type,
