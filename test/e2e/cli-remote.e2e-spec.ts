@@ -1,9 +1,14 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '../../src/config/environment';
+import {
+  CliResult,
+  cliMain,
+  closedPort,
+  onlyJson,
+  removeCliWorkDirs,
+  runCliToEnd,
+} from '../support/cli-run';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { createStepsJob, Rest, sideEffectDir, waitForStatus } from '../support/jobs';
@@ -14,75 +19,10 @@ import { waitFor } from '../support/wait-for';
  * The remote commands of the built `skill-fleet` CLI (protocol.md §3) as real child processes against
  * a running test server, over the WebSocket with --url and --token.
  */
-const root = path.resolve(__dirname, '..', '..');
-const cliMain = path.join(root, 'dist', 'cli', 'main.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/skills');
 const STACK_LINE = /^\s+at /m;
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const workDirs: string[] = [];
-
-function workDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-cli-remote-'));
-  workDirs.push(dir);
-  return dir;
-}
-
-/** The parent's environment without any variable the service reads, plus DATA_DIR and `extra`. */
-function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ENVIRONMENT_VARIABLE_NAMES) delete env[name];
-  delete env.NODE_OPTIONS;
-  return { ...env, DATA_DIR: dataDir, ...extra };
-}
-
-/** Runs the CLI to completion in its own working directory (so no `.env` is read). */
-function cli(args: string[], options: { dataDir?: string; env?: Record<string, string> } = {}) {
-  const cwd = workDir();
-  const dataDir = options.dataDir ?? path.join(cwd, 'data');
-  return new Promise<Finished>((resolve, reject) => {
-    const child = spawn(process.execPath, [cliMain, ...args], {
-      cwd,
-      env: cliEnv(dataDir, options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** stdout must be exactly one JSON document. */
-function onlyJson(result: Finished): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(result.stdout);
-  expect(parsed).toEqual(expect.any(Object));
-  return parsed as Record<string, unknown>;
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-afterAll(() => {
-  for (const dir of workDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeCliWorkDirs());
 
 beforeAll(() => {
   if (!fs.existsSync(cliMain)) {
@@ -94,12 +34,13 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
   let server: TestServer;
   let rest: Rest;
   const effects = sideEffectDir();
-  let remote: (...args: string[]) => Promise<Finished>;
+  let remote: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
     server = await startTestServer();
     rest = restClient(server.httpUrl, server.adminToken);
-    remote = (...args) => cli([...args, '--url', server.wsUrl, '--token', server.adminToken]);
+    remote = (...args) =>
+      runCliToEnd([...args, '--url', server.wsUrl, '--token', server.adminToken]);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
@@ -331,7 +272,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
       expect(JSON.stringify(listed)).not.toContain(token.token as string);
 
       // The new token works (read-only: it may list) until it is revoked.
-      const asAlice = await cli([
+      const asAlice = await runCliToEnd([
         'jobs',
         'list',
         '--url',
@@ -340,7 +281,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
         token.token as string,
       ]);
       expect(asAlice.code).toBe(0);
-      const writeRefused = await cli([
+      const writeRefused = await runCliToEnd([
         'jobs',
         'purge',
         '--older-than',
@@ -363,7 +304,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
           ?.revokedAt,
       ).toEqual(expect.any(String));
 
-      const refused = await cli([
+      const refused = await runCliToEnd([
         'jobs',
         'list',
         '--json',
@@ -448,7 +389,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
   });
 
   it('reads the token from <DATA_DIR>/admin-token when --token is not given', async () => {
-    const listed = await cli(['tokens', 'list', '--json', '--url', server.wsUrl], {
+    const listed = await runCliToEnd(['tokens', 'list', '--json', '--url', server.wsUrl], {
       dataDir: server.env.DATA_DIR,
     });
     expect(listed.code).toBe(0);
@@ -459,20 +400,20 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
 describe('skill-fleet remote commands without a server', () => {
   it('exits 2 and says how to start one', async () => {
     const url = `ws://127.0.0.1:${await closedPort()}/ws`;
-    const human = await cli(['jobs', 'list', '--url', url, '--token', 'x']);
+    const human = await runCliToEnd(['jobs', 'list', '--url', url, '--token', 'x']);
     expect(human.code).toBe(2);
     expect(human.stdout).toBe('');
     expect(human.stderr).toContain(`No server answers at ${url}`);
     expect(human.stderr).toContain('npm start');
     expect(human.stderr).not.toMatch(STACK_LINE);
 
-    const json = await cli(['skills', 'list', '--json', '--url', url, '--token', 'x']);
+    const json = await runCliToEnd(['skills', 'list', '--json', '--url', url, '--token', 'x']);
     expect(json.code).toBe(2);
     expect(onlyJson(json)).toEqual({ error: { code: 'UNREACHABLE', message: expect.any(String) } });
   });
 
   it('exits 2 when there is neither --token nor an admin-token file', async () => {
-    const result = await cli(['tokens', 'list', '--json', '--url', 'ws://127.0.0.1:1/ws']);
+    const result = await runCliToEnd(['tokens', 'list', '--json', '--url', 'ws://127.0.0.1:1/ws']);
     expect(result.code).toBe(2);
     expect((onlyJson(result).error as { code: string }).code).toBe('NO_TOKEN');
   });
@@ -480,7 +421,7 @@ describe('skill-fleet remote commands without a server', () => {
 
 describe('skill-fleet doctor', () => {
   it('on a fresh DATA_DIR: exit 1, each failed check with a fix, one JSON document', async () => {
-    const result = await cli(['doctor', '--json']);
+    const result = await runCliToEnd(['doctor', '--json']);
     expect(result.code).toBe(1);
     const report = onlyJson(result) as {
       ok: boolean;
@@ -507,7 +448,7 @@ describe('skill-fleet doctor', () => {
     expect(byName.redis.ok).toBe(true);
     expect(byName.disk.ok).toBe(true);
 
-    const human = await cli(['doctor']);
+    const human = await runCliToEnd(['doctor']);
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/\[FAIL\] database/);
     expect(human.stdout).toContain('fix: ');
@@ -521,7 +462,7 @@ describe('skill-fleet doctor', () => {
         e2eMode() === 'services'
           ? { DATABASE_URL: server.env.DATABASE_URL, REDIS_URL: server.env.REDIS_URL }
           : undefined;
-      const result = await cli(['doctor', '--json'], {
+      const result = await runCliToEnd(['doctor', '--json'], {
         dataDir: server.env.DATA_DIR,
         env: services,
       });
@@ -564,7 +505,7 @@ describe(`skill-fleet create (${e2eMode()} mode)`, () => {
   });
 
   it('runs a skill.create job with --auto-approve: progress on stderr, one JSON document', async () => {
-    const result = await cli([
+    const result = await runCliToEnd([
       'create',
       'Python asyncio basics',
       '--auto-approve',
@@ -590,7 +531,7 @@ describe(`skill-fleet create (${e2eMode()} mode)`, () => {
   });
 
   it('prints progress lines and the next step without --json', async () => {
-    const result = await cli([
+    const result = await runCliToEnd([
       'create',
       'Writing pytest fixtures',
       '--auto-approve',
