@@ -35,7 +35,7 @@ const ALL_PROMPTS = {
   validate: true,
 };
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with CHAOS_SEED. */
+/** mulberry32: a small seeded generator, so a run's choices (victims, cancel points) repeat with CHAOS_SEED. */
 function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
