@@ -49,7 +49,6 @@ export interface ChaosJob {
 /** One scripted person: a reconnecting client behind a proxy the chaos run can cut. */
 export class ChaosClient {
   reconnects = 0;
-  drops = 0;
 
   private constructor(
     readonly name: string,
@@ -77,7 +76,6 @@ export class ChaosClient {
 
   /** Drops the client's connection (as a flaky network would); it reconnects by itself. */
   async drop(pauseMs: number): Promise<void> {
-    this.drops++;
     await this.proxy.down();
     await sleep(pauseMs);
     await this.proxy.up();

@@ -54,8 +54,6 @@ export class FleetProcess {
   private child?: ChildProcess;
   private output = '';
   private inspectorUrl?: string;
-  /** Starts of this process, the first included. */
-  starts = 0;
 
   constructor(
     private readonly cliMain: string,
@@ -76,10 +74,6 @@ export class FleetProcess {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  get httpUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
   get wsUrl(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
@@ -98,7 +92,6 @@ export class FleetProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    this.starts++;
     const forget = onExit(() => child.kill('SIGKILL'));
     child.once('exit', forget);
     const keep = (chunk: Buffer) => {
