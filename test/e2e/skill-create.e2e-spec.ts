@@ -87,6 +87,32 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     expect((xml.payload as { xml: string }).xml).toContain(`<name>${skill.name}</name>`);
   });
 
+  it('checks the taxonomy path at confirm: a new category, then a path already taken', async () => {
+    const options = { prompts: { confirm: true }, category: 'zz-placement' };
+    const task = 'Python asyncio streams and protocols';
+    const first = await create(task, options);
+    const before = await nextPrompt(first, 'confirm');
+    const path = before.payload.path as string;
+    expect(path).toMatch(/^zz-placement\/[a-z0-9-]+$/);
+    expect(before.payload.assumptions).toContain(
+      '"zz-placement" is a new category in the taxonomy.',
+    );
+    expect(JSON.stringify(before.payload.assumptions)).not.toContain('already exists');
+    await answer(before.id, { action: 'proceed' });
+    await waitForStatus(rest, first, 'completed');
+    expect((await ws.request('skills.promote', { jobId: first })).ok).toBe(true);
+
+    const second = await create(task, options);
+    const after = await nextPrompt(second, 'confirm');
+    expect(after.payload.path).toBe(path);
+    expect(after.payload.assumptions).toContain(
+      `A skill already exists at ${path}: promoting this draft will need --overwrite.`,
+    );
+    expect(JSON.stringify(after.payload.assumptions)).not.toContain('new category');
+    await answer(after.id, { action: 'cancel' });
+    await waitForStatus(rest, second, 'cancelled');
+  });
+
   it('uses a refine with feedback and an edited content as given', async () => {
     const jobId = await create('Python asyncio task groups and cancellation', {
       prompts: { preview: true, validate: true, clarify: false },

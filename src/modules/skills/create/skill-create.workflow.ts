@@ -190,6 +190,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
       const answers: Record<string, unknown>[] = [];
       let feedback: string | undefined;
       let requirements!: Requirements;
+      let placement!: Placement;
       for (let round = 1; ; round++) {
         checkRound('understanding', round, maxRounds);
         // `answers` stays absent until someone answered, so providers can tell a first pass.
@@ -227,17 +228,23 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
             continue;
           }
         }
-        const category = input.options.category ?? requirements.category;
-        const path = `${slug(category)}/${requirements.name}`;
+        placement = await ctx.step(`taxonomy#${round}`, () =>
+          placeInTaxonomy(
+            skills,
+            slug(input.options.category ?? requirements.category),
+            requirements.name,
+          ),
+        );
         if (!prompts.confirm) break;
         const confirm = await ctx.ask<{ action: string; feedback?: string }>(
           `confirm#${round}`,
           'confirm',
           {
             summary: `${requirements.name}: ${requirements.description}`,
-            path,
+            path: placement.path,
             assumptions: [
               `Target level is ${requirements.level}.`,
+              ...placementNotes(placement),
               ...requirements.topics.slice(0, 5).map((t) => `Covers ${t}.`),
             ],
           },
@@ -259,6 +266,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
             task: input.task,
             requirements,
             category,
+            taxonomy: placement,
             related,
             style: input.options.style,
           }),
@@ -372,6 +380,43 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
       return { ...draft, name: requirements.name, report, usage };
     },
   });
+}
+
+/** Where the skill will go in the taxonomy, checked against what is there now. */
+interface Placement {
+  /** `<category>/<name>`, the path promotion will use */
+  path: string;
+  /** the category has no skills yet: promotion starts it */
+  newCategory: boolean;
+  /** a skill already sits at `path`: promotion will need `overwrite` */
+  taken: boolean;
+  /** the taxonomy's categories now, for the plan */
+  categories: string[];
+}
+
+async function placeInTaxonomy(
+  skills: SkillsService,
+  category: string,
+  name: string,
+): Promise<Placement> {
+  const promoted = (await skills.list({})).filter((s) => s.status !== 'draft');
+  const path = `${category}/${name}`;
+  return {
+    path,
+    newCategory: !promoted.some((s) => s.category === category),
+    taken: promoted.some((s) => s.id === path),
+    categories: [...new Set(promoted.map((s) => s.category))].sort(),
+  };
+}
+
+function placementNotes(placement: Placement): string[] {
+  const category = placement.path.split('/')[0];
+  return [
+    ...(placement.newCategory ? [`"${category}" is a new category in the taxonomy.`] : []),
+    ...(placement.taken
+      ? [`A skill already exists at ${placement.path}: promoting this draft will need --overwrite.`]
+      : []),
+  ];
 }
 
 const askOptions = (input: SkillCreateInput) => ({
