@@ -5,6 +5,7 @@ import { EXIT_USAGE } from '../exit-codes';
 import { loadConfig } from '../load-config';
 import { CliFailure, Printer } from '../printer';
 import { remoteFailure, RemoteOptions } from '../remote';
+import { parseServerUrl } from '../usage-error';
 
 /**
  * `skill-fleet dashboard [--url] [--token]`: the terminal dashboard (docs/protocol.md §3), a client of
@@ -43,7 +44,7 @@ export class DashboardCommand extends CommandRunner {
     description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
   })
   parseUrl(value: string): string {
-    return value;
+    return parseServerUrl(value);
   }
 
   @Option({

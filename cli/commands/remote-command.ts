@@ -3,6 +3,7 @@ import { CommandRunner, Option } from 'nest-commander';
 import { CliFailure, Printer } from '../printer';
 import { startActivity } from '../progress';
 import { remoteFailure, Remote, RemoteOptions } from '../remote';
+import { parseServerUrl } from '../usage-error';
 
 export interface RemoteCommandOptions extends RemoteOptions {
   /** `true` for JSON output; `prompts answer` also accepts the answer here (a string). */
@@ -52,7 +53,7 @@ export abstract class RemoteCommand<
     description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
   })
   parseUrl(value: string): string {
-    return value;
+    return parseServerUrl(value);
   }
 
   @Option({

@@ -3,6 +3,7 @@ import { startServer } from '../../src/server';
 import { CliOutput } from '../cli-output';
 import { loadConfig } from '../load-config';
 import { untilShutdownSignal } from '../shutdown';
+import { UsageError } from '../usage-error';
 
 interface ServeOptions {
   port?: number;
@@ -41,7 +42,7 @@ export class ServeCommand extends CommandRunner {
   parsePort(value: string): number {
     const port = Number(value);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new Error(`--port must be a whole number between 0 and 65535 (got "${value}")`);
+      throw new UsageError(`--port must be a whole number between 0 and 65535 (got "${value}")`);
     }
     return port;
   }
