@@ -10,6 +10,9 @@ import { Interrupted, Terminal } from './terminal-prompts';
  * terminal), and `$VISUAL` / `$EDITOR` (else `vi`) on a temporary SKILL.md for edits.
  */
 export class ReadlineTerminal implements Terminal {
+  /** The interface of the question being asked, if any. */
+  private open: readline.Interface | null = null;
+
   constructor(
     private readonly input: NodeJS.ReadStream = process.stdin,
     private readonly output: NodeJS.WriteStream = process.stdout,
@@ -26,9 +29,11 @@ export class ReadlineTerminal implements Terminal {
         output: this.output,
         terminal: true,
       });
+      this.open = rl;
       let answered = false;
       rl.on('SIGINT', () => rl.close());
       rl.on('close', () => {
+        this.open = null;
         if (!answered) {
           this.output.write('\n');
           reject(new Interrupted());
@@ -40,6 +45,11 @@ export class ReadlineTerminal implements Terminal {
         resolve(typed);
       });
     });
+  }
+
+  /** Withdraws the question being asked (its `line` rejects with `Interrupted`), e.g. when the job ended. */
+  withdraw(): void {
+    this.open?.close();
   }
 
   async edit(content: string): Promise<string> {

@@ -64,6 +64,8 @@ interface Output {
   stream: ((text: string) => void) | null;
   /** Set when prompts are asked here; null prints the `prompts answer` command instead. */
   terminal: Terminal | null;
+  /** The job ended: withdraw a question still open (answered or cancelled elsewhere). */
+  ended(): void;
 }
 
 /**
@@ -108,6 +110,7 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         line: (question) => readline.line(question),
         edit: (content) => readline.edit(content),
       },
+      ended: () => readline?.withdraw(),
     };
     const job = await this.remote.session(options, (client) =>
       this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, output),
@@ -172,7 +175,10 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
           }
           const line = describe(event, job.id);
           if (line) output.progress(line);
-          if (FINAL_EVENTS.has(event.event)) resolve();
+          if (FINAL_EVENTS.has(event.event)) {
+            output.ended();
+            resolve();
+          }
         },
         { afterSeq: 0, onError: reject },
       );

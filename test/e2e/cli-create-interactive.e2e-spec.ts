@@ -225,6 +225,17 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     await rest.post(`/jobs/${jobId}/cancel`);
   }, 60_000);
 
+  it('a job cancelled elsewhere while a question is open ends the command (exit 1)', async () => {
+    const pane = openPane(['create', 'write a skill for something', ...connect()], {});
+    const asked = await pane.until(/1\. .*broad.*\n> $/m);
+    const jobId = jobIdOn(asked);
+    await rest.post(`/jobs/${jobId}/cancel`);
+    const screen = await pane.until(/EXIT=\d+/);
+    expect(screen).toContain('EXIT=1');
+    expect(screen).toMatch(new RegExp(`^Job ${jobId} cancelled`, 'm'));
+    expect(screen).not.toContain('Stopped following');
+  }, 60_000);
+
   it('long commands draw a bar at a terminal, erased by the final line', async () => {
     const pane = openPane(['skills', 'reindex', ...connect()], {});
     const screen = await pane.until(/EXIT=\d+/);
