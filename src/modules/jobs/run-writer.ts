@@ -18,10 +18,11 @@ interface DeferredStep {
  *
  * A step's end (its row and `step.completed`) does not commit on its own: it is deferred to the run's
  * next write, usually the next `step.started`, so that a step costs one statement instead of two. The
- * deferral never crosses anything irreversible: the next step's work starts only after the write that
- * carries the previous step's output has committed, and if the workflow does anything else first, the
- * deferred rows commit on their own after one turn of the event loop. Writes are serialised, so the
- * log keeps the order in which the run made them.
+ * deferral never crosses another step: the next step's work starts only after the write that carries
+ * the previous step's output has committed, and if the workflow does anything else first, the deferred
+ * rows commit on their own as soon as it yields to the event loop. (A crash during synchronous code
+ * right after a step can thus re-run that step, as a crash during its commit always could; side
+ * effects belong in steps.) Writes are serialised, so the log keeps the order the run made them in.
  */
 export class RunWriter {
   private deferred: DeferredStep[] = [];
