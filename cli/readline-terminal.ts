@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { Interrupted, Terminal } from './terminal-prompts';
+import { Interrupted, Terminal, Withdrawn } from './terminal-prompts';
 
 /**
  * The real terminal: one readline interface per question (closed before an editor takes the
@@ -12,6 +12,7 @@ import { Interrupted, Terminal } from './terminal-prompts';
 export class ReadlineTerminal implements Terminal {
   /** The interface of the question being asked, if any. */
   private open: readline.Interface | null = null;
+  private withdrawing = false;
 
   constructor(
     private readonly input: NodeJS.ReadStream = process.stdin,
@@ -34,9 +35,11 @@ export class ReadlineTerminal implements Terminal {
       rl.on('SIGINT', () => rl.close());
       rl.on('close', () => {
         this.open = null;
+        const withdrawn = this.withdrawing;
+        this.withdrawing = false;
         if (!answered) {
           this.output.write('\n');
-          reject(new Interrupted());
+          reject(withdrawn ? new Withdrawn() : new Interrupted());
         }
       });
       rl.question(question, (typed) => {
@@ -47,9 +50,11 @@ export class ReadlineTerminal implements Terminal {
     });
   }
 
-  /** Withdraws the question being asked (its `line` rejects with `Interrupted`), e.g. when the job ended. */
+  /** Takes back the question being asked (its `line` rejects with `Withdrawn`), if there is one. */
   withdraw(): void {
-    this.open?.close();
+    if (!this.open) return;
+    this.withdrawing = true;
+    this.open.close();
   }
 
   async edit(content: string): Promise<string> {

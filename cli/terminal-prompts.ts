@@ -3,7 +3,10 @@ import type { Prompt } from '../src/client';
 /** What asking at the terminal needs; tests give a scripted one, `create` a readline one. */
 export interface Terminal {
   write(text: string): void;
-  /** One line typed by the person. Rejects with `Interrupted` on Ctrl-C or end of input. */
+  /**
+   * One line typed by the person. Rejects with `Interrupted` on Ctrl-C or end of input, and with
+   * `Withdrawn` when the question was taken back (the prompt closed elsewhere).
+   */
   line(question: string): Promise<string>;
   /** Opens `content` in the person's editor and resolves with the saved text. */
   edit(content: string): Promise<string>;
@@ -14,6 +17,14 @@ export class Interrupted extends Error {
   override name = 'Interrupted';
   constructor() {
     super('Interrupted at the terminal');
+  }
+}
+
+/** The question was taken back: its prompt was answered elsewhere, or the job ended. */
+export class Withdrawn extends Error {
+  override name = 'Withdrawn';
+  constructor() {
+    super('The question was withdrawn');
   }
 }
 

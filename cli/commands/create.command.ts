@@ -10,7 +10,7 @@ import { EXIT_OK, EXIT_REFUSED } from '../exit-codes';
 import { CliFailure, usageFailure } from '../printer';
 import { ReadlineTerminal } from '../readline-terminal';
 import { remoteFailure } from '../remote';
-import { askAtTerminal, Interrupted, Terminal } from '../terminal-prompts';
+import { askAtTerminal, Interrupted, Terminal, Withdrawn } from '../terminal-prompts';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface CreateOptions extends RemoteCommandOptions {
@@ -64,8 +64,8 @@ interface Output {
   stream: ((text: string) => void) | null;
   /** Set when prompts are asked here; null prints the `prompts answer` command instead. */
   terminal: Terminal | null;
-  /** The job ended: withdraw a question still open (answered or cancelled elsewhere). */
-  ended(): void;
+  /** Takes back the question being asked: its prompt closed elsewhere, or the job ended. */
+  withdraw(): void;
 }
 
 /**
@@ -110,7 +110,7 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         line: (question) => readline.line(question),
         edit: (content) => readline.edit(content),
       },
-      ended: () => readline?.withdraw(),
+      withdraw: () => readline?.withdraw(),
     };
     const job = await this.remote.session(options, (client) =>
       this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, output),
@@ -159,6 +159,7 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
     await new Promise<void>((resolve, reject) => {
       // Prompts are asked one at a time, in the order they open.
       let asking = Promise.resolve();
+      const asked: AskedNow = { promptId: null };
       client.subscribeJob(
         job.id,
         (event) => {
@@ -169,14 +170,18 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
           if (terminal && event.event === 'prompt.opened') {
             const prompt = event.payload.prompt as Prompt;
             asking = asking
-              .then(() => answerHere(client, prompt, terminal))
+              .then(() => answerHere(client, prompt, terminal, asked))
               .catch((error: unknown) => reject(error));
             return;
           }
           const line = describe(event, job.id);
           if (line) output.progress(line);
+          // A prompt answered elsewhere (dashboard, another terminal) is no longer asked here.
+          if (event.event === 'prompt.answered' && event.payload.promptId === asked.promptId) {
+            output.withdraw();
+          }
           if (FINAL_EVENTS.has(event.event)) {
-            output.ended();
+            output.withdraw();
             resolve();
           }
         },
@@ -200,18 +205,33 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   }
 }
 
+/** The prompt whose question is on the terminal now, if any. */
+interface AskedNow {
+  promptId: string | null;
+}
+
 /**
  * Asks a prompt here and sends the answer; asked again when the server refuses the answer's shape.
  * A prompt already closed (a replayed event, or answered elsewhere) is left alone.
  */
-async function answerHere(client: SkillFleetClient, prompt: Prompt, term: Terminal): Promise<void> {
+async function answerHere(
+  client: SkillFleetClient,
+  prompt: Prompt,
+  term: Terminal,
+  asked: AskedNow,
+): Promise<void> {
   const open = await client.call('prompts.list', { jobId: prompt.jobId, status: 'open' });
   if (!open.prompts.some((p) => p.id === prompt.id)) return;
   for (;;) {
     let answer: Record<string, unknown>;
+    asked.promptId = prompt.id;
     try {
       answer = await askAtTerminal(prompt, term);
     } catch (error) {
+      if (error instanceof Withdrawn) {
+        term.write('This prompt was closed elsewhere.\n');
+        return;
+      }
       if (!(error instanceof Interrupted)) throw error;
       throw new CliFailure(
         'INTERRUPTED',
@@ -220,6 +240,8 @@ async function answerHere(client: SkillFleetClient, prompt: Prompt, term: Termin
         `Answer it with: skill-fleet prompts answer ${prompt.id} --answer '<json>', ` +
           `or cancel the job: skill-fleet jobs cancel ${prompt.jobId}`,
       );
+    } finally {
+      asked.promptId = null;
     }
     try {
       await client.call('prompts.answer', { promptId: prompt.id, answer });

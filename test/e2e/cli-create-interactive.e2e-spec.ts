@@ -236,6 +236,27 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     expect(screen).not.toContain('Stopped following');
   }, 60_000);
 
+  it('a prompt answered elsewhere is taken back, and the next one is asked here', async () => {
+    const pane = openPane(
+      ['create', 'write a skill for something', '--prompts', 'clarify,confirm', ...connect()],
+      {},
+    );
+    const asked = await pane.until(/1\. .*broad.*\n> $/m);
+    const jobId = jobIdOn(asked);
+    const { body } = await rest.get(`/prompts?jobId=${jobId}&status=open`);
+    const clarify = (body.prompts as { id: string }[])[0];
+    const answered = await rest.post(`/prompts/${clarify.id}/answer`, {
+      answer: { answers: { q1: 'Answered from the dashboard' } },
+    });
+    expect(answered.status).toBeLessThan(300);
+    await pane.until(
+      /This prompt was closed elsewhere\.[\s\S]*Is this what you meant\?[\s\S]*Choose \[1-3\]: $/m,
+    );
+    pane.type('1');
+    const screen = await pane.until(/EXIT=\d+/, 30_000);
+    expect(screen).toContain('EXIT=0');
+  }, 60_000);
+
   it('long commands draw a bar at a terminal, erased by the final line', async () => {
     const pane = openPane(['skills', 'reindex', ...connect()], {});
     const screen = await pane.until(/EXIT=\d+/);
