@@ -1,6 +1,7 @@
 /**
- * The WebSocket protocol v1 (docs/protocol.md §1) as plain types, for clients. Nothing here imports
- * the server, so the client library can be used on its own.
+ * The WebSocket protocol v1 (docs/protocol.md §1) as plain types: the one definition of the wire
+ * shapes. The server's views and frames are these types, so the two sides cannot drift; nothing here
+ * imports the server, so the client library can be used on its own.
  */
 
 export const ERROR_CODES = [
@@ -91,7 +92,7 @@ export interface Prompt {
   actions: string[];
   createdAt: string;
   expiresAt: string | null;
-  timeoutAction: string;
+  timeoutAction: 'cancel' | 'fail' | 'default';
   answeredAt: string | null;
   answeredBy: string | null;
   answer: Record<string, unknown> | null;

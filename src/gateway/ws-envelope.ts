@@ -1,3 +1,4 @@
+import type { ErrorBody, EventFrame, ReplyFrame } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../common/errors/validation';
@@ -12,26 +13,9 @@ export interface WsRequest {
   payload: Record<string, unknown>;
 }
 
-export interface WsErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-  errorId?: string;
-}
-
-export type WsReply =
-  | { v: 1; type: 'reply'; replyTo: string | null; ok: true; payload: unknown }
-  | { v: 1; type: 'reply'; replyTo: string | null; ok: false; error: WsErrorBody };
-
-export interface WsEvent {
-  v: 1;
-  type: 'event';
-  topic: string;
-  event: string;
-  seq?: number;
-  ts: string;
-  payload: unknown;
-}
+export type WsErrorBody = ErrorBody;
+export type WsReply = ReplyFrame;
+export type WsEvent = EventFrame<unknown>;
 
 /** What the adapter's message parser hands to the gateway: the raw frame, untouched. */
 export interface RawFrame {

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Prompt as PromptObject } from '../../client/protocol';
 
 export type PromptStatus = 'open' | 'answered' | 'expired' | 'cancelled';
 export type TimeoutAction = 'cancel' | 'fail' | 'default';
@@ -57,22 +58,7 @@ export class Prompt {
 }
 
 /** The protocol's `prompt` object (protocol.md 1.5). */
-export interface PromptView {
-  id: string;
-  jobId: string;
-  kind: string;
-  status: PromptStatus;
-  title: string;
-  body: string | null;
-  payload: Record<string, unknown>;
-  actions: string[];
-  createdAt: string;
-  expiresAt: string | null;
-  timeoutAction: TimeoutAction;
-  answeredAt: string | null;
-  answeredBy: string | null;
-  answer: Record<string, unknown> | null;
-}
+export type PromptView = PromptObject;
 
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 

@@ -1,23 +1,8 @@
+import type { Job as JobObject } from '../../client/protocol';
 import type { Job } from './job.entity';
 
 /** The protocol's `job` object (protocol.md 1.5): what clients see of a row. */
-export interface JobView {
-  id: string;
-  workflow: string;
-  status: Job['status'];
-  input: Record<string, unknown>;
-  ownerId: string;
-  currentStep: string | null;
-  progress: Job['progress'];
-  result: unknown;
-  error: Job['error'];
-  openPromptId: string | null;
-  attempts: number;
-  createdAt: string;
-  startedAt: string | null;
-  updatedAt: string;
-  finishedAt: string | null;
-}
+export type JobView = JobObject;
 
 const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
 
