@@ -6,7 +6,8 @@ import type { Queue } from 'bull';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AppConfig, RunMode } from '../config/app-config';
+import type { SystemStatus as SystemStatusObject } from '../client/protocol';
+import { AppConfig } from '../config/app-config';
 import { JobRunner } from '../modules/jobs/job-runner';
 import { JOBS_QUEUE, JobsQueue } from '../modules/jobs/jobs.queue';
 
@@ -14,17 +15,8 @@ const CHECK_TIMEOUT_MS = 1000;
 
 export type DependencyState = 'up' | 'down';
 
-export interface SystemStatus {
-  version: string;
-  mode: RunMode;
-  /** Processes consuming the job queue now (see docs/protocol.md §5.2); null when unknown. */
-  workers: number | null;
-  /** null when the queue cannot be reached. */
-  queue: { waiting: number; active: number; delayed: number } | null;
-  db: DependencyState;
-  /** `unused` in embedded mode. */
-  redis: DependencyState | 'unused';
-}
+/** protocol.md 1.3 `system.status`; `workers` and `queue` are null when they cannot be told. */
+export type SystemStatus = SystemStatusObject;
 
 /** The version in the package.json above this file (src/… in development, dist/src/… when built). */
 function packageVersion(): string {
