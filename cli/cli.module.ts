@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CliOutput } from './cli-output';
 import { Printer } from './printer';
+import { ProgramName } from './program-name';
 import { Remote } from './remote';
 import {
   DbCommand,
@@ -47,6 +48,7 @@ import { XmlCommand } from './commands/xml.command';
 /** The `skill-fleet` commands. Commands that need the service start it themselves. */
 @Module({
   providers: [
+    ProgramName,
     CliOutput,
     ServeCommand,
     WorkerCommand,

@@ -33,7 +33,7 @@ export class Remote {
     method: M,
     payload: Methods[M]['payload'],
   ): Promise<Methods[M]['reply']> {
-    const target = this.target(options);
+    const target = this.resolveTarget(options);
     let client: SkillFleetClient;
     try {
       client = await SkillFleetClient.connect({
@@ -59,7 +59,7 @@ export class Remote {
     options: RemoteOptions,
     work: (client: SkillFleetClient) => Promise<T>,
   ): Promise<T> {
-    const target = this.target(options);
+    const target = this.resolveTarget(options);
     let client: SkillFleetClient;
     try {
       client = await SkillFleetClient.connect({
@@ -80,7 +80,8 @@ export class Remote {
     }
   }
 
-  private target(options: RemoteOptions): Target {
+  /** The server and token to use: the options, else ws://127.0.0.1:$PORT/ws and the admin token file. */
+  resolveTarget(options: RemoteOptions): Target {
     if (options.url && options.token) return { url: options.url, token: options.token };
     const config = loadConfig();
     const url = options.url ?? `ws://127.0.0.1:${config.port}/ws`;

@@ -11,13 +11,11 @@ export interface RemoteCommandOptions extends RemoteOptions {
 }
 
 /**
- * A command that is a client of a running server: parse options, one call through Remote, print
- * through Printer. @Injectable so Nest reads the constructor's parameter types for the subclasses.
+ * A command that talks to a running server: `--url` and `--token`, resolved by Remote. @Injectable so
+ * Nest reads the constructor's parameter types for the subclasses.
  */
 @Injectable()
-export abstract class RemoteCommand<
-  O extends RemoteCommandOptions = RemoteCommandOptions,
-> extends CommandRunner {
+export abstract class ServerCommand extends CommandRunner {
   constructor(
     protected readonly remote: Remote,
     protected readonly printer: Printer,
@@ -25,6 +23,28 @@ export abstract class RemoteCommand<
     super();
   }
 
+  @Option({
+    flags: '--url <url>',
+    description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
+  })
+  parseUrl(value: string): string {
+    return parseServerUrl(value);
+  }
+
+  @Option({
+    flags: '--token <token>',
+    description: 'Bearer token (default <DATA_DIR>/admin-token)',
+  })
+  parseToken(value: string): string {
+    return value;
+  }
+}
+
+/** A client command: parse options, one call through Remote, print through Printer (or JSON). */
+@Injectable()
+export abstract class RemoteCommand<
+  O extends RemoteCommandOptions = RemoteCommandOptions,
+> extends ServerCommand {
   async run(args: string[], options: O): Promise<void> {
     try {
       await this.execute(args, options);
@@ -46,22 +66,6 @@ export abstract class RemoteCommand<
       activity.done('failed');
       throw error;
     }
-  }
-
-  @Option({
-    flags: '--url <url>',
-    description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
-  })
-  parseUrl(value: string): string {
-    return parseServerUrl(value);
-  }
-
-  @Option({
-    flags: '--token <token>',
-    description: 'Bearer token (default <DATA_DIR>/admin-token)',
-  })
-  parseToken(value: string): string {
-    return value;
   }
 
   @Option({ flags: '--json', description: 'Print one JSON document' })
