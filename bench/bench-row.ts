@@ -5,4 +5,6 @@ export interface BenchRow {
   baseline?: string;
   ratio?: string;
   note?: string;
+  /** For a goal not met: what limits it, from what the run measured. */
+  limit?: string;
 }

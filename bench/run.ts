@@ -84,7 +84,9 @@ function machine(load: number[]): string[] {
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
     `- Node: ${process.version}`,
     `- Load average at start (1, 5, 15 min): ${load.map((value) => value.toFixed(2)).join(', ')}` +
-      ' (above the core count, other processes were competing for the CPU)',
+      (load[0] > cpus.length
+        ? ' (above the core count: other processes were competing for the CPU)'
+        : ''),
   ];
 }
 
@@ -93,6 +95,18 @@ interface RunFacts {
   started: Date;
   seconds: number;
   load: number[];
+}
+
+/** A section naming what limits each goal the run did not meet. */
+function limits(rows: BenchRow[]): string[] {
+  const limited = rows.filter((row) => row.limit);
+  if (limited.length === 0) return [];
+  return [
+    '## Goals not met, and what limits them',
+    '',
+    ...limited.map((row) => `- **${row.name}**: ${row.limit}`),
+    '',
+  ];
 }
 
 function report(rows: BenchRow[], run: RunFacts): string {
@@ -111,6 +125,7 @@ function report(rows: BenchRow[], run: RunFacts): string {
     '',
     table(rows, true),
     '',
+    ...limits(rows),
   ].join('\n');
 }
 
@@ -158,7 +173,7 @@ async function main(): Promise<void> {
     }
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
-  process.stdout.write(`\n${table(rows, false)}\n\n`);
+  process.stdout.write(`\n${table(rows, false)}\n\n${limits(rows).join('\n')}\n`);
   if (opts.only.length > 0) {
     process.stdout.write('Only some suites ran: docs/performance.md was left as it is\n');
     if (failed) process.exitCode = 1;
