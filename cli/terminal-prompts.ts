@@ -1,4 +1,4 @@
-import type { Prompt } from '../src/client';
+import type { ClarifyQuestion, Prompt } from '../src/client';
 
 /** What asking at the terminal needs; tests give a scripted one, `create` a readline one. */
 export interface Terminal {
@@ -34,15 +34,6 @@ export const CANCEL_WORD = ':cancel';
 class CancelRequested extends Error {}
 
 type Answer = Record<string, unknown>;
-
-interface ClarifyQuestion {
-  id: string;
-  text: string;
-  type: 'text' | 'single' | 'multi' | 'boolean';
-  options?: { id: string; label: string; description?: string }[];
-  required?: boolean;
-  allowOther?: boolean;
-}
 
 /** How many lines of a SKILL.md `preview` shows before offering the whole text. */
 const PREVIEW_LINES = 20;

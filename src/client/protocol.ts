@@ -81,6 +81,16 @@ export interface Job {
   finishedAt: string | null;
 }
 
+/** One question of a `clarify` prompt's payload (protocol.md 1.6). */
+export interface ClarifyQuestion {
+  id: string;
+  text: string;
+  type: 'text' | 'single' | 'multi' | 'boolean';
+  options?: { id: string; label: string; description?: string }[];
+  required?: boolean;
+  allowOther?: boolean;
+}
+
 export interface Prompt {
   id: string;
   jobId: string;

@@ -1,4 +1,3 @@
-import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Prompt } from '../../../src/client';
 import { age, colour, esc, expiry, fit, shortId } from '../format';
@@ -6,7 +5,7 @@ import type { KeyEvent } from '../keymap';
 import { InboxPane, Layout } from '../layouts';
 import { DashboardState, openPrompts } from '../store';
 import { PromptFormView } from './prompt-form.view';
-import { Cursor, innerHeight, innerWidth, StoreView, ViewContext } from './view';
+import { Cursor, innerHeight, innerWidth, pane, StoreView, ViewContext } from './view';
 
 /** Inbox (2): open prompts across jobs, oldest first, with age and expiry; enter answers. */
 export class InboxView extends StoreView {
@@ -18,17 +17,8 @@ export class InboxView extends StoreView {
 
   constructor(ctx: ViewContext, parent: Widgets.Node, layout: Layout<InboxPane>) {
     super(ctx);
-    const box = (label: string, position: object) =>
-      blessed.box({
-        parent,
-        wrap: false,
-        label: ` ${label} `,
-        border: { type: 'line' },
-        tags: true,
-        ...position,
-      });
-    this.list = box('Inbox', layout.panes.list);
-    this.detail = box('Prompt', layout.panes.detail);
+    this.list = pane(parent, 'Inbox', layout.panes.list);
+    this.detail = pane(parent, 'Prompt', layout.panes.detail);
     this.disposers.push(() => {
       this.list.destroy();
       this.detail.destroy();

@@ -1,21 +1,10 @@
-import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Job } from '../../../src/client';
 import { age, duration, esc, fit, progressBar, shortId, statusWord } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { JobsPane, Layout } from '../layouts';
 import { DashboardState, jobList, jobTask, LoggedEvent } from '../store';
-import { Cursor, innerHeight, innerWidth, StoreView, ViewContext } from './view';
-
-const pane = (parent: Widgets.Node, label: string, position: object): Widgets.BoxElement =>
-  blessed.box({
-    parent,
-    label: ` ${label} `,
-    border: { type: 'line' },
-    tags: true,
-    wrap: false,
-    ...position,
-  });
+import { Cursor, innerHeight, innerWidth, pane, StoreView, ViewContext } from './view';
 
 /** One line of an event's payload, short. */
 function eventSummary(event: LoggedEvent): string {

@@ -1,18 +1,9 @@
-import type { Prompt } from '../../../src/client';
+import type { ClarifyQuestion, Prompt } from '../../../src/client';
 import { SkillFleetError } from '../../../src/client';
 import { describeError } from '../connection';
 import type { KeyEvent } from '../keymap';
 import { Form, FormField, FormSpec, FormValues, Option } from './form';
 import type { Overlay, ViewContext } from './view';
-
-interface Question {
-  id: string;
-  text: string;
-  type: 'text' | 'single' | 'multi' | 'boolean';
-  options?: { id: string; label: string; description?: string }[];
-  required?: boolean;
-  allowOther?: boolean;
-}
 
 type Answer = Record<string, unknown>;
 
@@ -78,7 +69,7 @@ export class PromptFormView implements Overlay {
   onClose?: () => void;
   private form: Form | undefined;
   private readonly clarify: Answer = {};
-  private readonly questions: Question[];
+  private readonly questions: ClarifyQuestion[];
   private page = 0;
   private pageErrors: Record<string, string> = {};
   private done = false;
@@ -87,7 +78,7 @@ export class PromptFormView implements Overlay {
     private readonly ctx: ViewContext,
     private readonly prompt: Prompt,
   ) {
-    this.questions = (prompt.payload.questions as Question[] | undefined) ?? [];
+    this.questions = (prompt.payload.questions as ClarifyQuestion[] | undefined) ?? [];
     this.show();
   }
 

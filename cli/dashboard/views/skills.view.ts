@@ -1,4 +1,3 @@
-import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Skill } from '../../../src/client';
 import { SkillFleetError } from '../../../src/client';
@@ -8,7 +7,7 @@ import { KeyEvent, printable } from '../keymap';
 import { Layout, SkillsPane } from '../layouts';
 import type { DashboardState } from '../store';
 import { ConfirmView } from './confirm.view';
-import { Cursor, innerHeight, innerWidth, StoreView, ViewContext } from './view';
+import { Cursor, innerHeight, innerWidth, pane, StoreView, ViewContext } from './view';
 
 const DRAFTS = '_drafts';
 
@@ -73,17 +72,8 @@ export class SkillsView extends StoreView {
 
   constructor(ctx: ViewContext, parent: Widgets.Node, layout: Layout<SkillsPane>) {
     super(ctx);
-    const box = (label: string, position: object) =>
-      blessed.box({
-        parent,
-        wrap: false,
-        label: ` ${label} `,
-        border: { type: 'line' },
-        tags: true,
-        ...position,
-      });
-    this.tree = box('Skills', layout.panes.tree);
-    this.detail = box('SKILL.md', layout.panes.detail);
+    this.tree = pane(parent, 'Skills', layout.panes.tree);
+    this.detail = pane(parent, 'SKILL.md', layout.panes.detail);
     this.disposers.push(() => {
       clearTimeout(this.loadTimer);
       this.tree.destroy();

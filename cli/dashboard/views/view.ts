@@ -1,3 +1,4 @@
+import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Commands } from '../connection';
 import type { KeyEvent } from '../keymap';
@@ -103,6 +104,17 @@ export class Cursor {
     return this.move(delta, count) ? 'moved' : true;
   }
 }
+
+/** A bordered pane of a screen, titled `label`, placed by its layout's `position`. */
+export const pane = (parent: Widgets.Node, label: string, position: object): Widgets.BoxElement =>
+  blessed.box({
+    parent,
+    label: ` ${label} `,
+    border: { type: 'line' },
+    tags: true,
+    wrap: false,
+    ...position,
+  });
 
 /** The inner height of a bordered box. */
 export function innerHeight(box: Widgets.BoxElement): number {
