@@ -9,6 +9,7 @@ import { CancelHooks } from '../jobs/cancel-hooks';
 import { JobStore, JobTx, NewEvent, NOW } from '../jobs/job-store';
 import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
+import { JobsService } from '../jobs/jobs.service';
 import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
 import { PermanentError } from '../jobs/workflow';
 import { ListPromptsDto } from './dto/answers.dto';
@@ -40,6 +41,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: JobStore,
     private readonly queue: JobsQueue,
+    private readonly jobs: JobsService,
     private readonly kinds: PromptKinds,
     private readonly cancelHooks: CancelHooks,
     private readonly bus: EventBus,
@@ -140,7 +142,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
   /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */
   async openPromptOf(principal: Principal, jobId: string): Promise<PromptView | null> {
     const [prompt] = await this.list(principal, { jobId, status: 'open' });
-    if (!prompt) await this.findJob(principal, jobId);
+    if (!prompt) await this.jobs.find(principal, jobId);
     return prompt ?? null;
   }
 
@@ -349,16 +351,6 @@ export class HitlService extends PromptPort implements OnModuleInit {
         row[column.databaseName];
     }
     return prompt;
-  }
-
-  private async findJob(principal: Principal, jobId: string): Promise<Job> {
-    const job = isUUID(jobId)
-      ? await this.dataSource.getRepository(Job).findOneBy({ id: jobId })
-      : null;
-    if (!job || (!isAdmin(principal) && job.ownerId !== principal.userId)) {
-      throw AppError.notFound('Job', jobId.slice(0, 64));
-    }
-    return job;
   }
 
   private reload(id: string): Promise<Prompt> {
