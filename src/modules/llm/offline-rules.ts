@@ -77,8 +77,11 @@ export const OFFLINE_RULES: Readonly<Record<string, OfflineRule>> = {
 // The input block
 // ---------------------------------------------------------------------------------------------
 
-/** The block a workflow puts in its last user message, for the offline rules and for people. */
-export function formatInputBlock(input: OfflineInput): string {
+/**
+ * The block a workflow puts in its last user message, for the offline rules and for people. Fields
+ * the rules do not read (a workflow's own facts) are written too.
+ */
+export function formatInputBlock(input: OfflineInput | Readonly<Record<string, unknown>>): string {
   return `\`\`\`json\n${JSON.stringify(input, null, 2)}\n\`\`\``;
 }
 

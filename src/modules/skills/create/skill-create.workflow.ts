@@ -1,5 +1,6 @@
 import { checkRound, defineWorkflow, PermanentError, WorkflowContext } from '../../jobs/workflow';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../../llm/llm-provider';
+import { formatInputBlock } from '../../llm/offline-rules';
 import type { SkillsService } from '../skills.service';
 import {
   checkSkillName,
@@ -116,10 +117,10 @@ const SYSTEM: ChatMessage = {
     'Names are lower-case letters, digits and single hyphens. Descriptions say what the skill does and when to use it.',
 };
 
-/** The last user message carries the facts as JSON, which the offline provider reads too. */
+/** The last user message carries the facts as the input block, which the offline provider reads too. */
 const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] => [
   SYSTEM,
-  { role: 'user', content: `${instruction}\n\n${JSON.stringify(facts)}` },
+  { role: 'user', content: `${instruction}\n\n${formatInputBlock(facts)}` },
 ];
 
 const slug = (value: string): string =>
