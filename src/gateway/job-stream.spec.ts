@@ -1,10 +1,11 @@
 import { encodeEvent, Frame } from './event-frames';
-import { DEFAULT_JOB_STREAM_OPTIONS, JobStream, JobStreamOptions, StoredEvent } from './job-stream';
+import type { JobEventView } from '../modules/jobs/job-view';
+import { DEFAULT_JOB_STREAM_OPTIONS, JobStream, JobStreamOptions } from './job-stream';
 import type { FrameSink } from './ws-connection';
 
 const JOB = 'job-1';
 
-const stored = (seq: number): StoredEvent => ({
+const stored = (seq: number): JobEventView => ({
   seq,
   type: `e${seq}`,
   payload: { n: seq },
@@ -45,7 +46,7 @@ class Sink implements FrameSink {
 
 /** A job log whose reads can be held open, to interleave live events with a read in flight. */
 class Log {
-  events: StoredEvent[] = [];
+  events: JobEventView[] = [];
   reads: { afterSeq: number; limit: number }[] = [];
   private gate: Promise<void> | null = null;
   private release: (() => void) | null = null;
@@ -63,7 +64,7 @@ class Log {
     this.gate = null;
   }
 
-  reader = async (afterSeq: number, limit: number): Promise<StoredEvent[]> => {
+  reader = async (afterSeq: number, limit: number): Promise<JobEventView[]> => {
     this.reads.push({ afterSeq, limit });
     // The snapshot is taken when the read starts, as a database read would.
     const snapshot = this.events.filter((event) => event.seq > afterSeq).slice(0, limit);

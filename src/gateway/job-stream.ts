@@ -1,16 +1,9 @@
+import type { JobEventView } from '../modules/jobs/job-view';
 import { encodeEvent, Frame, jobTopic } from './event-frames';
 import type { FrameSink } from './ws-connection';
 
-/** A stored event as JobsService.events returns it. */
-export interface StoredEvent {
-  seq: number;
-  type: string;
-  payload: Record<string, unknown>;
-  ts: string;
-}
-
-/** Stored events of the job with seq > afterSeq, oldest first, at most `limit`. */
-export type EventReader = (afterSeq: number, limit: number) => Promise<StoredEvent[]>;
+/** Stored events of the job with seq > afterSeq, oldest first, at most `limit` (JobsService.events). */
+export type EventReader = (afterSeq: number, limit: number) => Promise<JobEventView[]>;
 
 export interface JobStreamOptions {
   pageSize: number;
