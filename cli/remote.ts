@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { MethodName, Methods, SkillFleetClient, SkillFleetError } from '../src/client';
-import { ERROR_CODES } from '../src/client/protocol';
+import {
+  ERROR_CODES,
+  MethodName,
+  Methods,
+  SkillFleetClient,
+  SkillFleetClientOptions,
+  SkillFleetError,
+} from '../src/client';
 import { ConfigError } from '../src/config/environment';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
 import { loadConfig } from './load-config';
@@ -28,35 +34,22 @@ interface Target {
 @Injectable()
 export class Remote {
   /** Connects, makes one call, closes; every failure comes back as a CliFailure. */
-  async call<M extends MethodName>(
+  call<M extends MethodName>(
     options: RemoteOptions,
     method: M,
     payload: Methods[M]['payload'],
   ): Promise<Methods[M]['reply']> {
-    const target = this.resolveTarget(options);
-    let client: SkillFleetClient;
-    try {
-      client = await SkillFleetClient.connect({
-        url: target.url,
-        token: target.token,
-        reconnect: false,
-        requestTimeoutMs: 60_000,
-      });
-    } catch (error) {
-      throw remoteFailure(error, target.url);
-    }
-    try {
-      return await client.call(method, payload);
-    } catch (error) {
-      throw remoteFailure(error, target.url);
-    } finally {
-      await client.close();
-    }
+    return this.connected(options, { reconnect: false }, (client) => client.call(method, payload));
   }
 
   /** Connects, runs `work` with the client (subscriptions, several calls), closes. */
-  async session<T>(
+  session<T>(options: RemoteOptions, work: (client: SkillFleetClient) => Promise<T>): Promise<T> {
+    return this.connected(options, { maxReconnectAttempts: 5 }, work);
+  }
+
+  private async connected<T>(
     options: RemoteOptions,
+    reconnect: Pick<SkillFleetClientOptions, 'reconnect' | 'maxReconnectAttempts'>,
     work: (client: SkillFleetClient) => Promise<T>,
   ): Promise<T> {
     const target = this.resolveTarget(options);
@@ -65,7 +58,7 @@ export class Remote {
       client = await SkillFleetClient.connect({
         url: target.url,
         token: target.token,
-        maxReconnectAttempts: 5,
+        ...reconnect,
         requestTimeoutMs: 60_000,
       });
     } catch (error) {
