@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CommandRunner, Option } from 'nest-commander';
-import { CliFailure, Printer } from '../printer';
+import { Printer, usageFailure } from '../printer';
 import { startActivity } from '../progress';
 import { remoteFailure, Remote, RemoteOptions } from '../remote';
 import { parseServerUrl } from '../usage-error';
@@ -76,5 +76,5 @@ export abstract class RemoteCommand<
 
 /** A parent command (`jobs`, `prompts` …) run without a subcommand: usage, exit 2. */
 export function groupUsage(printer: Printer, usage: string): void {
-  printer.fail(false, new CliFailure('USAGE', `Usage: ${usage}`, 2, 'See --help.'));
+  printer.fail(false, usageFailure(`Usage: ${usage}`, 'See --help.'));
 }
