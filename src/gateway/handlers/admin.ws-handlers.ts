@@ -1,5 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
+import { iso } from '../../common/iso';
 import { validateDto } from '../../common/errors/validation';
 import { EventBus } from '../../common/events/event-bus';
 import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
@@ -7,8 +8,6 @@ import { TokensService } from '../../modules/auth/tokens.service';
 import { assertEmptyPayload, CreateTokenDto, TokenIdDto } from '../dto/gateway.dto';
 import { SystemStatusService } from '../system-status.service';
 import { WsMethods } from '../ws-methods';
-
-const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
 
 /** Admin methods of protocol.md 1.3: tokens.create|list|revoke and system.status. */
 @Injectable()

@@ -4,6 +4,7 @@ import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
+import { iso } from '../../common/iso';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks } from '../jobs/cancel-hooks';
 import { JobStore, JobTx, NewEvent, NOW } from '../jobs/job-store';
@@ -361,7 +362,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     return AppError.conflict(`Prompt ${prompt.id} is already ${prompt.status}`, {
       status: prompt.status,
       answeredBy: prompt.answeredBy,
-      answeredAt: prompt.answeredAt ? new Date(prompt.answeredAt).toISOString() : null,
+      answeredAt: iso(prompt.answeredAt),
     });
   }
 

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { Prompt as PromptObject } from '../../client/protocol';
+import { iso } from '../../common/iso';
 
 export type PromptStatus = 'open' | 'answered' | 'expired' | 'cancelled';
 export type TimeoutAction = 'cancel' | 'fail' | 'default';
@@ -59,8 +60,6 @@ export class Prompt {
 
 /** The protocol's `prompt` object (protocol.md 1.5). */
 export type PromptView = PromptObject;
-
-const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 
 export const toPromptView = (prompt: Prompt): PromptView => ({
   id: prompt.id,

@@ -1,10 +1,9 @@
 import type { Job as JobObject } from '../../client/protocol';
+import { iso } from '../../common/iso';
 import type { Job } from './job.entity';
 
 /** The protocol's `job` object (protocol.md 1.5): what clients see of a row. */
 export type JobView = JobObject;
-
-const iso = (date: Date | null): string | null => (date ? new Date(date).toISOString() : null);
 
 export const toJobView = (job: Job): JobView => ({
   id: job.id,
