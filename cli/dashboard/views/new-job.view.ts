@@ -1,10 +1,10 @@
+import { PROMPT_KINDS } from '../../commands/create.command';
 import { describeError } from '../connection';
 import type { KeyEvent } from '../keymap';
 import { Form, FormValues } from './form';
 import { fieldErrors } from './prompt-form.view';
 import type { Overlay, ViewContext } from './view';
 
-const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
 /** protocol.md 1.3: clarify and structure_fix are on unless turned off. */
 const DEFAULT_PROMPTS = ['clarify', 'structure_fix'];
 const STYLES = ['default', 'minimal', 'comprehensive', 'navigation_hub'];
