@@ -19,7 +19,7 @@ export interface RemoteOptions {
   token?: string;
 }
 
-export const START_HINT =
+const START_HINT =
   'Start a server with `npm start` (or `skill-fleet serve`), or point --url at a running one.';
 
 interface Target {

@@ -29,7 +29,7 @@ export class Withdrawn extends Error {
 }
 
 /** Typed at any question: answers the prompt with `{action: "cancel"}`. */
-export const CANCEL_WORD = ':cancel';
+const CANCEL_WORD = ':cancel';
 
 class CancelRequested extends Error {}
 

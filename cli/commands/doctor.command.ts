@@ -19,7 +19,7 @@ export interface DoctorCheck {
 
 const CHECK_TIMEOUT_MS = 10_000;
 /** Less free space than this under DATA_DIR fails the disk check. */
-export const MIN_FREE_BYTES = 512 * 1024 * 1024;
+const MIN_FREE_BYTES = 512 * 1024 * 1024;
 
 const pass = (name: string, message: string): DoctorCheck => ({
   name,
@@ -48,7 +48,7 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 /** The database and its migrations: two checks. */
-export async function checkDatabase(config: AppConfig): Promise<DoctorCheck[]> {
+async function checkDatabase(config: AppConfig): Promise<DoctorCheck[]> {
   const start =
     'start the server once (`npm start`), which creates and migrates it, or run `skill-fleet db migrate`';
   if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, 'pgdata'))) {
@@ -86,7 +86,7 @@ export async function checkDatabase(config: AppConfig): Promise<DoctorCheck[]> {
   }
 }
 
-export async function checkRedis(config: AppConfig): Promise<DoctorCheck> {
+async function checkRedis(config: AppConfig): Promise<DoctorCheck> {
   if (!config.redisUrl) return pass('redis', 'Not used (in-process queue, REDIS_URL unset)');
   const redis = new Redis(config.redisUrl, {
     lazyConnect: true,
@@ -113,7 +113,7 @@ export async function checkRedis(config: AppConfig): Promise<DoctorCheck> {
   }
 }
 
-export function checkSkillsRoot(config: AppConfig): DoctorCheck {
+function checkSkillsRoot(config: AppConfig): DoctorCheck {
   const root = config.skillsRoot;
   if (!fs.existsSync(root)) {
     return failed(
@@ -137,7 +137,7 @@ export function checkSkillsRoot(config: AppConfig): DoctorCheck {
   }
 }
 
-export async function checkLlm(config: AppConfig): Promise<DoctorCheck> {
+async function checkLlm(config: AppConfig): Promise<DoctorCheck> {
   if (config.llm.provider === 'offline' || !config.llm.baseUrl) {
     return pass('llm', 'Offline provider: no endpoint to check');
   }
@@ -164,7 +164,7 @@ export async function checkLlm(config: AppConfig): Promise<DoctorCheck> {
   }
 }
 
-export function checkAdminToken(config: AppConfig): DoctorCheck {
+function checkAdminToken(config: AppConfig): DoctorCheck {
   const file = config.adminTokenFile;
   const fix =
     'start the server once (it writes the admin token there), or pass --token to remote commands';
@@ -178,7 +178,7 @@ export function checkAdminToken(config: AppConfig): DoctorCheck {
   }
 }
 
-export async function checkDisk(config: AppConfig): Promise<DoctorCheck> {
+async function checkDisk(config: AppConfig): Promise<DoctorCheck> {
   let dir = config.dataDir;
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   try {
@@ -193,7 +193,7 @@ export async function checkDisk(config: AppConfig): Promise<DoctorCheck> {
   }
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
@@ -204,7 +204,7 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-export async function runChecks(config: AppConfig): Promise<DoctorCheck[]> {
+async function runChecks(config: AppConfig): Promise<DoctorCheck[]> {
   const [database, redis, llm, disk] = await Promise.all([
     checkDatabase(config),
     checkRedis(config),

@@ -33,7 +33,7 @@ function printJob(printer: Printer, job: Job): void {
 }
 
 /** `running,waiting` → the statuses; an unknown one is a usage error. */
-export function parseStatuses(value: string): JobStatus[] {
+function parseStatuses(value: string): JobStatus[] {
   const list = value.split(',').map((s) => s.trim());
   for (const s of list) {
     if (!(STATUSES as readonly string[]).includes(s)) {
@@ -139,7 +139,7 @@ interface PurgeOptions extends RemoteCommandOptions {
 }
 
 /** `30d` or `30` → 30. */
-export function parseDays(value: string): number {
+function parseDays(value: string): number {
   const match = /^(\d{1,5})d?$/.exec(value.trim());
   const days = match ? Number(match[1]) : NaN;
   if (!Number.isInteger(days) || days > 36500) {

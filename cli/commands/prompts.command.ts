@@ -53,7 +53,7 @@ interface AnswerOptions extends RemoteCommandOptions {
 }
 
 /** The answer as a JSON object; anything else is a usage error. */
-export function parseAnswer(text: string): Record<string, unknown> {
+function parseAnswer(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);

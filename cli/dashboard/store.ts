@@ -73,7 +73,7 @@ export type Action =
 /** How many events of one job are kept; older ones are trimmed (firstSeq moves). */
 export const MAX_EVENTS = 2000;
 /** How much streamed text of the running step is kept. */
-export const MAX_TOKEN_CHARS = 8000;
+const MAX_TOKEN_CHARS = 8000;
 
 export function initialState(url: string, user: string | null = null): DashboardState {
   return {
