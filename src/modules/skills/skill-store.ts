@@ -10,7 +10,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../../common/errors/app-error';
-import { errnoCode } from './validator/skill-folder';
 import {
   assertCategory,
   assertJobId,
@@ -24,6 +23,7 @@ import {
 } from './skill-ref';
 import {
   checkSkillName,
+  errnoCode,
   isInside,
   isPlainRecord,
   locateSkillMd,

@@ -38,6 +38,7 @@ export {
   type SkillDirInspection,
 } from './skill.validator';
 export {
+  errnoCode,
   extractRelativeLinks,
   isInside,
   locateSkillMd,
