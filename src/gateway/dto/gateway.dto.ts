@@ -14,24 +14,17 @@ import {
 } from 'class-validator';
 import { AppError } from '../../common/errors/app-error';
 import type { Role } from '../../modules/auth/token.entity';
+import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
 import { FEED_TOPICS, FeedTopic } from '../ws-connection';
 
 const MAX_SEQ = 2 ** 31 - 1;
 
-export class SubscribeJobDto {
-  @IsUUID('all', { message: 'must be a job id (a UUID)' })
-  jobId!: string;
-
+export class SubscribeJobDto extends JobIdDto {
   @IsOptional()
   @IsInt({ message: 'must be a whole number' })
   @Min(0)
   @Max(MAX_SEQ)
   afterSeq?: number;
-}
-
-export class UnsubscribeJobDto {
-  @IsUUID('all', { message: 'must be a job id (a UUID)' })
-  jobId!: string;
 }
 
 export class SubscribeFeedDto {

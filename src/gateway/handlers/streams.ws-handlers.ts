@@ -2,7 +2,8 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { validateDto } from '../../common/errors/validation';
 import { toJobView } from '../../modules/jobs/job-view';
 import { JobsService } from '../../modules/jobs/jobs.service';
-import { SubscribeFeedDto, SubscribeJobDto, UnsubscribeJobDto } from '../dto/gateway.dto';
+import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
+import { SubscribeFeedDto, SubscribeJobDto } from '../dto/gateway.dto';
 import { SubscriptionRegistry } from '../subscription.registry';
 import { WsMethods } from '../ws-methods';
 
@@ -30,7 +31,7 @@ export class StreamsWsHandlers implements OnModuleInit {
       }
     });
     this.methods.register('jobs.unsubscribe', async (payload, _principal, call) => {
-      const { jobId } = await validateDto(UnsubscribeJobDto, payload, 'payload');
+      const { jobId } = await validateDto(JobIdDto, payload, 'payload');
       this.subscriptions.closeJobStream(call.connection, jobId);
       return {};
     });
