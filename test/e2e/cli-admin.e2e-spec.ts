@@ -9,6 +9,7 @@ import {
   closedPort,
   CliResult,
   onlyJson,
+  remoteCli,
   removeCliWorkDirs,
   runCliToEnd,
 } from '../support/cli-run';
@@ -176,8 +177,7 @@ describe(`skill-fleet jobs purge and long commands (${e2eMode()} mode)`, () => {
     server = await startTestServer();
     rest = restClient(server.httpUrl, server.adminToken);
     db = server.app.get(DataSource);
-    remote = (...args) =>
-      runCliToEnd([...args, '--url', server.wsUrl, '--token', server.adminToken]);
+    remote = remoteCli(server.wsUrl, server.adminToken);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();

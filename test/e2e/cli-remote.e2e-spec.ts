@@ -6,6 +6,7 @@ import {
   cliMain,
   closedPort,
   onlyJson,
+  remoteCli,
   removeCliWorkDirs,
   runCliToEnd,
 } from '../support/cli-run';
@@ -39,8 +40,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
   beforeAll(async () => {
     server = await startTestServer();
     rest = restClient(server.httpUrl, server.adminToken);
-    remote = (...args) =>
-      runCliToEnd([...args, '--url', server.wsUrl, '--token', server.adminToken]);
+    remote = remoteCli(server.wsUrl, server.adminToken);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
@@ -272,26 +272,10 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
       expect(JSON.stringify(listed)).not.toContain(token.token as string);
 
       // The new token works (read-only: it may list) until it is revoked.
-      const asAlice = await runCliToEnd([
-        'jobs',
-        'list',
-        '--url',
-        server.wsUrl,
-        '--token',
-        token.token as string,
-      ]);
+      const alice = remoteCli(server.wsUrl, token.token as string);
+      const asAlice = await alice('jobs', 'list');
       expect(asAlice.code).toBe(0);
-      const writeRefused = await runCliToEnd([
-        'jobs',
-        'purge',
-        '--older-than',
-        '1d',
-        '--json',
-        '--url',
-        server.wsUrl,
-        '--token',
-        token.token as string,
-      ]);
+      const writeRefused = await alice('jobs', 'purge', '--older-than', '1d', '--json');
       expect(writeRefused.code).toBe(1);
       expect((onlyJson(writeRefused).error as { code: string }).code).toBe('FORBIDDEN');
 
@@ -304,15 +288,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
           ?.revokedAt,
       ).toEqual(expect.any(String));
 
-      const refused = await runCliToEnd([
-        'jobs',
-        'list',
-        '--json',
-        '--url',
-        server.wsUrl,
-        '--token',
-        token.token as string,
-      ]);
+      const refused = await alice('jobs', 'list', '--json');
       expect(refused.code).toBe(1);
       expect((onlyJson(refused).error as { code: string }).code).toBe('UNAUTHORIZED');
     });
@@ -497,24 +473,17 @@ describe('skill-fleet doctor', () => {
 
 describe(`skill-fleet create (${e2eMode()} mode)`, () => {
   let server: TestServer;
+  let remote: (...args: string[]) => Promise<CliResult>;
   beforeAll(async () => {
     server = await startTestServer({ env: { LLM_PROVIDER: 'offline' } });
+    remote = remoteCli(server.wsUrl, server.adminToken);
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
   });
 
   it('runs a skill.create job with --auto-approve: progress on stderr, one JSON document', async () => {
-    const result = await runCliToEnd([
-      'create',
-      'Python asyncio basics',
-      '--auto-approve',
-      '--json',
-      '--url',
-      server.wsUrl,
-      '--token',
-      server.adminToken,
-    ]);
+    const result = await remote('create', 'Python asyncio basics', '--auto-approve', '--json');
     expect(result.code).toBe(0);
     const document = onlyJson(result) as {
       job: { id: string; status: string; workflow: string };
@@ -531,15 +500,7 @@ describe(`skill-fleet create (${e2eMode()} mode)`, () => {
   });
 
   it('prints progress lines and the next step without --json', async () => {
-    const result = await runCliToEnd([
-      'create',
-      'Writing pytest fixtures',
-      '--auto-approve',
-      '--url',
-      server.wsUrl,
-      '--token',
-      server.adminToken,
-    ]);
+    const result = await remote('create', 'Writing pytest fixtures', '--auto-approve');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Job \S+ created$/m);
     expect(result.stdout).toMatch(/skill-fleet skills promote \S+/);

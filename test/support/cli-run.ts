@@ -61,6 +61,11 @@ export function runCliToEnd(
   });
 }
 
+/** Runs the built CLI's remote commands against `wsUrl` with `--url` and `--token`. */
+export function remoteCli(wsUrl: string, token: string): (...args: string[]) => Promise<CliResult> {
+  return (...args) => runCliToEnd([...args, '--url', wsUrl, '--token', token]);
+}
+
 /** stdout must be exactly one JSON document. */
 export function onlyJson(result: CliResult): Record<string, unknown> {
   const parsed: unknown = JSON.parse(result.stdout);
