@@ -34,18 +34,27 @@ export function completionTree(root: Command): CompletionNode[] {
 const words = (node: CompletionNode): string =>
   [...node.commands.map((c) => c.name), ...node.options.map((o) => o.name)].join(' ');
 
+/** The shell function's name: `_skill_fleet`. */
+const functionName = (program: string): string => `_${program.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/**
+ * The `case "$at"` arms that step into a subcommand: at node `path`, a word naming one of its
+ * subcommands moves `at` to that subcommand. zsh writes each pattern as `(a|b)`, bash as `a|b)`.
+ */
+const descendArms = (nodes: CompletionNode[], open: '' | '('): string[] =>
+  nodes
+    .filter((n) => n.commands.length > 0)
+    .map(
+      (n) =>
+        `      "${n.path}") case "$w" in ${open}${n.commands.map((c) => c.name).join('|')}) at="${n.path ? `${n.path} ` : ''}$w" ;; esac ;;`,
+    );
+
 /**
  * A bash completion script: the words typed so far (options skipped) select a node of the tree, and
  * the node's subcommands and options are offered; anything else falls back to file names.
  */
 export function bashScript(program: string, nodes: CompletionNode[]): string {
-  const fn = `_${program.replace(/[^A-Za-z0-9]/g, '_')}`;
-  const descend = nodes
-    .filter((n) => n.commands.length > 0)
-    .map(
-      (n) =>
-        `      "${n.path}") case "$w" in ${n.commands.map((c) => c.name).join('|')}) at="${n.path ? `${n.path} ` : ''}$w" ;; esac ;;`,
-    );
+  const fn = functionName(program);
   const offer = nodes.map((n) => `    "${n.path}") words="${words(n)}" ;;`);
   return [
     `# bash completion for ${program}. Load it with: source <(${program} completion bash)`,
@@ -55,7 +64,7 @@ export function bashScript(program: string, nodes: CompletionNode[]): string {
     '    w="${COMP_WORDS[i]}"',
     '    [[ "$w" == -* ]] && continue',
     '    case "$at" in',
-    ...descend,
+    ...descendArms(nodes, ''),
     '    esac',
     '  done',
     '  case "$at" in',
@@ -74,13 +83,7 @@ const zshItem = (name: string, description: string): string =>
 
 /** A zsh completion script (compsys), same tree as bash, with each word's description. */
 export function zshScript(program: string, nodes: CompletionNode[]): string {
-  const fn = `_${program.replace(/[^A-Za-z0-9]/g, '_')}`;
-  const descend = nodes
-    .filter((n) => n.commands.length > 0)
-    .map(
-      (n) =>
-        `      "${n.path}") case "$w" in (${n.commands.map((c) => c.name).join('|')}) at="${n.path ? `${n.path} ` : ''}$w" ;; esac ;;`,
-    );
+  const fn = functionName(program);
   const offer = nodes.map((n) => {
     const items = [
       ...n.commands.map((c) => zshItem(c.name, c.description)),
@@ -98,7 +101,7 @@ export function zshScript(program: string, nodes: CompletionNode[]): string {
     '  for w in "${(@)words[2,CURRENT-1]}"; do',
     '    [[ "$w" == -* ]] && continue',
     '    case "$at" in',
-    ...descend,
+    ...descendArms(nodes, '('),
     '    esac',
     '  done',
     '  case "$at" in',
