@@ -22,7 +22,8 @@ export interface RemoteOptions {
 const START_HINT =
   'Start a server with `npm start` (or `skill-fleet serve`), or point --url at a running one.';
 
-interface Target {
+/** A server to talk to and the token to present (the remote commands and the dashboard). */
+export interface ServerTarget {
   url: string;
   token: string;
 }
@@ -74,7 +75,7 @@ export class Remote {
   }
 
   /** The server and token to use: the options, else ws://127.0.0.1:$PORT/ws and the admin token file. */
-  resolveTarget(options: RemoteOptions): Target {
+  resolveTarget(options: RemoteOptions): ServerTarget {
     if (options.url && options.token) return { url: options.url, token: options.token };
     const config = loadConfig();
     const url = options.url ?? `ws://127.0.0.1:${config.port}/ws`;

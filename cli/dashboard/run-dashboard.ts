@@ -1,19 +1,15 @@
 import * as blessed from 'blessed';
 import { SkillFleetClient } from '../../src/client';
+import type { ServerTarget } from '../remote';
 import { DashboardConnection } from './connection';
 import { Dashboard } from './dashboard';
 import { initialState, Store } from './store';
-
-export interface DashboardTarget {
-  url: string;
-  token: string;
-}
 
 /**
  * Connects (rejecting with the client's error when the first connection fails), then runs the
  * dashboard on this terminal until the person quits. The client reconnects on its own after that.
  */
-export async function runDashboard(target: DashboardTarget): Promise<void> {
+export async function runDashboard(target: ServerTarget): Promise<void> {
   const client = await SkillFleetClient.connect({ url: target.url, token: target.token });
   const store = new Store(initialState(target.url));
   const connection = new DashboardConnection(client, store);
