@@ -2,6 +2,7 @@ import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Commands } from './connection';
 import { describeError } from './connection';
+import { shortId } from './format';
 import { GLOBAL_KEYS, GlobalAction, KeyEvent, matches, QUIT_ALWAYS } from './keymap';
 import { Layout, LAYOUTS, layoutFor, ScreenName } from './layouts';
 import { RenderScheduler } from './render-scheduler';
@@ -172,10 +173,10 @@ export class Dashboard {
           new ConfirmView(
             this.ctx,
             'Cancel job',
-            `Cancel job ${selected.id.slice(0, 8)} (${selected.status})?`,
+            `Cancel job ${shortId(selected.id)} (${selected.status})?`,
             () =>
               commands.cancelJob(selected.id).then(
-                () => this.ctx.notify(`cancelled job ${selected.id.slice(0, 8)}`),
+                () => this.ctx.notify(`cancelled job ${shortId(selected.id)}`),
                 (error: unknown) => this.ctx.fail(error),
               ),
           ),
@@ -183,7 +184,7 @@ export class Dashboard {
       case 'retry-job':
         if (!selected) return this.ctx.notify('select a job first (1)');
         commands.retryJob(selected.id).then(
-          () => this.ctx.notify(`retrying job ${selected.id.slice(0, 8)}`),
+          () => this.ctx.notify(`retrying job ${shortId(selected.id)}`),
           (error: unknown) => this.ctx.fail(error),
         );
         return;

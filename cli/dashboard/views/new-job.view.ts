@@ -1,5 +1,6 @@
 import { PROMPT_KINDS } from '../../commands/create.command';
 import { describeError } from '../connection';
+import { shortId } from '../format';
 import type { KeyEvent } from '../keymap';
 import { Form, FormValues } from './form';
 import { fieldErrors } from './prompt-form.view';
@@ -95,7 +96,7 @@ export class NewJobView implements Overlay {
     form.setBusy(true);
     try {
       const job = await this.ctx.commands.createJob(task, jobOptions(values));
-      this.ctx.notify(`created job ${job.id.slice(0, 8)}`);
+      this.ctx.notify(`created job ${shortId(job.id)}`);
       form.close();
       this.opened(job.id);
     } catch (error) {

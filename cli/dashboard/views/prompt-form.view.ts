@@ -1,6 +1,7 @@
 import type { ClarifyQuestion, Prompt } from '../../../src/client';
 import { SkillFleetError } from '../../../src/client';
 import { describeError } from '../connection';
+import { shortId } from '../format';
 import type { KeyEvent } from '../keymap';
 import { Form, FormField, FormSpec, FormValues, Option } from './form';
 import type { Overlay, ViewContext } from './view';
@@ -114,7 +115,7 @@ export class PromptFormView implements Overlay {
 
   private title(extra = ''): string {
     const { kind, jobId, title } = this.prompt;
-    return `Answer ${kind}${extra} · job ${jobId.slice(0, 8)} · ${title}`;
+    return `Answer ${kind}${extra} · job ${shortId(jobId)} · ${title}`;
   }
 
   private spec(): FormSpec {
@@ -378,7 +379,7 @@ export class PromptFormView implements Overlay {
     form.setMessage('sending…');
     try {
       await this.ctx.commands.answerPrompt(this.prompt.id, answer);
-      this.ctx.notify(`answered ${this.prompt.kind} for job ${this.prompt.jobId.slice(0, 8)}`);
+      this.ctx.notify(`answered ${this.prompt.kind} for job ${shortId(this.prompt.jobId)}`);
       this.done = true;
       form.close();
       this.onClose?.();

@@ -2,7 +2,7 @@ import type { Widgets } from 'blessed';
 import type { Skill } from '../../../src/client';
 import { SkillFleetError } from '../../../src/client';
 import { describeError } from '../connection';
-import { colour, esc, fit } from '../format';
+import { colour, esc, fit, shortId } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { Layout, SkillsPane } from '../layouts';
 import type { DashboardState } from '../store';
@@ -49,7 +49,7 @@ function treeRows(skills: Skill[]): Row[] {
       const invalid = skill.validation.valid ? '' : ' [invalid]';
       rows.push({
         skill,
-        text: `  ${skill.name}${mark}${invalid}${job ? ` (job ${job.slice(0, 8)})` : ''}`,
+        text: `  ${skill.name}${mark}${invalid}${job ? ` (job ${shortId(job)})` : ''}`,
       });
     }
   }
@@ -184,7 +184,7 @@ export class SkillsView extends StoreView {
       new ConfirmView(
         this.ctx,
         'Promote',
-        `Promote the draft ${skill.name} (job ${jobId.slice(0, 8)}) into the taxonomy?`,
+        `Promote the draft ${skill.name} (job ${shortId(jobId)}) into the taxonomy?`,
         () => run(false),
       ),
     );
