@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
+import { bearerToken } from '../modules/auth/auth.guard';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
 import {
@@ -35,8 +36,8 @@ import { WsMethods } from './ws-methods';
 
 /** Reads the token from `Authorization: Bearer …` or `?token=`. */
 const tokenFrom = (request: IncomingMessage): string | undefined => {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const header = bearerToken(request.headers.authorization);
+  if (header !== undefined) return header;
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token');
   return query ?? undefined;
 };

@@ -16,6 +16,12 @@ const PUBLIC_ROUTE = 'skill-fleet:public';
 /** Marks a controller or route that needs no token (health, metrics). */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header. */
+export const bearerToken = (header: string | string[] | undefined): string | undefined =>
+  typeof header === 'string' && header.startsWith('Bearer ')
+    ? header.slice('Bearer '.length).trim()
+    : undefined;
+
 interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   principal?: Principal;
@@ -41,12 +47,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const secret =
-      typeof header === 'string' && header.startsWith('Bearer ')
-        ? header.slice('Bearer '.length).trim()
-        : undefined;
-    const principal = await this.tokens.authenticate(secret);
+    const principal = await this.tokens.authenticate(bearerToken(request.headers.authorization));
     if (!principal) throw new AppError(ErrorCode.UNAUTHORIZED, 'A valid bearer token is required');
     request.principal = principal;
     return true;
