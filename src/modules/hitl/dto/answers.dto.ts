@@ -13,6 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { PROMPT_STATUSES, PromptStatus } from '../prompt.entity';
 
 const FEEDBACK_MAX = 10000;
 const CONTENT_MAX = 512 * 1024;
@@ -115,14 +116,6 @@ export class ValidateAnswerDto {
   feedback?: string;
 }
 
-export class AnswerPromptDto {
-  @IsString()
-  promptId!: string;
-
-  @IsObject({ message: 'must be an object' })
-  answer!: Record<string, unknown>;
-}
-
 export class AnswerBodyDto {
   @ApiProperty({
     description: "the answer, shaped by the prompt's kind (protocol.md 1.6)",
@@ -138,11 +131,16 @@ export class AnswerBodyDto {
   answer!: Record<string, unknown>;
 }
 
+export class AnswerPromptDto extends AnswerBodyDto {
+  @IsString()
+  promptId!: string;
+}
+
 export class ListPromptsDto {
-  @ApiPropertyOptional({ enum: ['open', 'answered', 'expired', 'cancelled'] })
+  @ApiPropertyOptional({ enum: PROMPT_STATUSES })
   @IsOptional()
-  @IsIn(['open', 'answered', 'expired', 'cancelled'])
-  status?: 'open' | 'answered' | 'expired' | 'cancelled';
+  @IsIn(PROMPT_STATUSES)
+  status?: PromptStatus;
 
   @ApiPropertyOptional({ description: "only this job's prompts" })
   @IsOptional()
