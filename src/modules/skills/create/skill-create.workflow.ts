@@ -5,6 +5,8 @@ import type { SkillsService } from '../skills.service';
 import {
   checkSkillName,
   computeQualityScore,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_NAME_LENGTH,
   validateSkillContent,
   type ValidationError,
   type ValidationWarning,
@@ -129,14 +131,14 @@ const slug = (value: string): string =>
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 64)
+    .slice(0, MAX_NAME_LENGTH)
     .replace(/-+$/g, '') || 'new-skill';
 
 function structureIssues(requirements: Requirements): string[] {
   const issues = checkSkillName(requirements.name).map((e) => e.message);
-  if (requirements.description.length > 1024) {
+  if (requirements.description.length > MAX_DESCRIPTION_LENGTH) {
     issues.push(
-      `Description exceeds 1024 character limit (${requirements.description.length} chars)`,
+      `Description exceeds ${MAX_DESCRIPTION_LENGTH} character limit (${requirements.description.length} chars)`,
     );
   }
   return issues;
@@ -436,7 +438,10 @@ async function fixStructure(
   for (let round = 1; ; round++) {
     const issues = structureIssues(current);
     if (issues.length === 0) return current;
-    const suggested = { name: slug(current.name), description: current.description.slice(0, 1024) };
+    const suggested = {
+      name: slug(current.name),
+      description: current.description.slice(0, MAX_DESCRIPTION_LENGTH),
+    };
     if (!input.options.prompts.structure_fix) return { ...current, ...suggested };
     checkRound('structure_fix', round, input.options.maxRounds);
     const answer = await ctx.ask<{
