@@ -4,20 +4,12 @@ import { restClient } from '../support/http';
 import { allEvents, Rest, sideEffectDir } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
+import { random } from '../support/random';
 import { WsTestClient } from '../support/ws-test-client';
 
 const RUNS = 100;
 const CONCURRENT = 10;
 const STEPS = 20;
-
-/** A small seeded PRNG, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 interface RunResult {
   stayed: number[];

@@ -3,20 +3,12 @@ import { e2eMode } from '../../support/e2e-env';
 import { createToken } from '../../support/gateway';
 import { startTestServer, TestServer } from '../../support/test-server';
 import { waitFor } from '../../support/wait-for';
+import { random } from '../../support/random';
 import { WsTestClient } from '../../support/ws-test-client';
 import { storedState } from './stored-state';
 
 const FRAMES = 10_000;
 const WINDOW = 250;
-
-/** A small seeded PRNG, so a failing run can be replayed with FUZZ_SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 interface FuzzFrame {
   data: string | Buffer;
