@@ -290,8 +290,11 @@ export class HitlService extends PromptPort implements OnModuleInit {
         WHERE job_id = $1 AND status = 'open' RETURNING id`,
       [job.id],
     )) as [{ id: string }[], number];
-    for (const { id } of rows)
-      this.publishFeed(job.ownerId, 'prompt.closed', { promptId: id, status: 'cancelled' });
+    for (const { id } of rows) {
+      tx.afterCommit.push(() =>
+        this.publishFeed(job.ownerId, 'prompt.closed', { promptId: id, status: 'cancelled' }),
+      );
+    }
     return rows.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));
   }
 

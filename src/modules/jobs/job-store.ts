@@ -56,6 +56,8 @@ export type LoneQuery = (sql: string, params: unknown[]) => Promise<Record<strin
 /** One open transaction over jobs and their log. Changes are published only after commit. */
 export class JobTx {
   readonly published: { job: Job; events: JobEventView[] }[] = [];
+  /** Other messages for the bus, sent with the job changes once they have committed. */
+  readonly afterCommit: (() => void)[] = [];
 
   constructor(
     readonly manager: EntityManager,
@@ -307,6 +309,7 @@ export class JobStore {
   }
 
   private publish(tx: JobTx): void {
+    for (const send of tx.afterCommit) send();
     for (const { job, events } of tx.published) {
       for (const event of events) {
         this.bus.publish({ kind: 'job-event', jobId: job.id, ownerId: job.ownerId, ...event });
