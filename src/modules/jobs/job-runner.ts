@@ -6,7 +6,16 @@ import { DataSource } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
 import { StepUsage } from './job-step.entity';
-import { JobPatch, JobStore, JobWithSteps, NOW, Sql, StepRecord, StoredStep } from './job-store';
+import {
+  JobPatch,
+  JobStore,
+  JobWithSteps,
+  NewEvent,
+  NOW,
+  Sql,
+  StepRecord,
+  StoredStep,
+} from './job-store';
 import { Job } from './job.entity';
 import { JobsQueue } from './jobs.queue';
 import { PromptPort, WaitingForAnswer } from './prompt.port';
@@ -268,10 +277,7 @@ export class JobRunner implements OnApplicationShutdown {
     fn: (tools: StepTools) => Promise<T>,
     signal: AbortSignal,
     append: Append,
-    ended: (
-      row: StepRecord,
-      event: { type: string; payload: Record<string, unknown> } | null,
-    ) => void,
+    ended: (row: StepRecord, event: NewEvent | null) => void,
   ): Promise<T> {
     const startedAt = new Date();
     // The step row is written when the step ends; its start is the step.started event, committed
