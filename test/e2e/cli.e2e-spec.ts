@@ -1,9 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '../../src/config/environment';
+import { cliEnv, cliMain, cliWorkDir, closedPort, removeCliWorkDirs } from '../support/cli-run';
 import { e2eMode, loadRun } from '../support/e2e-env';
 
 /**
@@ -11,7 +9,6 @@ import { e2eMode, loadRun } from '../support/e2e-env';
  * on its own environment, working directory and DATA_DIR.
  */
 const root = path.resolve(__dirname, '..', '..');
-const cliMain = path.join(root, 'dist', 'cli', 'main.js');
 const STACK_LINE = /^\s+at /m;
 /** A first start on an empty DATA_DIR creates the embedded database, which is slow on a busy machine. */
 const FIRST_START_MS = 120_000;
@@ -27,7 +24,6 @@ interface Finished extends Exit {
 }
 
 const children = new Set<ChildProcess>();
-const workDirs = new Set<string>();
 
 beforeAll(() => {
   if (!fs.existsSync(cliMain)) {
@@ -40,26 +36,13 @@ beforeAll(() => {
 
 afterEach(async () => {
   await Promise.all([...children].map((child) => killAndWait(child)));
-  for (const dir of workDirs) fs.rmSync(dir, { recursive: true, force: true });
-  workDirs.clear();
+  removeCliWorkDirs();
 });
 
 /** A private working directory (so no `.env` is picked up) with a DATA_DIR inside it. */
 function makeWorkDir(): { cwd: string; dataDir: string } {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-cli-'));
-  workDirs.add(cwd);
+  const cwd = cliWorkDir();
   return { cwd, dataDir: path.join(cwd, 'data') };
-}
-
-/**
- * The parent's environment without any variable the service reads (DATABASE_URL and REDIS_URL above
- * all) or jest's NODE_OPTIONS, plus what the test sets.
- */
-function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ENVIRONMENT_VARIABLE_NAMES) delete env[name];
-  delete env.NODE_OPTIONS;
-  return { ...env, DATA_DIR: dataDir, ...extra };
 }
 
 function exitOf(child: ChildProcess): Promise<Exit> {
@@ -172,17 +155,6 @@ function runCli(
   return new CliProcess(args, cwd, env).finish(timeoutMs);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const UP_LINE = /^Skill Fleet is up \((\w+) mode\) on (http:\/\/\S+)$/m;
 const LAST_BANNER_LINE = /^Press Ctrl-C to stop\.$/m;
 
@@ -226,7 +198,7 @@ if (e2eMode() === 'embedded') {
       'serve starts on embedded defaults, writes the admin token file 0600, stops on SIGINT and restarts on the same DATA_DIR',
       async () => {
         const { cwd, dataDir } = makeWorkDir();
-        const port = await freePort();
+        const port = await closedPort();
         const first = await startServe(
           cwd,
           cliEnv(dataDir, { PORT: String(port) }),
@@ -247,7 +219,7 @@ if (e2eMode() === 'embedded') {
         expect(stopped.stderr).not.toMatch(STACK_LINE);
         expect(fs.existsSync(path.join(dataDir, '.lock'))).toBe(false);
 
-        const secondPort = await freePort();
+        const secondPort = await closedPort();
         const second = await startServe(cwd, cliEnv(dataDir, { PORT: String(secondPort) }), 15_000);
         expect(await readyStatus(second.url)).toBe(200);
         // The token from the first start is kept, so it is not shown again.
@@ -271,14 +243,14 @@ if (e2eMode() === 'embedded') {
         fs.cpSync(loadRun().templateDataDir!, dataDir, { recursive: true });
         const first = await startServe(
           cwd,
-          cliEnv(dataDir, { PORT: String(await freePort()) }),
+          cliEnv(dataDir, { PORT: String(await closedPort()) }),
           FIRST_START_MS,
         );
 
         const second = await runCli(
           ['serve'],
           cwd,
-          cliEnv(dataDir, { PORT: String(await freePort()) }),
+          cliEnv(dataDir, { PORT: String(await closedPort()) }),
           15_000,
         );
         expect(second.code).not.toBe(0);

@@ -27,8 +27,11 @@ export function removeCliWorkDirs(): void {
   for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** The parent's environment without any variable the service reads, plus DATA_DIR and `extra`. */
-function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * The parent's environment without any variable the service reads (DATABASE_URL and REDIS_URL above
+ * all) or jest's NODE_OPTIONS, plus DATA_DIR and `extra`.
+ */
+export function cliEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ENVIRONMENT_VARIABLE_NAMES) delete env[name];
   delete env.NODE_OPTIONS;
