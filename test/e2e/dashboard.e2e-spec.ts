@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { validateSkillDir } from '../../src/modules/skills/validator';
+import { cliMain, closedPort } from '../support/cli-run';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { allEvents, Rest, waitForStatus } from '../support/jobs';
@@ -17,15 +17,6 @@ import { WsTestClient } from '../support/ws-test-client';
  * with send-keys, the screen with capture-pane, against a real server.
  */
 const run = promisify(execFile);
-const cliMain = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function dashboard(server: TestServer, token: string): Promise<TmuxTerminal> {
   return TmuxTerminal.start('sf-dash', [
@@ -57,7 +48,7 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
 
   beforeAll(async () => {
     // A fixed port, so the restarted server is where the dashboard reconnects to.
-    const port = await freePort();
+    const port = await closedPort();
     server = await startTestServer({ env: { LLM_PROVIDER: 'offline', PORT: String(port) } });
     rest = restClient(server.httpUrl, server.adminToken);
   }, 120_000);
@@ -158,7 +149,7 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
   });
 
   it('exits 2 and says how to start a server when none answers', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const tui = await TmuxTerminal.start('sf-dash', [
       process.execPath,
       cliMain,
