@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { AppError } from '../../../common/errors/app-error';
 import { STRICT_VALIDATION, toFieldErrors } from '../../../common/errors/validation';
+import { SKILL_STYLES, type SkillStyle } from '../../llm/offline-rules';
 
 export class PromptSwitchesDto {
   @IsOptional() @IsBoolean() clarify?: boolean;
@@ -42,8 +43,8 @@ export class SkillCreateOptionsDto {
   @IsOptional() @IsNumber() @Min(0) @Max(1) qualityThreshold?: number;
 
   @IsOptional()
-  @IsIn(['minimal', 'comprehensive', 'navigation_hub'])
-  style?: 'minimal' | 'comprehensive' | 'navigation_hub';
+  @IsIn(SKILL_STYLES)
+  style?: SkillStyle;
 
   @IsOptional()
   @IsString()
@@ -74,7 +75,7 @@ export interface SkillCreateInput {
     promptTimeoutSeconds?: number;
     timeoutAction?: 'cancel' | 'fail' | 'default';
     qualityThreshold: number;
-    style: 'minimal' | 'comprehensive' | 'navigation_hub';
+    style: SkillStyle;
     category?: string;
   };
 }
