@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { Job, JobStatus } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 const STATUSES: readonly JobStatus[] = [
   'queued',
@@ -34,13 +34,7 @@ function printJob(printer: Printer, job: Job): void {
 
 /** `running,waiting` → the statuses; an unknown one is a usage error. */
 function parseStatuses(value: string): JobStatus[] {
-  const list = value.split(',').map((s) => s.trim());
-  for (const s of list) {
-    if (!(STATUSES as readonly string[]).includes(s)) {
-      throw usageFailure(`Unknown status "${s}"; use ${STATUSES.join(', ')}`);
-    }
-  }
-  return list as JobStatus[];
+  return value.split(',').map((s) => knownStatus(s.trim(), STATUSES));
 }
 
 function parseLimit(value: string): number {

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { Prompt } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 const PROMPT_STATUSES: readonly Prompt['status'][] = ['open', 'answered', 'expired', 'cancelled'];
 
@@ -13,11 +13,9 @@ interface ListOptions extends RemoteCommandOptions {
 @SubCommand({ name: 'list', description: 'List prompts (default: open ones)' })
 export class PromptsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
-    if (options.status && !(PROMPT_STATUSES as readonly string[]).includes(options.status)) {
-      throw usageFailure(`Unknown status "${options.status}"; use ${PROMPT_STATUSES.join(', ')}`);
-    }
+    const status = options.status ? knownStatus(options.status, PROMPT_STATUSES) : undefined;
     const reply = await this.remote.call(options, 'prompts.list', {
-      ...(options.status && { status: options.status as Prompt['status'] }),
+      ...(status && { status }),
       ...(options.job && { jobId: options.job }),
     });
     this.printer.result(options.json === true, reply, () =>

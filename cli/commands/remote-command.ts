@@ -78,3 +78,11 @@ export abstract class RemoteCommand<
 export function groupUsage(printer: Printer, usage: string): void {
   printer.fail(false, usageFailure(`Usage: ${usage}`, 'See --help.'));
 }
+
+/** `value` when it is one of `statuses`; otherwise a usage error naming them. */
+export function knownStatus<S extends string>(value: string, statuses: readonly S[]): S {
+  if (!(statuses as readonly string[]).includes(value)) {
+    throw usageFailure(`Unknown status "${value}"; use ${statuses.join(', ')}`);
+  }
+  return value as S;
+}

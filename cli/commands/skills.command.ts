@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { Skill } from '../../src/client';
-import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { Printer, when } from '../printer';
+import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 const SKILL_STATUSES: readonly Skill['status'][] = ['active', 'draft', 'deprecated'];
 
@@ -15,13 +15,11 @@ interface ListOptions extends RemoteCommandOptions {
 @SubCommand({ name: 'list', description: 'List indexed skills' })
 export class SkillsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
-    if (options.status && !(SKILL_STATUSES as readonly string[]).includes(options.status)) {
-      throw usageFailure(`Unknown status "${options.status}"; use ${SKILL_STATUSES.join(', ')}`);
-    }
+    const status = options.status ? knownStatus(options.status, SKILL_STATUSES) : undefined;
     const reply = await this.remote.call(options, 'skills.list', {
       ...(options.query && { query: options.query }),
       ...(options.category && { category: options.category }),
-      ...(options.status && { status: options.status as Skill['status'] }),
+      ...(status && { status }),
     });
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
