@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../../../src/modules/llm/llm-provider';
+import { offlineInput } from '../../../src/modules/llm/offline-rules';
 import { chunkText, OfflineProvider } from '../../../src/modules/llm/offline.provider';
 import { completion, FakeOpenAi, FakeReply, sseChunks } from '../../support/fake-openai-server';
 
@@ -71,15 +72,7 @@ export class ChaosModel {
   }
 }
 
-/** The workflow's last user message ends with its facts as JSON (see skill-create.workflow.ts). */
+/** The job's task, from the last user message's facts block as the offline provider reads it. */
 function taskOf(messages: ChatMessage[]): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user');
-  const content = typeof last?.content === 'string' ? last.content : '';
-  const json = content.slice(content.indexOf('{'));
-  try {
-    const facts = JSON.parse(json) as { task?: unknown };
-    return typeof facts.task === 'string' ? facts.task : '';
-  } catch {
-    return '';
-  }
+  return offlineInput(messages).task;
 }
