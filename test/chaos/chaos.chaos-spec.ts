@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { SkillFleetClient } from '../../src/client';
 import { validateSkillDir } from '../../src/modules/skills/validator';
 import { waitFor } from '../support/wait-for';
+import { ALL_PROMPTS } from '../support/skill-create-prompts';
 import { ChaosClient, ChaosJob, ClientPair } from './support/chaos-clients';
 import { ChaosModel } from './support/chaos-model';
 import { FleetProcess, MemoryFigures, snapshotBuild } from './support/fleet';
@@ -27,13 +28,6 @@ const CANCEL_EVERY = 20;
 const RUN_BUDGET_MS = Number(process.env.CHAOS_BUDGET_MS ?? 300_000);
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 const TOPICS = ['asyncio', 'kubernetes', 'terraform', 'pandas', 'graphql', 'webpack', 'redis'];
-const ALL_PROMPTS = {
-  clarify: true,
-  structure_fix: true,
-  confirm: true,
-  preview: true,
-  validate: true,
-};
 
 /** mulberry32: a small seeded generator, so a run's choices (victims, cancel points) repeat with CHAOS_SEED. */
 function seeded(seed: number): () => number {

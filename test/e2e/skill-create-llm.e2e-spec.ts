@@ -12,19 +12,13 @@ import { Rest, waitForStatus } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WsTestClient } from '../support/ws-test-client';
+import { NO_PROMPTS } from '../support/skill-create-prompts';
 
 /**
  * skill.create against a loopback OpenAI-compatible server (rule-based replies, streaming on):
  * `token` events in order over jobs.subscribe, per-step models from LLM_MODEL_<STEP>, the LLM review
  * in validate, a model that always finds ambiguities (round limit), and cancel at structure_fix.
  */
-const NO_PROMPTS = {
-  clarify: false,
-  structure_fix: false,
-  confirm: false,
-  preview: false,
-  validate: false,
-};
 const USAGE = { prompt_tokens: 100, completion_tokens: 50 };
 const REVIEW_FINDING = 'The second example never shows what happens when the call fails.';
 

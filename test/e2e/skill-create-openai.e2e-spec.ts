@@ -7,14 +7,7 @@ import { Rest, waitForStatus } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WorkerProcess } from '../support/worker-process';
-
-const NO_PROMPTS = {
-  clarify: false,
-  structure_fix: false,
-  confirm: false,
-  preview: false,
-  validate: false,
-};
+import { NO_PROMPTS } from '../support/skill-create-prompts';
 
 describe(`skill.create with the openai provider (${e2eMode()} mode)`, () => {
   let model: FakeOpenAi;

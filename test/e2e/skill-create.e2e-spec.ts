@@ -5,14 +5,7 @@ import { allEvents, Rest, waitForStatus } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WsTestClient } from '../support/ws-test-client';
-
-const ALL_PROMPTS = {
-  clarify: true,
-  structure_fix: true,
-  confirm: true,
-  preview: true,
-  validate: true,
-};
+import { ALL_PROMPTS } from '../support/skill-create-prompts';
 
 describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
   let server: TestServer;
