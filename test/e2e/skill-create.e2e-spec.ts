@@ -130,6 +130,21 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     await waitForStatus(rest, jobId, 'completed');
   });
 
+  it('revises the draft it showed on each refine, keeping earlier revisions', async () => {
+    const jobId = await create('Python asyncio task groups and cancellation', {
+      prompts: { preview: true, validate: false, clarify: false },
+    });
+    const first = await nextPrompt(jobId, 'preview');
+    await answer(first.id, { action: 'refine', feedback: 'Mention structured concurrency' });
+    const second = await nextPrompt(jobId, 'preview');
+    await answer(second.id, { action: 'refine', feedback: 'Show a timeout with asyncio.timeout' });
+    const third = await nextPrompt(jobId, 'preview');
+    expect(String(third.payload.content)).toContain('structured concurrency');
+    expect(String(third.payload.content)).toContain('asyncio.timeout');
+    await answer(third.id, { action: 'proceed' });
+    await waitForStatus(rest, jobId, 'completed');
+  });
+
   it.each(['clarify', 'confirm', 'preview', 'validate'])(
     'ends cancelled when the person cancels at %s',
     async (kind) => {

@@ -302,7 +302,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
       for (let attempt = 2; bestScore < input.options.qualityThreshold && attempt <= 3; attempt++) {
         const candidate = await generate(String(attempt), {
           feedback: `Raise the quality score (now ${bestScore}): clearer sections, a runnable example, no filler.`,
-          previous: best,
+          content: best,
         });
         const score = computeQualityScore(candidate).score;
         if (score > bestScore) [best, bestScore] = [candidate, score];
@@ -322,7 +322,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
         if (preview.feedback) {
           content = await generate(`preview.${round}`, {
             feedback: preview.feedback,
-            previous: content,
+            content: content,
           });
         }
       }
@@ -359,7 +359,7 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
         if (review.action !== 'refine') break;
         content = await generate(`validate.${round}`, {
           feedback: review.feedback ?? 'Fix the reported problems.',
-          previous: content,
+          content: content,
           report,
         });
         report = await validateDraft(content, round + 1);
