@@ -129,6 +129,10 @@ describe(`skill.create with a streaming OpenAI-compatible model (${e2eMode()} mo
     expect(subscribed.ok).toBe(true);
     await answer(confirm.id, { action: 'proceed' });
     const job = await waitForStatus(rest, jobId, 'completed');
+    // The REST poll can see the row before the stream's job.completed reaches this socket.
+    await waitFor(() =>
+      ws.events.some((e) => e.topic === `job:${jobId}` && e.event === 'job.completed'),
+    );
 
     const ofJob = ws.events.filter((e) => e.topic === `job:${jobId}`);
     const tokens = ofJob.filter((e) => e.event === 'token');
