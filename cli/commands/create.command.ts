@@ -1,8 +1,10 @@
 import { Command, Option } from 'nest-commander';
 import {
+  ignoreUnknownEvent,
   SkillFleetError,
-  type EventFrame,
   type Job,
+  type JobEvent,
+  type JobEventName,
   type Prompt,
   type SkillFleetClient,
 } from '../../src/client';
@@ -43,7 +45,11 @@ export function parsePromptSwitches(value: string): PromptSwitches {
   ) as PromptSwitches;
 }
 
-const FINAL_EVENTS = new Set(['job.completed', 'job.failed', 'job.cancelled']);
+const FINAL_EVENTS: ReadonlySet<JobEventName> = new Set([
+  'job.completed',
+  'job.failed',
+  'job.cancelled',
+]);
 
 interface CreateResult {
   skillId?: string;
@@ -164,11 +170,11 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         job.id,
         (event) => {
           if (event.event === 'token') {
-            stream?.(String(event.payload.text ?? ''));
+            stream?.(event.payload.text);
             return;
           }
           if (terminal && event.event === 'prompt.opened') {
-            const prompt = event.payload.prompt as Prompt;
+            const { prompt } = event.payload;
             asking = asking
               .then(() => answerHere(client, prompt, terminal, asked))
               .catch((error: unknown) => reject(error));
@@ -258,33 +264,42 @@ async function answerHere(
   }
 }
 
-function describe(event: EventFrame, jobId: string): string | null {
-  const p = event.payload;
+function describe(event: JobEvent, jobId: string): string | null {
   switch (event.event) {
     case 'job.status':
-      return `status: ${String(p.status)}`;
-    case 'job.progress':
-      return `progress: ${String(p.percent)}%${p.message ? ` ${String(p.message)}` : ''}`;
+      return `status: ${event.payload.status}`;
+    case 'job.progress': {
+      const { percent, message } = event.payload;
+      return `progress: ${percent}%${message ? ` ${message}` : ''}`;
+    }
     case 'step.started':
-      return `step ${String(p.step)} started`;
+      return `step ${event.payload.step} started`;
     case 'step.failed':
-      return `step ${String(p.step)} failed${p.willRetry ? ' (will retry)' : ''}`;
+      return `step ${event.payload.step} failed${event.payload.willRetry ? ' (will retry)' : ''}`;
     case 'prompt.opened': {
-      const prompt = p.prompt as { id: string; kind: string; title: string };
+      const { prompt } = event.payload;
       return (
         `prompt ${prompt.id} (${prompt.kind}): ${prompt.title}\n` +
         `  answer it with: skill-fleet prompts answer ${prompt.id} --answer '<json>' (job ${jobId})`
       );
     }
     case 'prompt.answered':
-      return `prompt ${String(p.promptId)} answered`;
+      return `prompt ${event.payload.promptId} answered`;
     case 'job.completed':
       return 'completed';
     case 'job.failed':
-      return `failed: ${JSON.stringify(p.error)}`;
+      return `failed: ${JSON.stringify(event.payload.error)}`;
     case 'job.cancelled':
-      return `cancelled${p.reason ? `: ${String(p.reason)}` : ''}`;
+      return `cancelled${event.payload.reason ? `: ${event.payload.reason}` : ''}`;
+    case 'job.created':
+    case 'step.completed':
+    case 'prompt.expired':
+    case 'prompt.cancelled':
+    case 'job.log':
+    case 'token':
+      return null;
     default:
+      ignoreUnknownEvent(event);
       return null;
   }
 }

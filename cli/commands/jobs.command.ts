@@ -1,16 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { Job, JobStatus } from '../../src/client';
+import { JOB_STATUSES, type Job, type JobStatus } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
-
-const STATUSES: readonly JobStatus[] = [
-  'queued',
-  'running',
-  'waiting',
-  'completed',
-  'failed',
-  'cancelled',
-];
 
 function printJob(printer: Printer, job: Job): void {
   printer.fields([
@@ -34,7 +25,7 @@ function printJob(printer: Printer, job: Job): void {
 
 /** `running,waiting` → the statuses; an unknown one is a usage error. */
 function parseStatuses(value: string): JobStatus[] {
-  return value.split(',').map((s) => knownStatus(s.trim(), STATUSES));
+  return value.split(',').map((s) => knownStatus(s.trim(), JOB_STATUSES));
 }
 
 function parseLimit(value: string): number {
@@ -77,7 +68,7 @@ export class JobsListCommand extends RemoteCommand<ListOptions> {
 
   @Option({
     flags: '--status <statuses>',
-    description: `Only these statuses, comma-separated (${STATUSES.join(', ')})`,
+    description: `Only these statuses, comma-separated (${JOB_STATUSES.join(', ')})`,
   })
   parseStatus(value: string): string {
     return value;

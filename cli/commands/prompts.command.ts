@@ -1,9 +1,7 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { Prompt } from '../../src/client';
+import { PROMPT_STATUSES } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
-
-const PROMPT_STATUSES: readonly Prompt['status'][] = ['open', 'answered', 'expired', 'cancelled'];
 
 interface ListOptions extends RemoteCommandOptions {
   status?: string;

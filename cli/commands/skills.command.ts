@@ -1,10 +1,8 @@
 import * as path from 'node:path';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { Skill } from '../../src/client';
+import { SKILL_STATUSES } from '../../src/client';
 import { Printer, when } from '../printer';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
-
-const SKILL_STATUSES: readonly Skill['status'][] = ['active', 'draft', 'deprecated'];
 
 interface ListOptions extends RemoteCommandOptions {
   query?: string;

@@ -1,7 +1,7 @@
 import type {
-  EventFrame,
   FeedEventHandler,
   FeedSubscribeOptions,
+  JobEvent,
   JobEventHandler,
   JobSubscribeOptions,
   StateChange,
@@ -125,7 +125,7 @@ describe('DashboardConnection', () => {
     store.dispatch({ type: 'select.job', jobId: 'j1' });
     await jest.advanceTimersByTimeAsync(200);
     expect(client.jobSubs.map((s) => [s.jobId, s.options.afterSeq])).toEqual([['j1', 0]]);
-    const events: EventFrame[] = [1, 2, 3].map((seq) => jobEvent('j1', seq, 'job.log'));
+    const events: JobEvent[] = [1, 2, 3].map((seq) => jobEvent('j1', seq, 'job.log'));
     for (const frame of events) client.jobSubs[0].handler(frame);
     expect(store.state.streams.j1.lastSeq).toBe(3);
 

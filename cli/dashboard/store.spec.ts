@@ -152,9 +152,7 @@ describe('dashboard reducer', () => {
       },
       {
         type: 'feed',
-        frame: feedEvent('skills', 2, 'skill.changed', {
-          skill: { ...skill('python/b'), removed: true },
-        }),
+        frame: feedEvent('skills', 2, 'skill.changed', { skill: skill('python/b'), removed: true }),
       },
     ]);
     expect(Object.keys(state.skills)).toEqual(['python/a']);

@@ -1,4 +1,13 @@
-import type { EventFrame, FeedTopic, Job, Prompt, Skill } from '../../src/client';
+import {
+  ignoreUnknownEvent,
+  type FeedEvent,
+  type FeedTopic,
+  type Job,
+  type JobEvent,
+  type JobLogEventName,
+  type Prompt,
+  type Skill,
+} from '../../src/client';
 
 /**
  * The dashboard's store: a pure reducer over protocol replies and events, plus change notification.
@@ -17,13 +26,8 @@ export interface ConnectionInfo {
   lastError: string | null;
 }
 
-/** One durable event of a job's log. */
-export interface LoggedEvent {
-  seq: number;
-  event: string;
-  ts: string;
-  payload: Record<string, unknown>;
-}
+/** One durable event of a job's log (every job event but `token`), narrowed by its `event`. */
+export type LoggedEvent = Exclude<JobEvent, { event: 'token' }> & { seq: number };
 
 export interface StepRow {
   step: string;
@@ -66,8 +70,8 @@ export type Action =
   | { type: 'prompts.listed'; prompts: Prompt[] }
   | { type: 'skills.listed'; skills: Skill[] }
   | { type: 'feed.reset' }
-  | { type: 'feed'; frame: EventFrame }
-  | { type: 'job.event'; jobId: string; frame: EventFrame }
+  | { type: 'feed'; frame: FeedEvent }
+  | { type: 'job.event'; jobId: string; frame: JobEvent }
   | { type: 'select.job'; jobId: string | null };
 
 /** How many events of one job are kept; older ones are trimmed (firstSeq moves). */
@@ -87,7 +91,7 @@ export function initialState(url: string, user: string | null = null): Dashboard
   };
 }
 
-const FINAL_EVENTS: Record<string, Job['status']> = {
+const FINAL_EVENTS: Partial<Record<JobLogEventName, Job['status']>> = {
   'job.completed': 'completed',
   'job.failed': 'failed',
   'job.cancelled': 'cancelled',
@@ -116,10 +120,8 @@ const emptyStream = (): JobStream => ({
 });
 
 function applySteps(steps: StepRow[], event: LoggedEvent): StepRow[] {
-  const step = typeof event.payload.step === 'string' ? event.payload.step : null;
-  if (!step) return steps;
   if (event.event === 'step.started') {
-    const attempt = typeof event.payload.attempt === 'number' ? event.payload.attempt : 1;
+    const { step, attempt } = event.payload;
     const row: StepRow = {
       step,
       status: 'running',
@@ -132,7 +134,8 @@ function applySteps(steps: StepRow[], event: LoggedEvent): StepRow[] {
     return steps.map((s, i) => (i === index ? row : s));
   }
   if (event.event !== 'step.completed' && event.event !== 'step.failed') return steps;
-  const durationMs = typeof event.payload.durationMs === 'number' ? event.payload.durationMs : null;
+  const { step } = event.payload;
+  const durationMs = event.event === 'step.completed' ? event.payload.durationMs : null;
   const status = event.event === 'step.completed' ? 'completed' : 'failed';
   const index = steps.findIndex((s) => s.step === step);
   if (index < 0) return [...steps, { step, status, attempt: 1, startedAt: event.ts, durationMs }];
@@ -149,35 +152,39 @@ function applySteps(steps: StepRow[], event: LoggedEvent): StepRow[] {
 
 /** What a job stream event changes in the job's snapshot. */
 function applyToJob(job: Job, event: LoggedEvent): Job {
-  const p = event.payload;
   const changed: Partial<Job> = { updatedAt: event.ts > job.updatedAt ? event.ts : job.updatedAt };
   switch (event.event) {
     case 'job.status':
-      if (typeof p.status === 'string') changed.status = p.status as Job['status'];
+      changed.status = event.payload.status;
       break;
     case 'job.progress':
-      changed.progress = {
-        percent: typeof p.percent === 'number' ? p.percent : job.progress.percent,
-        message: typeof p.message === 'string' ? p.message : null,
-      };
+      changed.progress = { percent: event.payload.percent, message: event.payload.message };
       break;
     case 'step.started':
-      if (typeof p.step === 'string') changed.currentStep = p.step;
+      changed.currentStep = event.payload.step;
       break;
     case 'prompt.opened':
-      changed.openPromptId = (p.prompt as Prompt | undefined)?.id ?? job.openPromptId;
+      changed.openPromptId = event.payload.prompt.id;
       break;
     case 'prompt.answered':
     case 'prompt.expired':
     case 'prompt.cancelled':
-      if (p.promptId === job.openPromptId) changed.openPromptId = null;
+      if (event.payload.promptId === job.openPromptId) changed.openPromptId = null;
       break;
     case 'job.completed':
-      changed.result = p.result;
+      changed.result = event.payload.result;
       break;
     case 'job.failed':
-      changed.error = (p.error as Job['error']) ?? null;
+      changed.error = event.payload.error;
       break;
+    case 'job.created':
+    case 'step.completed':
+    case 'step.failed':
+    case 'job.log':
+    case 'job.cancelled':
+      break;
+    default:
+      ignoreUnknownEvent(event);
   }
   const final = FINAL_EVENTS[event.event];
   if (final) {
@@ -192,39 +199,37 @@ function applyPromptEvent(
   prompts: DashboardState['prompts'],
   event: LoggedEvent,
 ): DashboardState['prompts'] {
-  if (event.event === 'prompt.opened') {
-    const prompt = event.payload.prompt as Prompt | undefined;
-    if (!prompt || prompt.status !== 'open') return prompts;
-    return { ...prompts, [prompt.id]: prompt };
+  switch (event.event) {
+    case 'prompt.opened': {
+      const { prompt } = event.payload;
+      return prompt.status === 'open' ? { ...prompts, [prompt.id]: prompt } : prompts;
+    }
+    case 'prompt.answered':
+    case 'prompt.expired':
+    case 'prompt.cancelled':
+      return without(prompts, event.payload.promptId);
+    default:
+      return prompts;
   }
-  if (['prompt.answered', 'prompt.expired', 'prompt.cancelled'].includes(event.event)) {
-    return without(prompts, String(event.payload.promptId));
-  }
-  return prompts;
 }
 
-function reduceJobEvent(state: DashboardState, jobId: string, frame: EventFrame): DashboardState {
+function reduceJobEvent(state: DashboardState, jobId: string, frame: JobEvent): DashboardState {
   const stream = state.streams[jobId] ?? emptyStream();
-  if (frame.seq === undefined) {
-    if (frame.event !== 'token') return state;
-    const step = String(frame.payload.step ?? '');
-    const text = String(frame.payload.text ?? '');
+  if (frame.event === 'token') {
+    const { step, text } = frame.payload;
     const before = stream.tokens?.step === step ? stream.tokens.text : '';
     const tokens = { step, text: (before + text).slice(-MAX_TOKEN_CHARS) };
     return { ...state, streams: { ...state.streams, [jobId]: { ...stream, tokens } } };
   }
-  // A replay or duplicate (a resubscription overlapping what was shown): nothing is shown twice.
-  if (frame.seq <= stream.lastSeq) return state;
-  const event: LoggedEvent = {
-    seq: frame.seq,
-    event: frame.event,
-    ts: frame.ts,
-    payload: frame.payload,
-  };
+  const { seq } = frame;
+  // A durable event always has its seq. A replay or duplicate (a resubscription overlapping what
+  // was shown) is at or below the last one: nothing is shown twice.
+  if (seq === undefined || seq <= stream.lastSeq) return state;
+  const event: LoggedEvent = { ...frame, seq };
   let events = [...stream.events, event];
   if (events.length > MAX_EVENTS) events = events.slice(events.length - MAX_EVENTS);
   const next: JobStream = {
-    lastSeq: frame.seq,
+    lastSeq: seq,
     firstSeq: events[0].seq,
     events,
     steps: applySteps(stream.steps, event),
@@ -239,32 +244,32 @@ function reduceJobEvent(state: DashboardState, jobId: string, frame: EventFrame)
   };
 }
 
-function reduceFeed(state: DashboardState, frame: EventFrame): DashboardState {
+function reduceFeed(state: DashboardState, frame: FeedEvent): DashboardState {
   const topic = frame.topic as FeedTopic;
   const seen = state.feedSeq[topic];
   if (frame.seq !== undefined && seen !== undefined && frame.seq <= seen) return state;
   const feedSeq =
     frame.seq === undefined ? state.feedSeq : { ...state.feedSeq, [topic]: frame.seq };
-  const p = frame.payload;
   switch (frame.event) {
     case 'job.updated':
-      return { ...state, feedSeq, jobs: upsertJob(state.jobs, p.job as Job) };
+      return { ...state, feedSeq, jobs: upsertJob(state.jobs, frame.payload.job) };
     case 'prompt.opened': {
-      const prompt = p.prompt as Prompt;
+      const { prompt } = frame.payload;
       const prompts =
         prompt.status === 'open' ? { ...state.prompts, [prompt.id]: prompt } : state.prompts;
       return { ...state, feedSeq, prompts };
     }
     case 'prompt.closed':
-      return { ...state, feedSeq, prompts: without(state.prompts, String(p.promptId)) };
+      return { ...state, feedSeq, prompts: without(state.prompts, frame.payload.promptId) };
     case 'skill.changed': {
-      const skill = p.skill as Skill & { removed?: boolean };
-      const skills = skill.removed
+      const { skill, removed } = frame.payload;
+      const skills = removed
         ? without(state.skills, skill.id)
         : { ...state.skills, [skill.id]: skill };
       return { ...state, feedSeq, skills };
     }
     default:
+      ignoreUnknownEvent(frame);
       return { ...state, feedSeq };
   }
 }

@@ -1,38 +1,23 @@
-import { ErrorCode } from '../common/errors/error-codes';
-import { PROTOCOL_METHODS } from '../gateway/ws-methods';
-import { ERROR_CODES, Methods } from './protocol';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROTOCOL_METHODS } from './protocol';
 
-describe('client protocol types', () => {
-  it('know the same error codes as the server', () => {
-    expect([...ERROR_CODES].sort()).toEqual(Object.values(ErrorCode).sort());
-  });
+/** The text of one `###` section of docs/protocol.md. */
+function section(heading: string): string {
+  const text = readFileSync(join(__dirname, '../../docs/protocol.md'), 'utf8');
+  const start = text.indexOf(`### ${heading}`);
+  const end = text.indexOf('\n### ', start + 1);
+  return text.slice(start, end);
+}
 
-  it('type every protocol method', () => {
-    const typed: Record<keyof Methods, true> = {
-      ping: true,
-      'jobs.create': true,
-      'jobs.get': true,
-      'jobs.list': true,
-      'jobs.cancel': true,
-      'jobs.retry': true,
-      'jobs.subscribe': true,
-      'jobs.unsubscribe': true,
-      'feed.subscribe': true,
-      'prompts.list': true,
-      'prompts.answer': true,
-      'skills.list': true,
-      'skills.get': true,
-      'skills.validate': true,
-      'skills.promote': true,
-      'skills.xml': true,
-      'tokens.create': true,
-      'tokens.list': true,
-      'tokens.revoke': true,
-      'jobs.purge': true,
-      'skills.import': true,
-      'skills.reindex': true,
-      'system.status': true,
-    };
-    expect(Object.keys(typed).sort()).toEqual([...PROTOCOL_METHODS].sort());
+describe('client protocol vocabulary', () => {
+  it('names the methods that protocol.md 1.3 documents, each once', () => {
+    const methods = section('1.3 Methods');
+    const inTable = [...methods.matchAll(/^\| `([a-z.]+)`/gm)].map((m) => m[1]);
+    const admin = methods.slice(methods.indexOf('Admin methods'));
+    const inAdmin = [...admin.matchAll(/`([a-z]+\.[a-z]+)(?: \{[^`]*\})?` →/g)].map((m) => m[1]);
+    const documented = [...inTable, ...inAdmin];
+    expect(new Set(PROTOCOL_METHODS).size).toBe(PROTOCOL_METHODS.length);
+    expect([...PROTOCOL_METHODS].sort()).toEqual(documented.sort());
   });
 });

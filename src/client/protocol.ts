@@ -1,22 +1,28 @@
 /**
- * The WebSocket protocol v1 (docs/protocol.md §1) as plain types: the one definition of the wire
- * shapes. The server's views and frames are these types, so the two sides cannot drift; nothing here
- * imports the server, so the client library can be used on its own.
+ * The WebSocket protocol v1 (docs/protocol.md §1) as plain types and constants: the one definition
+ * of the wire vocabulary. The server, the CLI and the dashboard take their statuses, codes, method
+ * types and event payloads from here, so the sides cannot drift; nothing here imports the server, so
+ * the client library can be used on its own.
  */
 
-export const ERROR_CODES = [
-  'BAD_FRAME',
-  'UNKNOWN_TYPE',
-  'VALIDATION_FAILED',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+// ---------------------------------------------------------------------------------------------
+// Codes
+
+/** The error codes of replies and REST error bodies (protocol.md 1.2). */
+export const ErrorCode = {
+  BAD_FRAME: 'BAD_FRAME',
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
 
 /** Close codes the server uses. */
 export const CLOSE_CODES = {
@@ -28,6 +34,38 @@ export const CLOSE_CODES = {
   SLOW_CONSUMER: 4429,
 } as const;
 
+// ---------------------------------------------------------------------------------------------
+// Statuses and other closed sets (protocol.md 1.3, 1.5)
+
+/** `waiting` means an open prompt holds the job; the last three are final. */
+export const JOB_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const PROMPT_STATUSES = ['open', 'answered', 'expired', 'cancelled'] as const;
+export type PromptStatus = (typeof PROMPT_STATUSES)[number];
+
+export const SKILL_STATUSES = ['active', 'draft', 'deprecated'] as const;
+export type SkillStatus = (typeof SKILL_STATUSES)[number];
+
+export const FEED_TOPICS = ['jobs', 'prompts', 'skills'] as const;
+export type FeedTopic = (typeof FEED_TOPICS)[number];
+
+export const ROLES = ['admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What happens to a job when its prompt expires unanswered. */
+export type TimeoutAction = 'cancel' | 'fail' | 'default';
+
+// ---------------------------------------------------------------------------------------------
+// Frames (protocol.md 1.2)
+
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
@@ -35,22 +73,27 @@ export interface ErrorBody {
   errorId?: string;
 }
 
+/** A request as the client sends it; the server's envelope check makes `payload` an object. */
 export interface RequestFrame {
   v: 1;
   id: string;
   type: string;
-  payload?: object;
+  payload: Record<string, unknown>;
 }
 
 export type ReplyFrame =
   | { v: 1; type: 'reply'; replyTo: string | null; ok: true; payload: unknown }
   | { v: 1; type: 'reply'; replyTo: string | null; ok: false; error: ErrorBody };
 
-export interface EventFrame<P = Record<string, unknown>> {
+/**
+ * An event frame. Without arguments: any event as it arrives, before its name is known; `JobEvent`
+ * and `FeedEvent` (below) are the unions of the frames with a known name and payload.
+ */
+export interface EventFrame<P = Record<string, unknown>, E extends string = string> {
   v: 1;
   type: 'event';
   topic: string;
-  event: string;
+  event: E;
   /** Durable job events carry it; `token` events do not; feed events count per connection. */
   seq?: number;
   ts: string;
@@ -59,9 +102,8 @@ export interface EventFrame<P = Record<string, unknown>> {
 
 export type ServerFrame = ReplyFrame | EventFrame;
 
-export type JobStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
-export type FeedTopic = 'jobs' | 'prompts' | 'skills';
-export type Role = 'admin' | 'user';
+// ---------------------------------------------------------------------------------------------
+// Objects (protocol.md 1.5)
 
 export interface Job {
   id: string;
@@ -95,14 +137,14 @@ export interface Prompt {
   id: string;
   jobId: string;
   kind: string;
-  status: 'open' | 'answered' | 'expired' | 'cancelled';
+  status: PromptStatus;
   title: string;
   body: string | null;
   payload: Record<string, unknown>;
   actions: string[];
   createdAt: string;
   expiresAt: string | null;
-  timeoutAction: 'cancel' | 'fail' | 'default';
+  timeoutAction: TimeoutAction;
   answeredAt: string | null;
   answeredBy: string | null;
   answer: Record<string, unknown> | null;
@@ -128,7 +170,7 @@ export interface Skill {
   description: string;
   category: string;
   path: string;
-  status: 'active' | 'draft' | 'deprecated';
+  status: SkillStatus;
   version: string;
   tags: string[];
   updatedAt: string;
@@ -154,6 +196,9 @@ export interface SystemStatus {
   redis: 'up' | 'down' | 'unused';
 }
 
+// ---------------------------------------------------------------------------------------------
+// Methods (protocol.md 1.3)
+
 type Empty = Record<string, never>;
 
 /** Every method of protocol.md 1.3: its payload and its reply payload. */
@@ -174,7 +219,7 @@ export interface Methods {
   'jobs.unsubscribe': { payload: { jobId: string }; reply: Empty };
   'feed.subscribe': { payload: { topics: FeedTopic[] }; reply: Empty };
   'prompts.list': {
-    payload: { status?: Prompt['status']; jobId?: string };
+    payload: { status?: PromptStatus; jobId?: string };
     reply: { prompts: Prompt[] };
   };
   'prompts.answer': {
@@ -182,7 +227,7 @@ export interface Methods {
     reply: { prompt: Prompt };
   };
   'skills.list': {
-    payload: { query?: string; category?: string; status?: Skill['status'] };
+    payload: { query?: string; category?: string; status?: SkillStatus };
     reply: { skills: Skill[] };
   };
   'skills.get': { payload: { skillId: string }; reply: { skill: Skill; content: string } };
@@ -209,7 +254,111 @@ export interface Methods {
 
 export type MethodName = keyof Methods;
 
+/** Each method once; `satisfies` refuses a missing name and one that `Methods` does not have. */
+const METHOD_SET = {
+  ping: true,
+  'jobs.create': true,
+  'jobs.get': true,
+  'jobs.list': true,
+  'jobs.cancel': true,
+  'jobs.retry': true,
+  'jobs.subscribe': true,
+  'jobs.unsubscribe': true,
+  'feed.subscribe': true,
+  'prompts.list': true,
+  'prompts.answer': true,
+  'skills.list': true,
+  'skills.get': true,
+  'skills.validate': true,
+  'skills.promote': true,
+  'skills.xml': true,
+  'tokens.create': true,
+  'tokens.list': true,
+  'tokens.revoke': true,
+  'jobs.purge': true,
+  'skills.import': true,
+  'skills.reindex': true,
+  'system.status': true,
+} as const satisfies Record<MethodName, true>;
+
+/** The names of every method of `Methods`, at run time. */
+export const PROTOCOL_METHODS = Object.keys(METHOD_SET) as readonly MethodName[];
+
 export interface JobSubscribed {
   job: Job;
   lastSeq: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Events (protocol.md 1.4)
+
+/** What a step reports of its model use, on `step.completed`. */
+export interface StepUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  costUsd?: number;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** The durable events of a job's log, on topic `job:<id>`, each with its `seq`. */
+export interface JobLogEvents {
+  /** Empty: the job itself is in the `jobs.create` and `jobs.subscribe` replies. */
+  'job.created': Empty;
+  'job.status': { status: JobStatus; previous: JobStatus };
+  'job.progress': { percent: number; message: string | null };
+  'step.started': { step: string; attempt: number };
+  'step.completed': { step: string; durationMs: number; usage?: StepUsage };
+  'step.failed': { step: string; error: { code: string; message: string }; willRetry: boolean };
+  'prompt.opened': { prompt: Prompt };
+  'prompt.answered': { promptId: string; answeredBy: string; answer: Record<string, unknown> };
+  'prompt.expired': { promptId: string; action: TimeoutAction };
+  'prompt.cancelled': { promptId: string };
+  'job.log': { level: LogLevel; message: string };
+  'job.completed': { result: unknown };
+  'job.failed': { error: { code: string; message: string } };
+  'job.cancelled': { reason?: string };
+}
+
+/** Everything on a job's topic: its log, and the ephemeral `token` chunks (no seq, never replayed). */
+export interface JobStreamEvents extends JobLogEvents {
+  token: { step: string; text: string };
+}
+
+/** Feed events (topics `jobs`, `prompts`, `skills`); their seq counts per connection and topic. */
+export interface FeedEvents {
+  'job.updated': { job: Job };
+  'prompt.opened': { prompt: Prompt };
+  'prompt.closed': { promptId: string; status: Exclude<PromptStatus, 'open'> };
+  /** `removed` when the skill left the index. */
+  'skill.changed': { skill: Skill; removed?: true };
+}
+
+export type JobLogEventName = keyof JobLogEvents;
+export type JobEventName = keyof JobStreamEvents;
+export type FeedEventName = keyof FeedEvents;
+export type EventName = JobEventName | FeedEventName;
+
+/** An entry of a job's log as the server writes it: a name with its payload. */
+export type JobLogEntry = {
+  [E in JobLogEventName]: { type: E; payload: JobLogEvents[E] };
+}[JobLogEventName];
+
+/** A feed event as the server publishes it: a name with its payload. */
+export type FeedEntry = {
+  [E in FeedEventName]: { event: E; payload: FeedEvents[E] };
+}[FeedEventName];
+
+type FrameUnion<Map> = { [E in keyof Map & string]: EventFrame<Map[E], E> }[keyof Map & string];
+
+/** A frame on a job's topic, narrowed by `switch (frame.event)`. */
+export type JobEvent = FrameUnion<JobStreamEvents>;
+/** A frame on a feed topic, narrowed by `switch (frame.event)`. */
+export type FeedEvent = FrameUnion<FeedEvents>;
+
+/**
+ * The `default` of a switch over event names: the compiler reports any name left unhandled, while
+ * at run time an event this code does not know (from a newer server) is passed over.
+ */
+export function ignoreUnknownEvent(_event: never): void {}

@@ -4,7 +4,9 @@ import { SkillFleetError } from './errors';
 import {
   CLOSE_CODES,
   EventFrame,
+  FeedEvent,
   FeedTopic,
+  JobEvent,
   JobSubscribed,
   MethodName,
   Methods,
@@ -43,8 +45,10 @@ export interface SkillFleetClientOptions {
   socketOptions?: WebSocket.ClientOptions;
 }
 
-export type JobEventHandler = (event: EventFrame) => void;
-export type FeedEventHandler = (event: EventFrame) => void;
+/** Receives each event of a job's topic; `switch (event.event)` narrows its payload. */
+export type JobEventHandler = (event: JobEvent) => void;
+/** Receives each event of the subscribed feed topics; `switch (event.event)` narrows its payload. */
+export type FeedEventHandler = (event: FeedEvent) => void;
 
 export interface JobSubscribeOptions {
   /** Receive the events with seq greater than this; without it, only events after the reply. */
@@ -449,14 +453,17 @@ export class SkillFleetClient {
       return;
     }
     for (const sub of this.feeds) {
-      if (sub.topics.includes(frame.topic as FeedTopic)) sub.handler(frame);
+      // A feed topic carries only the events of FeedEvents.
+      if (sub.topics.includes(frame.topic as FeedTopic)) sub.handler(frame as FeedEvent);
     }
   }
 
   /** Delivers each seq once and in order; a gap (which the server should never leave) resyncs. */
   private deliverJobEvent(sub: JobSub, frame: EventFrame): void {
+    // The server sends a job's topic only the events of JobStreamEvents.
+    const event = frame as JobEvent;
     if (frame.seq === undefined) {
-      sub.handler(frame);
+      sub.handler(event);
       return;
     }
     if (sub.cursor !== undefined) {
@@ -467,7 +474,7 @@ export class SkillFleetClient {
       }
     }
     sub.cursor = frame.seq;
-    sub.handler(frame);
+    sub.handler(event);
   }
 
   private request(type: string, payload: object, immediate: boolean): Promise<unknown> {

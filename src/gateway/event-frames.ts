@@ -1,4 +1,4 @@
-import type { WsEvent } from './ws-envelope';
+import type { EventFrame } from '../client/protocol';
 
 /** A frame ready for the wire. A Buffer is handed to every socket as-is; `ws` does not copy it. */
 export type Frame = string | Buffer;
@@ -6,7 +6,7 @@ export type Frame = string | Buffer;
 export const jobTopic = (jobId: string): string => `job:${jobId}`;
 
 /** Encodes an event once; the same bytes then go to every subscriber. */
-export const encodeEvent = (event: Omit<WsEvent, 'v' | 'type'>): Buffer =>
+export const encodeEvent = (event: Omit<EventFrame<unknown>, 'v' | 'type'>): Buffer =>
   Buffer.from(JSON.stringify({ v: 1, type: 'event', ...event }));
 
 /**

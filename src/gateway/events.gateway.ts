@@ -9,17 +9,13 @@ import {
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
+import { CLOSE_CODES, type ErrorBody, type ReplyFrame } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import { bearerToken } from '../modules/auth/auth.guard';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
-import {
-  CLOSE_GOING_AWAY,
-  CLOSE_TRY_AGAIN_LATER,
-  CLOSE_UNAUTHORIZED,
-  WsConnection,
-} from './ws-connection';
+import { WsConnection } from './ws-connection';
 import { WsConnections } from './ws-connections';
 import {
   BadFrame,
@@ -28,8 +24,6 @@ import {
   parseRequest,
   RawFrame,
   REQUEST_EVENT,
-  WsErrorBody,
-  WsReply,
 } from './ws-envelope';
 import { WsInternalErrorFilter } from './ws-exception.filter';
 import { WsMethods } from './ws-methods';
@@ -61,7 +55,7 @@ export class EventsGateway implements OnGatewayConnection {
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
     if (this.connections.draining) {
-      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
       return;
     }
     this.ready.set(socket, this.authenticate(socket, tokenFrom(request)));
@@ -89,16 +83,16 @@ export class EventsGateway implements OnGatewayConnection {
       principal = await this.tokens.authenticate(token);
     } catch (error) {
       this.logger.error(`Token check failed: ${(error as Error).message}`);
-      socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
+      socket.close(CLOSE_CODES.TRY_AGAIN_LATER, 'try again later');
       return null;
     }
     if (!principal) {
-      socket.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+      socket.close(CLOSE_CODES.UNAUTHORIZED, 'unauthorized');
       return null;
     }
     if (socket.readyState !== WebSocket.OPEN) return null;
     if (this.connections.draining) {
-      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      socket.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
       return null;
     }
     return this.connections.add(socket, principal);
@@ -108,7 +102,7 @@ export class EventsGateway implements OnGatewayConnection {
     connection: WsConnection,
     data: unknown,
     hooks: (() => void)[],
-  ): Promise<WsReply> {
+  ): Promise<ReplyFrame> {
     // Broken and rate-limited frames cost a token too, so garbage cannot flood the parser.
     const allowed = connection.bucket.take();
     let replyTo: string | null = null;
@@ -136,7 +130,7 @@ export class EventsGateway implements OnGatewayConnection {
   }
 
   /** A reply whose payload cannot be serialised still answers, as INTERNAL. */
-  private encode(reply: WsReply): string {
+  private encode(reply: ReplyFrame): string {
     try {
       return JSON.stringify(reply);
     } catch (error) {
@@ -150,7 +144,7 @@ export class EventsGateway implements OnGatewayConnection {
     });
   }
 
-  private toErrorBody(error: unknown): WsErrorBody {
+  private toErrorBody(error: unknown): ErrorBody {
     if (error instanceof AppError) {
       return {
         code: error.code,

@@ -11,13 +11,50 @@ import { SubscriptionRegistry } from './subscription.registry';
 import { SystemStatusService } from './system-status.service';
 import { WsConnections } from './ws-connections';
 import { SkillsModule } from '../modules/skills/skills.module';
-import { WsMethods } from './ws-methods';
+import { ping, WsHandlerTable, WsMethods } from './ws-methods';
+
+/**
+ * The protocol's method table, joined from the features' handlers. Typed as the whole table, it does
+ * not compile while a method of `Methods` has no handler.
+ */
+function protocolMethods(
+  jobs: JobsWsHandlers,
+  streams: StreamsWsHandlers,
+  admin: AdminWsHandlers,
+  hitl: HitlWsHandlers,
+  skills: SkillsWsHandlers,
+): WsMethods {
+  const groups = [jobs, streams, admin, hitl, skills].map((group) => group.handlers);
+  const table: WsHandlerTable = {
+    ping,
+    ...jobs.handlers,
+    ...streams.handlers,
+    ...admin.handlers,
+    ...hitl.handlers,
+    ...skills.handlers,
+  };
+  const declared = groups.reduce((count, group) => count + Object.keys(group).length, 1);
+  if (declared !== Object.keys(table).length) {
+    throw new Error('Two handler groups declare the same WebSocket method');
+  }
+  return new WsMethods(table);
+}
 
 @Module({
   imports: [AuthModule, SkillsModule],
   providers: [
     EventsGateway,
-    WsMethods,
+    {
+      provide: WsMethods,
+      inject: [
+        JobsWsHandlers,
+        StreamsWsHandlers,
+        AdminWsHandlers,
+        HitlWsHandlers,
+        SkillsWsHandlers,
+      ],
+      useFactory: protocolMethods,
+    },
     GatewaySettings,
     WsConnections,
     SubscriptionRegistry,

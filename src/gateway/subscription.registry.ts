@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { CLOSE_CODES, type FeedTopic } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import { BusMessage, EventBus } from '../common/events/event-bus';
@@ -6,7 +7,7 @@ import { isAdmin } from '../modules/auth/principal';
 import { JobsService } from '../modules/jobs/jobs.service';
 import { encodeEvent, FeedFrame, jobTopic } from './event-frames';
 import { DEFAULT_JOB_STREAM_OPTIONS, JobStream } from './job-stream';
-import { CLOSE_INTERNAL, FeedTopic, WsConnection } from './ws-connection';
+import { WsConnection } from './ws-connection';
 
 /**
  * Who hears what. Maps jobs to their streams and feed topics to their connections, and fans each bus
@@ -153,6 +154,6 @@ export class SubscriptionRegistry implements OnModuleDestroy {
     this.closeJobStream(connection, stream.jobId, stream);
     if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) return;
     this.logger.warn(`Stream of job ${stream.jobId} failed: ${(error as Error)?.message}`);
-    connection.close(CLOSE_INTERNAL, 'stream failed; resubscribe from the last seq');
+    connection.close(CLOSE_CODES.INTERNAL, 'stream failed; resubscribe from the last seq');
   }
 }

@@ -1,18 +1,10 @@
 import { WebSocket } from 'ws';
+import { CLOSE_CODES, type FeedTopic } from '../client/protocol';
 import type { Principal } from '../modules/auth/principal';
 import type { Frame } from './event-frames';
 import type { GatewayLimits } from './gateway-settings';
 import type { JobStream } from './job-stream';
 import { TokenBucket } from './token-bucket';
-
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_INTERNAL = 1011;
-export const CLOSE_TRY_AGAIN_LATER = 1013;
-export const CLOSE_UNAUTHORIZED = 4401;
-export const CLOSE_SLOW_CONSUMER = 4429;
-
-export const FEED_TOPICS = ['jobs', 'prompts', 'skills'] as const;
-export type FeedTopic = (typeof FEED_TOPICS)[number];
 
 /** Where a stream's frames go. */
 export interface FrameSink {
@@ -53,7 +45,7 @@ export class WsConnection implements FrameSink {
     if (!this.open) return false;
     const queued = this.socket.bufferedAmount;
     if (queued > 0 && queued + frame.length > this.limits.maxBufferedBytes) {
-      this.close(CLOSE_SLOW_CONSUMER, 'slow consumer');
+      this.close(CLOSE_CODES.SLOW_CONSUMER, 'slow consumer');
       return false;
     }
     this.socket.send(frame, { binary: false }, written && (() => written()));

@@ -5,12 +5,13 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { WebSocket } from 'ws';
+import { CLOSE_CODES } from '../client/protocol';
 import { EventBus } from '../common/events/event-bus';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
 import { GatewaySettings } from './gateway-settings';
 import { SubscriptionRegistry } from './subscription.registry';
-import { CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED, WsConnection } from './ws-connection';
+import { WsConnection } from './ws-connection';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -79,7 +80,7 @@ export class WsConnections implements OnApplicationBootstrap, BeforeApplicationS
   closeToken(tokenId: string): void {
     for (const connection of this.connections) {
       if (connection.principal.tokenId === tokenId) {
-        connection.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+        connection.close(CLOSE_CODES.UNAUTHORIZED, 'unauthorized');
       }
     }
   }
@@ -95,7 +96,7 @@ export class WsConnections implements OnApplicationBootstrap, BeforeApplicationS
       (connection) =>
         new Promise<void>((resolve) => {
           connection.socket.once('close', () => resolve());
-          connection.close(CLOSE_GOING_AWAY, 'server shutting down');
+          connection.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
         }),
     );
     // Peers normally answer the close at once; the adapter terminates whoever has not.

@@ -1,21 +1,9 @@
-import type { ErrorBody, EventFrame, ReplyFrame } from '../client/protocol';
+import type { ErrorBody, ReplyFrame, RequestFrame } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../common/errors/validation';
 
 export { MAX_PAYLOAD_DEPTH };
-
-/** A request frame after the envelope checks of protocol.md 1.2. */
-export interface WsRequest {
-  v: 1;
-  id: string;
-  type: string;
-  payload: Record<string, unknown>;
-}
-
-export type WsErrorBody = ErrorBody;
-export type WsReply = ReplyFrame;
-export type WsEvent = EventFrame<unknown>;
 
 /** What the adapter's message parser hands to the gateway: the raw frame, untouched. */
 export interface RawFrame {
@@ -24,7 +12,7 @@ export interface RawFrame {
 
 export const REQUEST_EVENT = '$request';
 
-export const okReply = (replyTo: string, payload: unknown): WsReply => ({
+export const okReply = (replyTo: string, payload: unknown): ReplyFrame => ({
   v: 1,
   type: 'reply',
   replyTo,
@@ -32,7 +20,7 @@ export const okReply = (replyTo: string, payload: unknown): WsReply => ({
   payload,
 });
 
-export const errorReply = (replyTo: string | null, error: WsErrorBody): WsReply => ({
+export const errorReply = (replyTo: string | null, error: ErrorBody): ReplyFrame => ({
   v: 1,
   type: 'reply',
   replyTo,
@@ -50,7 +38,8 @@ const readableId = (frame: Record<string, unknown>): string | null =>
  * Checks the envelope of one frame. Throws `{replyTo, error}` for a BAD_FRAME so that the caller
  * can answer it with the id when one was readable.
  */
-export function parseRequest(data: unknown): WsRequest {
+/** Returns the request frame after the envelope checks of protocol.md 1.2. */
+export function parseRequest(data: unknown): RequestFrame {
   const bad = (message: string, replyTo: string | null = null): never => {
     throw new BadFrame(replyTo, message);
   };

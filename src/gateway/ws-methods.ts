@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { AppError } from '../common/errors/app-error';
+import type { MethodName, Methods } from '../client/protocol';
 import type { Principal } from '../modules/auth/principal';
 import type { WsConnection } from './ws-connection';
 
@@ -10,62 +9,52 @@ export interface WsCall {
   afterReply(hook: () => void): void;
 }
 
-/** One protocol method: a thin adapter that validates its payload and calls a service. */
+/**
+ * The handler of protocol method `M`: a thin adapter that validates its payload, calls a service and
+ * resolves with the method's reply payload.
+ */
+export type WsHandler<M extends MethodName> = (
+  payload: Record<string, unknown>,
+  principal: Principal,
+  call: WsCall,
+) => Promise<Methods[M]['reply']>;
+
+/**
+ * A handler for every method of `Methods`. A feature's handlers declare their share as
+ * `satisfies Partial<WsHandlerTable>`, so a handler for a method the protocol does not have, or
+ * with the wrong reply, does not compile; the gateway module joins the shares into the whole table,
+ * so neither does a method without a handler.
+ */
+export type WsHandlerTable = { [M in MethodName]: WsHandler<M> };
+
+/** Any method as the gateway calls it. */
 export type WsMethod = (
   payload: Record<string, unknown>,
   principal: Principal,
   call: WsCall,
 ) => Promise<unknown>;
 
-/** Every method of protocol.md 1.3. */
-export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
-  'ping',
-  'jobs.create',
-  'jobs.get',
-  'jobs.list',
-  'jobs.cancel',
-  'jobs.retry',
-  'jobs.subscribe',
-  'jobs.unsubscribe',
-  'feed.subscribe',
-  'prompts.list',
-  'prompts.answer',
-  'skills.list',
-  'skills.get',
-  'skills.validate',
-  'skills.promote',
-  'skills.xml',
-  'tokens.create',
-  'tokens.list',
-  'tokens.revoke',
-  'jobs.purge',
-  'skills.import',
-  'skills.reindex',
-  'system.status',
-]);
+export const ping: WsHandler<'ping'> = async () => ({ time: new Date().toISOString() });
 
-const unavailable: WsMethod = () =>
-  Promise.reject(AppError.unavailable('This method is not available on this server'));
-
-/**
- * The table of protocol methods (protocol.md 1.3). Feature handlers register here; the gateway looks
- * methods up by `type`. A protocol method whose service this process lacks answers UNAVAILABLE; any
- * other type is unknown.
- */
-@Injectable()
+/** The method table (protocol.md 1.3): the gateway looks methods up by `type`. */
 export class WsMethods {
-  private readonly methods = new Map<string, WsMethod>();
+  private readonly methods: Map<string, WsMethod>;
 
-  constructor() {
-    this.register('ping', async () => ({ time: new Date().toISOString() }));
+  constructor(table: WsHandlerTable) {
+    this.methods = new Map(Object.entries(table));
   }
 
+  /**
+   * Adds a method the protocol does not have (tests add ones that fail or hang); a protocol method
+   * cannot be replaced.
+   */
   register(type: string, method: WsMethod): void {
     if (this.methods.has(type)) throw new Error(`WebSocket method ${type} is registered twice`);
     this.methods.set(type, method);
   }
 
+  /** The method for `type`; undefined for an unknown type. */
   get(type: string): WsMethod | undefined {
-    return this.methods.get(type) ?? (PROTOCOL_METHODS.has(type) ? unavailable : undefined);
+    return this.methods.get(type);
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { WsConnections } from '../gateway/ws-connections';
-import { JOB_STATUSES } from '../modules/jobs/job-status';
+import { JOB_STATUSES } from '../client/protocol';
 import { JobsQueue } from '../modules/jobs/jobs.queue';
 import { HistogramData, PrometheusText } from './prometheus-text';
 

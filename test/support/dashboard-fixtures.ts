@@ -1,4 +1,14 @@
-import type { EventFrame, Job, Prompt, Skill } from '../../src/client';
+import type {
+  FeedEvent,
+  FeedEventName,
+  FeedEvents,
+  Job,
+  JobEvent,
+  JobEventName,
+  JobStreamEvents,
+  Prompt,
+  Skill,
+} from '../../src/client';
 
 /** Protocol objects for the dashboard's unit tests. */
 
@@ -60,21 +70,24 @@ export function skill(id: string, over: Partial<Skill> = {}): Skill {
   };
 }
 
-export function jobEvent(
+/** A job event; its payload may leave out what the test does not need. */
+export function jobEvent<E extends JobEventName>(
   jobId: string,
   seq: number | undefined,
-  event: string,
-  payload: Record<string, unknown> = {},
+  event: E,
+  payload: Partial<JobStreamEvents[E]> = {},
   ts = `2026-11-23T21:00:${String(seq ?? 0).padStart(2, '0')}.000Z`,
-): EventFrame {
-  return { v: 1, type: 'event', topic: `job:${jobId}`, event, seq, ts, payload };
+): JobEvent {
+  return { v: 1, type: 'event', topic: `job:${jobId}`, event, seq, ts, payload } as JobEvent;
 }
 
-export function feedEvent(
+/** A feed event; its payload may leave out what the test does not need. */
+export function feedEvent<E extends FeedEventName>(
   topic: string,
   seq: number,
-  event: string,
-  payload: Record<string, unknown>,
-): EventFrame {
-  return { v: 1, type: 'event', topic, event, seq, ts: '2026-11-23T21:00:00.000Z', payload };
+  event: E,
+  payload: Partial<FeedEvents[E]>,
+): FeedEvent {
+  const ts = '2026-11-23T21:00:00.000Z';
+  return { v: 1, type: 'event', topic, event, seq, ts, payload } as unknown as FeedEvent;
 }

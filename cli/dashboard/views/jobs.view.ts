@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import type { Job } from '../../../src/client';
+import { ignoreUnknownEvent, type Job } from '../../../src/client';
 import { age, duration, esc, fit, progressBar, shortId, statusWord } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { JobsPane, Layout } from '../layouts';
@@ -8,29 +8,36 @@ import { Cursor, innerHeight, innerWidth, pane, StoreView, ViewContext } from '.
 
 /** One line of an event's payload, short. */
 function eventSummary(event: LoggedEvent): string {
-  const p = event.payload;
   switch (event.event) {
     case 'job.status':
-      return `${String(p.previous)} → ${String(p.status)}`;
+      return `${event.payload.previous} → ${event.payload.status}`;
     case 'job.progress':
-      return `${String(p.percent)}% ${String(p.message ?? '')}`;
+      return `${event.payload.percent}% ${event.payload.message ?? ''}`;
     case 'step.started':
-      return `${String(p.step)} (attempt ${String(p.attempt)})`;
+      return `${event.payload.step} (attempt ${event.payload.attempt})`;
     case 'step.completed':
-      return `${String(p.step)} ${duration(typeof p.durationMs === 'number' ? p.durationMs : null)}`;
-    case 'step.failed':
-      return `${String(p.step)} ${JSON.stringify(p.error)}${p.willRetry ? ' (will retry)' : ''}`;
+      return `${event.payload.step} ${duration(event.payload.durationMs)}`;
+    case 'step.failed': {
+      const { step, error, willRetry } = event.payload;
+      return `${step} ${JSON.stringify(error)}${willRetry ? ' (will retry)' : ''}`;
+    }
     case 'prompt.opened':
-      return String((p.prompt as { kind?: string } | undefined)?.kind ?? '');
+      return event.payload.prompt.kind;
     case 'prompt.answered':
-      return `by ${String(p.answeredBy)}`;
+      return `by ${event.payload.answeredBy}`;
     case 'job.log':
-      return `${String(p.level)}: ${String(p.message)}`;
+      return `${event.payload.level}: ${event.payload.message}`;
     case 'job.failed':
-      return JSON.stringify(p.error);
+      return JSON.stringify(event.payload.error);
     case 'job.cancelled':
-      return String(p.reason ?? '');
+      return event.payload.reason ?? '';
+    case 'job.created':
+    case 'prompt.expired':
+    case 'prompt.cancelled':
+    case 'job.completed':
+      return '';
     default:
+      ignoreUnknownEvent(event);
       return '';
   }
 }

@@ -1,17 +1,9 @@
-/** The error codes of protocol.md 1.2, shared by WebSocket replies and REST error bodies. */
-export enum ErrorCode {
-  BAD_FRAME = 'BAD_FRAME',
-  UNKNOWN_TYPE = 'UNKNOWN_TYPE',
-  VALIDATION_FAILED = 'VALIDATION_FAILED',
-  UNAUTHORIZED = 'UNAUTHORIZED',
-  FORBIDDEN = 'FORBIDDEN',
-  NOT_FOUND = 'NOT_FOUND',
-  CONFLICT = 'CONFLICT',
-  RATE_LIMITED = 'RATE_LIMITED',
-  UNAVAILABLE = 'UNAVAILABLE',
-  INTERNAL = 'INTERNAL',
-}
+import { ErrorCode } from '../../client/protocol';
 
+/** Defined with the rest of the wire vocabulary; server code reads it here, beside its HTTP statuses. */
+export { ErrorCode };
+
+/** The HTTP status of each error code (protocol.md 1.2) in REST error bodies. */
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.BAD_FRAME]: 400,
   [ErrorCode.UNKNOWN_TYPE]: 404,

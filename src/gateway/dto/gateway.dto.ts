@@ -12,10 +12,9 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { FEED_TOPICS, type FeedTopic, type Role, ROLES } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
-import type { Role } from '../../modules/auth/token.entity';
 import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
-import { FEED_TOPICS, FeedTopic } from '../ws-connection';
 
 const MAX_SEQ = 2 ** 31 - 1;
 
@@ -37,8 +36,6 @@ export class SubscribeFeedDto {
   })
   topics!: FeedTopic[];
 }
-
-export const ROLES: readonly Role[] = ['admin', 'user'];
 
 export class CreateTokenDto {
   @IsString()

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { iso } from '../../common/iso';
 import { validateDto } from '../../common/errors/validation';
@@ -7,26 +7,25 @@ import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import { TokensService } from '../../modules/auth/tokens.service';
 import { assertEmptyPayload, CreateTokenDto, TokenIdDto } from '../dto/gateway.dto';
 import { SystemStatusService } from '../system-status.service';
-import { WsMethods } from '../ws-methods';
+import type { WsHandlerTable } from '../ws-methods';
 
 /** Admin methods of protocol.md 1.3: tokens.create|list|revoke and system.status. */
 @Injectable()
-export class AdminWsHandlers implements OnModuleInit {
+export class AdminWsHandlers {
   constructor(
-    private readonly methods: WsMethods,
     private readonly tokens: TokensService,
     private readonly bus: EventBus,
     private readonly system: SystemStatusService,
   ) {}
 
-  onModuleInit(): void {
-    this.methods.register('tokens.create', async (payload, principal) => {
+  readonly handlers = {
+    'tokens.create': async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       const { userId, role, readOnly } = await validateDto(CreateTokenDto, payload, 'payload');
       return this.tokens.create(userId, role, readOnly ?? false);
-    });
-    this.methods.register('tokens.list', async (payload, principal) => {
+    },
+    'tokens.list': async (payload, principal) => {
       assertAdmin(principal);
       assertEmptyPayload(payload);
       const rows = await this.tokens.list();
@@ -36,13 +35,13 @@ export class AdminWsHandlers implements OnModuleInit {
           userId: row.userId,
           role: row.role,
           readOnly: row.readOnly,
-          createdAt: iso(row.createdAt),
+          createdAt: iso(row.createdAt)!,
           lastUsedAt: iso(row.lastUsedAt),
           revokedAt: iso(row.revokedAt),
         })),
       };
-    });
-    this.methods.register('tokens.revoke', async (payload, principal, call) => {
+    },
+    'tokens.revoke': async (payload, principal, call) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       const { id } = await validateDto(TokenIdDto, payload, 'payload');
@@ -50,11 +49,11 @@ export class AdminWsHandlers implements OnModuleInit {
       // After the reply, so that an admin revoking its own token still hears the answer.
       call.afterReply(() => this.bus.publish({ kind: 'token-revoked', tokenId: id }));
       return {};
-    });
-    this.methods.register('system.status', async (payload, principal) => {
+    },
+    'system.status': async (payload, principal) => {
       assertAdmin(principal);
       assertEmptyPayload(payload);
       return this.system.status();
-    });
-  }
+    },
+  } satisfies Partial<WsHandlerTable>;
 }

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
 import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
@@ -10,7 +10,7 @@ import {
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
 import { SkillsService } from '../../modules/skills/skills.service';
-import { WsMethods } from '../ws-methods';
+import type { WsHandlerTable } from '../ws-methods';
 
 /** Methods without parameters refuse unknown ones, as the DTO-validated methods do. */
 function assertNoParams(payload: Record<string, unknown>): void {
@@ -24,51 +24,48 @@ function assertNoParams(payload: Record<string, unknown>): void {
 
 /** The `skills.*` methods of protocol.md §1.3: validate the payload, call SkillsService, reply. */
 @Injectable()
-export class SkillsWsHandlers implements OnModuleInit {
-  constructor(
-    private readonly methods: WsMethods,
-    private readonly skills: SkillsService,
-  ) {}
+export class SkillsWsHandlers {
+  constructor(private readonly skills: SkillsService) {}
 
-  onModuleInit(): void {
-    this.methods.register('skills.list', async (payload, principal) => {
+  readonly handlers = {
+    'skills.list': async (payload, principal) => {
       const filter = await validateDto(ListSkillsDto, payload, 'payload');
       return { skills: await this.skills.list(filter, principal) };
-    });
+    },
 
-    this.methods.register('skills.get', async (payload, principal) => {
+    'skills.get': async (payload, principal) => {
       const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
       return this.skills.get(skillId, principal);
-    });
+    },
 
-    this.methods.register('skills.validate', async (payload, principal) => {
+    'skills.validate': async (payload, principal) => {
       const input = await validateDto(ValidateSkillDto, payload, 'payload');
       return { report: await this.skills.validate(input, principal) };
-    });
+    },
 
-    this.methods.register('skills.promote', async (payload, principal) => {
+    'skills.promote': async (payload, principal) => {
       assertCanWrite(principal);
       const { jobId, overwrite } = await validateDto(PromoteDraftDto, payload, 'payload');
       return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
-    });
+    },
 
-    this.methods.register('skills.xml', async (payload) => {
+    'skills.xml': async (payload) => {
       assertNoParams(payload);
       return { xml: await this.skills.xml() };
-    });
+    },
 
-    this.methods.register('skills.import', async (payload, principal) => {
+    'skills.import': async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       const { path } = await validateDto(ImportSkillsDto, payload, 'payload');
       return this.skills.import(path);
-    });
+    },
 
-    this.methods.register('skills.reindex', async (payload, principal) => {
+    'skills.reindex': async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       assertNoParams(payload);
       return this.skills.reindex();
-    });
-  }
+    },
+  } satisfies Partial<WsHandlerTable>;
 }

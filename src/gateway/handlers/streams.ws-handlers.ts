@@ -1,23 +1,22 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { validateDto } from '../../common/errors/validation';
 import { toJobView } from '../../modules/jobs/job-view';
 import { JobsService } from '../../modules/jobs/jobs.service';
 import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
 import { SubscribeFeedDto, SubscribeJobDto } from '../dto/gateway.dto';
 import { SubscriptionRegistry } from '../subscription.registry';
-import { WsMethods } from '../ws-methods';
+import type { WsHandlerTable } from '../ws-methods';
 
 /** jobs.subscribe, jobs.unsubscribe and feed.subscribe (protocol.md 1.3, 1.4). */
 @Injectable()
-export class StreamsWsHandlers implements OnModuleInit {
+export class StreamsWsHandlers {
   constructor(
-    private readonly methods: WsMethods,
     private readonly jobs: JobsService,
     private readonly subscriptions: SubscriptionRegistry,
   ) {}
 
-  onModuleInit(): void {
-    this.methods.register('jobs.subscribe', async (payload, principal, call) => {
+  readonly handlers = {
+    'jobs.subscribe': async (payload, principal, call) => {
       const { jobId, afterSeq } = await validateDto(SubscribeJobDto, payload, 'payload');
       // Live events are held from before the snapshot is read, so none can fall between the two.
       const stream = this.subscriptions.openJobStream(call.connection, jobId);
@@ -29,16 +28,16 @@ export class StreamsWsHandlers implements OnModuleInit {
         this.subscriptions.closeJobStream(call.connection, jobId, stream);
         throw error;
       }
-    });
-    this.methods.register('jobs.unsubscribe', async (payload, _principal, call) => {
+    },
+    'jobs.unsubscribe': async (payload, _principal, call) => {
       const { jobId } = await validateDto(JobIdDto, payload, 'payload');
       this.subscriptions.closeJobStream(call.connection, jobId);
       return {};
-    });
-    this.methods.register('feed.subscribe', async (payload, _principal, call) => {
+    },
+    'feed.subscribe': async (payload, _principal, call) => {
       const { topics } = await validateDto(SubscribeFeedDto, payload, 'payload');
       this.subscriptions.subscribeFeed(call.connection, topics);
       return {};
-    });
-  }
+    },
+  } satisfies Partial<WsHandlerTable>;
 }

@@ -1,4 +1,4 @@
-import type { Role } from './token.entity';
+import type { Role } from '../../client/protocol';
 
 /** Who is calling: resolved from a token on every request and at every WebSocket upgrade. */
 export interface Principal {

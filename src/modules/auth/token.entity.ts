@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type Role = 'admin' | 'user';
+import type { Role } from '../../client/protocol';
 
 /** An API token. Only the SHA-256 of the secret is stored; the secret is shown once, at creation. */
 @Entity('tokens')

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { IsNull, Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import type { Principal } from './principal';
-import { Role, Token } from './token.entity';
+import type { Role } from '../../client/protocol';
+import { Token } from './token.entity';
 
 export interface CreatedToken {
   id: string;

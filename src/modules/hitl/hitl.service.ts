@@ -2,19 +2,20 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
+import type { FeedEvents, PromptStatus, TimeoutAction } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
 import { iso } from '../../common/iso';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks } from '../jobs/cancel-hooks';
-import { JobStore, JobTx, NewEvent, NOW } from '../jobs/job-store';
+import { JobStore, JobTx, NewEvent, NOW, Transition } from '../jobs/job-store';
 import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
 import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
 import { PermanentError } from '../jobs/workflow';
 import { ListPromptsDto } from './dto/answers.dto';
-import { Prompt, PromptStatus, PromptView, TimeoutAction, toPromptView } from './prompt.entity';
+import { Prompt, PromptView, toPromptView } from './prompt.entity';
 import { isCancelAnswer, PromptKinds } from './prompt-kinds';
 
 type Answer = Record<string, unknown>;
@@ -238,8 +239,8 @@ export class HitlService extends PromptPort implements OnModuleInit {
     extra: NewEvent[],
     tx?: JobTx,
   ): Promise<void> {
-    const change = {
-      from: ['running'] as const,
+    const change: Transition = {
+      from: ['running'],
       where: { leaseOwner: workerId },
       set: { status: 'waiting', openPromptId: prompt.id, leaseOwner: null, leaseExpiresAt: null },
       events: [
@@ -273,7 +274,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
         ...(cancel
           ? [
               {
-                type: 'job.cancelled',
+                type: 'job.cancelled' as const,
                 payload: { reason: `cancelled in prompt "${prompt.title}"` },
               },
             ]
@@ -369,7 +370,11 @@ export class HitlService extends PromptPort implements OnModuleInit {
     });
   }
 
-  private publishFeed(ownerId: string, event: string, payload: Record<string, unknown>): void {
+  private publishFeed<E extends 'prompt.opened' | 'prompt.closed'>(
+    ownerId: string,
+    event: E,
+    payload: FeedEvents[E],
+  ): void {
     this.bus.publish({ kind: 'feed', topic: 'prompts', ownerId, event, payload });
   }
 }

@@ -1,10 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Prompt as PromptObject } from '../../client/protocol';
+import type { Prompt as PromptObject, PromptStatus, TimeoutAction } from '../../client/protocol';
 import { iso } from '../../common/iso';
-
-export const PROMPT_STATUSES = ['open', 'answered', 'expired', 'cancelled'] as const;
-export type PromptStatus = (typeof PROMPT_STATUSES)[number];
-export type TimeoutAction = 'cancel' | 'fail' | 'default';
 
 /** A question a job asks a person. The first valid answer wins; the row records who and when. */
 @Entity('hitl_prompts')

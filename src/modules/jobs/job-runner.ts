@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { DataSource } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
-import { StepUsage } from './job-step.entity';
+import type { StepUsage } from '../../client/protocol';
 import {
   JobPatch,
   JobStore,
@@ -24,7 +24,7 @@ import { PermanentError, StepTools, WorkflowContext, WorkflowDefinition } from '
 import { WorkflowRegistry } from './workflow.registry';
 
 /** Logs one event of a running job (and sets columns with it); throws once the run lost its job. */
-type Append = (type: string, payload: Record<string, unknown>, set?: JobPatch) => Promise<void>;
+type Append = (event: NewEvent, set?: JobPatch) => Promise<void>;
 
 /** Why a run's signal fired. */
 type AbortReason = 'cancelled' | 'lease-lost' | 'shutdown';
@@ -231,8 +231,8 @@ export class JobRunner implements OnApplicationShutdown {
     const throwIfAborted = () => {
       if (signal.aborted) throw new RunAborted(signal.reason as AbortReason);
     };
-    const append: Append = async (type, payload, set) => {
-      const updated = await writer.write({ events: [{ type, payload }], set });
+    const append: Append = async (event, set) => {
+      const updated = await writer.write({ events: [event], set });
       if (!updated) throw new RunAborted('lease-lost');
     };
     return {
@@ -261,11 +261,11 @@ export class JobRunner implements OnApplicationShutdown {
           percent: Math.max(0, Math.min(100, Math.round(percent))),
           message: message ?? null,
         };
-        await append('job.progress', progress, { progress });
+        await append({ type: 'job.progress', payload: progress }, { progress });
       },
       log: async (level, message) => {
         throwIfAborted();
-        await append('job.log', { level, message });
+        await append({ type: 'job.log', payload: { level, message } });
       },
     };
   }
@@ -282,7 +282,7 @@ export class JobRunner implements OnApplicationShutdown {
     const startedAt = new Date();
     // The step row is written when the step ends; its start is the step.started event, committed
     // (with the previous step's end) before the step's work begins.
-    await append('step.started', { step: name, attempt }, { currentStep: name });
+    await append({ type: 'step.started', payload: { step: name, attempt } }, { currentStep: name });
     const usage: StepUsage = {};
     const started = Date.now();
     const tools: StepTools = {
@@ -317,8 +317,9 @@ export class JobRunner implements OnApplicationShutdown {
       );
       throw signal.aborted ? new RunAborted(signal.reason as AbortReason) : error;
     }
+    const ran = this.stepRow(name, attempt, startedAt, started);
     const row: StepRecord = {
-      ...this.stepRow(name, attempt, startedAt, started),
+      ...ran,
       status: 'completed',
       output: output ?? null,
       usage: Object.keys(usage).length > 0 ? usage : null,
@@ -329,14 +330,19 @@ export class JobRunner implements OnApplicationShutdown {
       type: 'step.completed',
       payload: {
         step: name,
-        durationMs: row.durationMs,
+        durationMs: ran.durationMs,
         ...(row.usage ? { usage: row.usage } : {}),
       },
     });
     return output;
   }
 
-  private stepRow(name: string, attempt: number, startedAt: Date, started: number): StepRecord {
+  private stepRow(
+    name: string,
+    attempt: number,
+    startedAt: Date,
+    started: number,
+  ): StepRecord & { durationMs: number } {
     return {
       name,
       attempt,

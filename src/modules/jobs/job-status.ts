@@ -1,13 +1,4 @@
-/** protocol.md 1.5. `waiting` means an open prompt holds the job; the last three are final. */
-export const JOB_STATUSES = [
-  'queued',
-  'running',
-  'waiting',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import type { JobStatus } from '../../client/protocol';
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running', 'waiting'];

@@ -1,13 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { StepUsage } from '../../client/protocol';
 
 export type StepStatus = 'running' | 'completed' | 'failed';
-
-export interface StepUsage {
-  promptTokens?: number;
-  completionTokens?: number;
-  totalTokens?: number;
-  costUsd?: number;
-}
 
 /** A memoised step: once `completed`, its output is returned on every re-run instead of re-running. */
 @Entity('job_steps')

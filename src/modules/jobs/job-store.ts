@@ -2,17 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { JobLogEntry, JobStatus } from '../../client/protocol';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
-import type { JobStatus } from './job-status';
 import type { JobStep } from './job-step.entity';
 import { Job } from './job.entity';
 import { JobEventView, toJobView } from './job-view';
 
-export interface NewEvent {
-  type: string;
-  payload: Record<string, unknown>;
-}
+/** An event to append to a job's log. */
+export type NewEvent = JobLogEntry;
 
 /** A SQL expression used as a column value, e.g. `now()`. Never built from input. */
 export class Sql {

@@ -1,4 +1,4 @@
-import type { JobStore, StepRecord, Transition } from './job-store';
+import type { JobStore, NewEvent, StepRecord, Transition } from './job-store';
 import type { Job } from './job.entity';
 import { RunWriter } from './run-writer';
 
@@ -30,8 +30,15 @@ const step = (name: string): StepRecord => ({
   durationMs: 1,
 });
 
-const completed = (name: string) => ({ type: 'step.completed', payload: { step: name } });
-const started = (name: string) => ({ type: 'step.started', payload: { step: name } });
+const completed = (name: string): NewEvent => ({
+  type: 'step.completed',
+  payload: { step: name, durationMs: 1 },
+});
+const started = (name: string): NewEvent => ({
+  type: 'step.started',
+  payload: { step: name, attempt: 1 },
+});
+const logged: NewEvent = { type: 'job.log', payload: { level: 'info', message: 'noted' } };
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function setup() {
@@ -75,12 +82,12 @@ describe('RunWriter', () => {
     writer.defer(step('a'), completed('a'));
     store.failNext = true;
     await expect(writer.write({ events: [started('b')] })).rejects.toThrow('connection lost');
-    await writer.write({ events: [{ type: 'job.log', payload: {} }] });
+    await writer.write({ events: [logged] });
 
     expect(store.calls).toHaveLength(2);
     expect(store.calls[1].steps).toEqual([step('a')]);
     // The failed write's own event is not repeated: it never happened.
-    expect(store.calls[1].events).toEqual([completed('a'), { type: 'job.log', payload: {} }]);
+    expect(store.calls[1].events).toEqual([completed('a'), logged]);
   });
 
   it('writes a step without its event once the run was aborted, and reports a lost job', async () => {
@@ -96,13 +103,15 @@ describe('RunWriter', () => {
     const { store, writer } = setup();
     await writer.write({ events: [started('a')] });
     writer.defer(step('a'), completed('a'));
-    const log = { type: 'job.log', payload: {} };
-    await Promise.all([writer.write({ events: [started('b')] }), writer.write({ events: [log] })]);
+    await Promise.all([
+      writer.write({ events: [started('b')] }),
+      writer.write({ events: [logged] }),
+    ]);
 
     expect(store.calls.map((call) => call.events)).toEqual([
       [started('a')],
       [completed('a'), started('b')],
-      [log],
+      [logged],
     ]);
   });
 

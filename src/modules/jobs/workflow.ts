@@ -1,4 +1,4 @@
-import type { StepUsage } from './job-step.entity';
+import type { LogLevel, StepUsage } from '../../client/protocol';
 
 /** Fails the job at once, with this code, without retries. */
 export class PermanentError extends Error {
@@ -46,7 +46,7 @@ export interface WorkflowContext {
     options?: AskOptions,
   ): Promise<A>;
   progress(percent: number, message?: string): Promise<void>;
-  log(level: 'info' | 'warn' | 'error', message: string): Promise<void>;
+  log(level: LogLevel, message: string): Promise<void>;
 }
 
 export interface WorkflowDefinition<I = Record<string, unknown>, R = unknown> {

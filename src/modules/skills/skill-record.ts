@@ -4,7 +4,8 @@ import type { Skill } from './skill.entity';
 import { parseDependencyList, readMetadataJsonDependencies } from './skill-dependencies';
 import { skillIdOf } from './skill-ref';
 import type { StoredSkill } from './skill-store';
-import type { SkillStatus, SkillView } from './skill.types';
+import type { SkillStatus } from '../../client/protocol';
+import type { SkillView } from './skill.types';
 import { inspectSkillDir, isPlainRecord, ValidationIssue, ValidationReport } from './validator';
 
 export type SkillRecord = Omit<Skill, 'search' | 'createdAt' | 'updatedAt'>;

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { SkillStatus, SkillValidation } from './skill.types';
+import type { SkillStatus } from '../../client/protocol';
+import type { SkillValidation } from './skill.types';
 
 /**
  * The index of the skills root. The folders on disk are the truth; a row is rebuilt from its folder

@@ -1,8 +1,6 @@
+import type { SkillStatus } from '../../client/protocol';
 import type { Principal } from '../auth/principal';
 import type { ValidationError, ValidationIssue, ValidationWarning } from './validator';
-
-export const SKILL_STATUSES = ['active', 'draft', 'deprecated'] as const;
-export type SkillStatus = (typeof SKILL_STATUSES)[number];
 
 /** The validation summary kept with every indexed skill. */
 export interface SkillValidation {

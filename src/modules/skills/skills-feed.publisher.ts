@@ -1,4 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { FeedEvents } from '../../client/protocol';
 import { BusMessage, EventBus } from '../../common/events/event-bus';
 import { SkillsService } from './skills.service';
 import type { SkillChange } from './skill.types';
@@ -28,11 +29,14 @@ export class SkillsFeedPublisher implements OnModuleInit, OnModuleDestroy {
 
 /** The bus message of one change; a removal says so with `removed: true` in the payload. */
 export function feedMessage(change: SkillChange): Extract<BusMessage, { kind: 'feed' }> {
+  const payload: FeedEvents['skill.changed'] = change.removed
+    ? { skill: change.skill, removed: true }
+    : { skill: change.skill };
   return {
     kind: 'feed',
     topic: 'skills',
     ownerId: change.ownerId,
     event: 'skill.changed',
-    payload: change.removed ? { skill: change.skill, removed: true } : { skill: change.skill },
+    payload,
   };
 }

@@ -1,4 +1,4 @@
-import { PROTOCOL_METHODS } from '../../../src/gateway/ws-methods';
+import { PROTOCOL_METHODS } from '../../../src/client/protocol';
 import { e2eMode } from '../../support/e2e-env';
 import { createToken } from '../../support/gateway';
 import { startTestServer, TestServer } from '../../support/test-server';

@@ -13,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PROMPT_STATUSES, PromptStatus } from '../prompt.entity';
+import { PROMPT_STATUSES, type PromptStatus } from '../../../client/protocol';
 
 const FEEDBACK_MAX = 10000;
 const CONTENT_MAX = 512 * 1024;

@@ -13,7 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { JOB_STATUSES, JobStatus } from '../job-status';
+import { JOB_STATUSES, type JobStatus } from '../../../client/protocol';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })

@@ -10,7 +10,7 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { SKILL_STATUSES, SkillStatus } from '../skill.types';
+import { SKILL_STATUSES, type SkillStatus } from '../../../client/protocol';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
 function NotWith(other: string): PropertyDecorator {
