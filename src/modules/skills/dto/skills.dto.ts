@@ -10,6 +10,7 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { MAX_FILE_PATH_LENGTH } from '../skill-files';
 import { SKILL_STATUSES, SkillStatus } from '../skill.types';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
@@ -49,6 +50,13 @@ export class SkillIdDto {
   @IsString()
   @IsNotEmpty()
   skillId!: string;
+}
+
+export class SkillFileDto extends SkillIdDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_FILE_PATH_LENGTH)
+  path!: string;
 }
 
 /** Exactly one of `skillId` and `content`. */
