@@ -1,3 +1,4 @@
+import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -413,18 +414,18 @@ describe('validateSkillContent: the rules of agent-skills-spec.md', () => {
 
 describe('validateSkillContent: hostile input', () => {
   it('refuses an alias bomb quickly', () => {
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(md(aliasBomb()));
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     expect(report.errors[0].message).toMatch(/alias/);
   });
 
   it('refuses a 10 MB frontmatter quickly', () => {
     const content = md(`name: big\ndescription: x\npad: "${'x'.repeat(10 * 1024 * 1024)}"`);
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(content);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     expect(report.errors[0].message).toMatch(/65536 byte limit \(\d+ bytes\)/);
   });
@@ -434,17 +435,17 @@ describe('validateSkillContent: hostile input', () => {
       `name: x\ndescription: y\nz: ${'['.repeat(30_000)}${']'.repeat(30_000)}`,
       `name: x\ndescription: y\nz:\n  ${'- '.repeat(30_000)}x`,
     ]) {
-      const start = performance.now();
+      const start = cpuClock();
       const report = validateSkillContent(md(fmText));
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     }
   });
 
   it('refuses NUL bytes in content', () => {
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(`---\nname: x\u0000\n---\n`);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['SKILL_MD_BINARY']);
   });
 
@@ -629,9 +630,9 @@ describe('validateSkillDir', () => {
   describe('hostile files', () => {
     it('refuses an alias bomb in SKILL.md in under a second', async () => {
       const dir = skillDir('bomb', { 'SKILL.md': md(aliasBomb()) });
-      const start = performance.now();
+      const start = cpuClock();
       const report = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     });
 
@@ -639,9 +640,9 @@ describe('validateSkillDir', () => {
       const dir = skillDir('big', {
         'SKILL.md': md(`name: big\ndescription: x\npad: "${'x'.repeat(10 * 1024 * 1024)}"`),
       });
-      const start = performance.now();
+      const start = cpuClock();
       const report = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['SKILL_MD_TOO_LARGE']);
       expect(report.errors[0].message).toMatch(/exceeds 1048576 byte limit \(\d+ bytes\)/);
     });
@@ -652,9 +653,9 @@ describe('validateSkillDir', () => {
         Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256)),
       ]);
       const dir = skillDir('binary', { 'SKILL.md': png });
-      const start = performance.now();
+      const start = cpuClock();
       const report: ValidationReport = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(report.errors).toEqual([
         {
           code: 'SKILL_MD_BINARY',
