@@ -239,7 +239,7 @@ export class SkillsView extends StoreView {
     } else {
       const v = skill.validation;
       lines.push(
-        `{bold}${esc(skill.id)}{/bold}  ${skill.status}  v${esc(skill.version)}`,
+        `{bold}${esc(skill.id)}{/bold}  ${skill.status}  ${skill.version === null ? '' : `v${skill.version}  `}${esc(skill.declaredVersion)}`,
         esc(fit(skill.description, width)),
         `validation: ${v.valid ? colour('green', 'valid') : colour('red', 'INVALID')}` +
           ` (${v.errors.length} errors, ${v.warnings.length} warnings)`,
