@@ -165,6 +165,8 @@ function clean(text: string): string {
     .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/`/g, "'")
     .replace(/[<>]/g, ' ')
+    // skills-ref ends a frontmatter at the first "---" anywhere, even inside a description
+    .replace(/-{3,}/g, '—')
     .replace(/\s+/g, ' ')
     .trim();
 }
