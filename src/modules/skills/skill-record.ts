@@ -45,11 +45,7 @@ export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord 
     category: ref.kind === 'draft' ? (manifest?.category ?? 'general') : ref.category,
     path: dir,
     status,
-    version:
-      nonEmpty(parsed?.scalarSource.version) ??
-      nonEmpty(frontmatter.version) ??
-      nonEmpty(metadata.version) ??
-      DEFAULT_VERSION,
+    version: nonEmpty(frontmatter.version) ?? nonEmpty(metadata.version) ?? DEFAULT_VERSION,
     tags: [...new Set((nonEmpty(metadata.tags) ?? '').split(/[\s,]+/).filter(Boolean))],
     dependencies: [
       ...new Set([
