@@ -104,7 +104,12 @@ const cases: Case[] = [
     errors: [],
   },
   { rule: 'CRLF line endings', content: md(fm('pdf-tools')).replace(/\n/g, '\r\n'), errors: [] },
-  { rule: 'byte-order mark', content: `\uFEFF${md(fm('pdf-tools'))}`, errors: [] },
+  { rule: 'CR-only line endings', content: md(fm('pdf-tools')).replace(/\n/g, '\r'), errors: [] },
+  {
+    rule: 'byte-order mark (strict: the file must start with ---)',
+    content: `\uFEFF${md(fm('pdf-tools'))}`,
+    errors: ['FRONTMATTER_MISSING'],
+  },
 
   // ---- finding and reading the frontmatter
   { rule: 'no frontmatter', content: BODY, errors: ['FRONTMATTER_MISSING'] },
@@ -149,8 +154,10 @@ const cases: Case[] = [
   { rule: 'name missing', content: md(`description: ${DESCRIPTION}`), errors: ['NAME_MISSING'] },
   { rule: 'name empty', content: md(fm('""')), errors: ['NAME_MISSING'] },
   { rule: 'name blank', content: md(fm('"   "')), errors: ['NAME_MISSING'] },
-  { rule: 'name null', content: md(fm('~')), errors: ['NAME_MISSING'] },
-  { rule: 'name is a list', content: md(fm('[a, b]')), errors: ['NAME_MISSING'] },
+  { rule: 'name ~ is the text "~"', content: md(fm('~')), errors: ['NAME_INVALID_CHARS'] },
+  { rule: 'name null is the text "null"', content: md(fm('null')), dirName: 'null', errors: [] },
+  { rule: 'name is a list', content: md(fm('\n  - a\n  - b')), errors: ['NAME_MISSING'] },
+  { rule: 'name is a flow list', content: md(fm('[a, b]')), errors: ['FRONTMATTER_INVALID_YAML'] },
   {
     rule: 'name over 64 characters',
     content: md(fm(NAME_65)),
@@ -242,7 +249,7 @@ const cases: Case[] = [
   },
   {
     rule: 'compatibility is a mapping',
-    content: md(fm('pdf-tools', 'compatibility: {python: "3.10"}')),
+    content: md(fm('pdf-tools', 'compatibility:\n  python: "3.10"')),
     errors: ['COMPATIBILITY_INVALID'],
   },
   {
@@ -276,8 +283,13 @@ const cases: Case[] = [
     errors: ['ALLOWED_TOOLS_INVALID'],
   },
   {
+    rule: 'nested metadata value (strict)',
+    content: md(fm('pdf-tools', 'metadata:\n  tags:\n    - a')),
+    errors: ['METADATA_INVALID'],
+  },
+  {
     rule: 'unknown field (strict): an error',
-    content: md(fm('pdf-tools', 'tags: [pdf]')),
+    content: md(fm('pdf-tools', 'tags: pdf')),
     errors: ['UNEXPECTED_FIELD'],
   },
   {
@@ -297,7 +309,7 @@ const cases: Case[] = [
   },
   {
     rule: 'default: unknown field is a warning',
-    content: md(fm('pdf-tools', 'tags: [pdf]')),
+    content: md(fm('pdf-tools', 'tags: pdf')),
     strict: false,
     errors: [],
     warnings: ['UNEXPECTED_FIELD'],
@@ -307,19 +319,19 @@ const cases: Case[] = [
     content: md(
       fm(
         'pdf-tools',
-        'model: sonnet\ncontext: fork\nagent: general\nargument-hint: "[file]"\ndisable-model-invocation: false\nuser-invocable: true\nhooks: {}\nversion: 1.2.0',
+        'model: sonnet\ncontext: fork\nagent: general\nargument-hint: "[file]"\ndisable-model-invocation: false\nuser-invocable: true\nhooks:\n  PreToolUse:\n    - matcher: Bash\nversion: 1.2.0',
       ),
     ),
     strict: false,
     errors: [],
-    warnings: [],
+    warnings: Array(8).fill('EXTENSION_FIELD'),
   },
   {
     rule: 'default: extension field of the wrong type',
     content: md(fm('pdf-tools', 'user-invocable: "yes please"')),
     strict: false,
     errors: [],
-    warnings: ['FIELD_WRONG_TYPE'],
+    warnings: ['EXTENSION_FIELD', 'FIELD_WRONG_TYPE'],
   },
   {
     rule: 'default: allowed-tools list is accepted with a warning',
@@ -333,11 +345,11 @@ const cases: Case[] = [
     content: md(fm('pdf-tools', 'metadata:\n  tags: [a, b]')),
     strict: false,
     errors: [],
-    warnings: ['METADATA_VALUE_NOT_STRING'],
+    warnings: ['YAML_FLOW_COLLECTION', 'METADATA_VALUE_NOT_STRING'],
   },
   {
     rule: 'default: errors of the specification stay errors',
-    content: md(fm('Pdf--Tools', 'compatibility: [x]')),
+    content: md(fm('Pdf--Tools', 'compatibility:\n  - x')),
     strict: false,
     errors: ['NAME_NOT_LOWERCASE', 'NAME_CONSECUTIVE_HYPHENS', 'COMPATIBILITY_INVALID'],
     warnings: [],
@@ -402,7 +414,7 @@ describe('validateSkillContent: the rules of agent-skills-spec.md', () => {
   });
 
   it('gives one UNEXPECTED_FIELD per unknown field, naming it', () => {
-    const report = validateSkillContent(md(fm('pdf-tools', 'tags: [a]\nowner: me')), {
+    const report = validateSkillContent(md(fm('pdf-tools', 'tags: a\nowner: me')), {
       strict: true,
     });
     expect(report.errors.map((e) => [e.code, e.field])).toEqual([
