@@ -11,11 +11,15 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
+import { assertPayloadCost } from '../common/errors/payload-cost';
 import { bearerToken } from '../modules/auth/auth.guard';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
+import { AuthGate } from './auth-gate';
+import { GatewaySettings } from './gateway-settings';
 import {
   CLOSE_GOING_AWAY,
+  CLOSE_POLICY_VIOLATION,
   CLOSE_TRY_AGAIN_LATER,
   CLOSE_UNAUTHORIZED,
   WsConnection,
@@ -42,21 +46,32 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
   return query ?? undefined;
 };
 
+/** A socket from its upgrade on: its token check, and the frames that arrived before it ended. */
+interface Pending {
+  ready: Promise<WsConnection | null>;
+  /** Set once the check has ended: the connection, or null when the socket was refused. */
+  settled?: WsConnection | null;
+  framesWaiting: number;
+}
+
 /**
- * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope and
- * the connection's rate limit, and dispatches to the method table. Every request gets exactly one
+ * The WebSocket endpoint at /ws. It authenticates at the upgrade (frames sent meanwhile wait, a few
+ * per socket), checks each frame's envelope, cost and the connection's rate limit, and dispatches to
+ * the method table. Every request gets exactly one
  * reply, which the gateway sends itself so that a subscription's events can follow it in order.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(WsInternalErrorFilter)
 export class EventsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(EventsGateway.name);
-  private readonly ready = new WeakMap<WebSocket, Promise<WsConnection | null>>();
+  private readonly pending = new WeakMap<WebSocket, Pending>();
+  private authGate?: AuthGate;
 
   constructor(
     private readonly tokens: TokensService,
     private readonly methods: WsMethods,
     private readonly connections: WsConnections,
+    private readonly settings: GatewaySettings,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -64,7 +79,12 @@ export class EventsGateway implements OnGatewayConnection {
       socket.close(CLOSE_GOING_AWAY, 'server shutting down');
       return;
     }
-    this.ready.set(socket, this.authenticate(socket, tokenFrom(request)));
+    const pending: Pending = {
+      ready: this.authenticate(socket, tokenFrom(request)),
+      framesWaiting: 0,
+    };
+    void pending.ready.then((connection) => (pending.settled = connection));
+    this.pending.set(socket, pending);
   }
 
   @SubscribeMessage(REQUEST_EVENT)
@@ -72,7 +92,7 @@ export class EventsGateway implements OnGatewayConnection {
     @ConnectedSocket() socket: WebSocket,
     @MessageBody() frame: RawFrame,
   ): Promise<undefined> {
-    const connection = await this.ready.get(socket);
+    const connection = await this.connectionFor(socket);
     if (!connection) return undefined;
     await this.connections.track(async () => {
       const hooks: (() => void)[] = [];
@@ -83,12 +103,41 @@ export class EventsGateway implements OnGatewayConnection {
     return undefined;
   }
 
-  private async authenticate(socket: WebSocket, token: string | undefined) {
-    let principal: Principal | null;
+  /** The socket's connection once its token check has passed; null when it did not, or was closed. */
+  private async connectionFor(socket: WebSocket): Promise<WsConnection | null> {
+    const pending = this.pending.get(socket);
+    if (!pending) return null;
+    if (pending.settled !== undefined) return pending.settled;
+    const { maxFramesBeforeAuth } = this.settings.limits;
+    if (++pending.framesWaiting > maxFramesBeforeAuth) {
+      socket.close(CLOSE_POLICY_VIOLATION, 'too many frames before authentication');
+      return null;
+    }
     try {
-      principal = await this.tokens.authenticate(token);
+      return await pending.ready;
+    } finally {
+      pending.framesWaiting--;
+    }
+  }
+
+  private async authenticate(socket: WebSocket, token: string | undefined) {
+    let principal: Principal | null | 'busy';
+    try {
+      this.authGate ??= new AuthGate(
+        this.settings.limits.authChecks.running,
+        this.settings.limits.authChecks.waiting,
+      );
+      // A socket that closed while it waited for its turn costs no query.
+      principal = await this.authGate.run(
+        async () => (socket.readyState === WebSocket.OPEN ? this.tokens.authenticate(token) : null),
+        'busy' as const,
+      );
     } catch (error) {
       this.logger.error(`Token check failed: ${(error as Error).message}`);
+      socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
+      return null;
+    }
+    if (principal === 'busy') {
       socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
       return null;
     }
@@ -116,6 +165,7 @@ export class EventsGateway implements OnGatewayConnection {
       const request = parseRequest(data);
       replyTo = request.id;
       if (!allowed) throw this.rateLimited(connection);
+      assertPayloadCost(request.payload, 'payload');
       if (this.connections.draining) {
         throw AppError.unavailable('The server is shutting down; reconnect shortly');
       }
@@ -159,7 +209,7 @@ export class EventsGateway implements OnGatewayConnection {
       };
     }
     const errorId = randomUUID();
-    this.logger.error(`errorId=${errorId} ${(error as Error)?.stack ?? String(error)}`);
+    this.logger.error(`errorId=${errorId} ${String(error)}`, (error as Error)?.stack);
     return { code: ErrorCode.INTERNAL, message: 'Internal error', errorId };
   }
 }

@@ -12,6 +12,13 @@ export interface GatewayLimits {
   drainTimeoutMs: number;
   /** How long a closing socket may hold its buffers while the peer does not answer the close. */
   closeTimeoutMs: number;
+  /**
+   * Token checks (one query each) run at once at the upgrade, and how many more may wait; a socket
+   * past both closes with 1013. Keeps a burst of unauthenticated sockets from taking the pool.
+   */
+  authChecks: { running: number; waiting: number };
+  /** Frames a socket may send before its token check ends; one more closes it with 1008. */
+  maxFramesBeforeAuth: number;
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -20,6 +27,8 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   rateLimit: { perSecond: 100, burst: 200 },
   drainTimeoutMs: 5_000,
   closeTimeoutMs: 5_000,
+  authChecks: { running: 2, waiting: 1_000 },
+  maxFramesBeforeAuth: 16,
 };
 
 /**
