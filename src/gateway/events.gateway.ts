@@ -19,7 +19,6 @@ import { AuthGate } from './auth-gate';
 import { GatewaySettings } from './gateway-settings';
 import {
   CLOSE_GOING_AWAY,
-  CLOSE_POLICY_VIOLATION,
   CLOSE_TRY_AGAIN_LATER,
   CLOSE_UNAUTHORIZED,
   WsConnection,
@@ -46,25 +45,18 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
   return query ?? undefined;
 };
 
-/** A socket from its upgrade on: its token check, and the frames that arrived before it ended. */
-interface Pending {
-  ready: Promise<WsConnection | null>;
-  /** Set once the check has ended: the connection, or null when the socket was refused. */
-  settled?: WsConnection | null;
-  framesWaiting: number;
-}
-
 /**
- * The WebSocket endpoint at /ws. It authenticates at the upgrade (frames sent meanwhile wait, a few
- * per socket), checks each frame's envelope, cost and the connection's rate limit, and dispatches to
- * the method table. Every request gets exactly one
+ * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope, cost
+ * and the connection's rate limit, and dispatches to the method table. A socket is not read until its
+ * token check ends: frames sent meanwhile stay in the kernel's buffers (TCP pushes back on the
+ * sender), so they cost this process neither memory nor a query. Every request gets exactly one
  * reply, which the gateway sends itself so that a subscription's events can follow it in order.
  */
 @WebSocketGateway({ path: '/ws' })
 @UseFilters(WsInternalErrorFilter)
 export class EventsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(EventsGateway.name);
-  private readonly pending = new WeakMap<WebSocket, Pending>();
+  private readonly ready = new WeakMap<WebSocket, Promise<WsConnection | null>>();
   private authGate?: AuthGate;
 
   constructor(
@@ -79,12 +71,11 @@ export class EventsGateway implements OnGatewayConnection {
       socket.close(CLOSE_GOING_AWAY, 'server shutting down');
       return;
     }
-    const pending: Pending = {
-      ready: this.authenticate(socket, tokenFrom(request)),
-      framesWaiting: 0,
-    };
-    void pending.ready.then((connection) => (pending.settled = connection));
-    this.pending.set(socket, pending);
+    socket.pause();
+    const ready = this.authenticate(socket, tokenFrom(request));
+    // Resumed whatever the outcome: a refused socket must still read the peer's close frame.
+    void ready.finally(() => socket.resume());
+    this.ready.set(socket, ready);
   }
 
   @SubscribeMessage(REQUEST_EVENT)
@@ -92,7 +83,7 @@ export class EventsGateway implements OnGatewayConnection {
     @ConnectedSocket() socket: WebSocket,
     @MessageBody() frame: RawFrame,
   ): Promise<undefined> {
-    const connection = await this.connectionFor(socket);
+    const connection = await this.ready.get(socket);
     if (!connection) return undefined;
     await this.connections.track(async () => {
       const hooks: (() => void)[] = [];
@@ -101,23 +92,6 @@ export class EventsGateway implements OnGatewayConnection {
       for (const hook of hooks) hook();
     });
     return undefined;
-  }
-
-  /** The socket's connection once its token check has passed; null when it did not, or was closed. */
-  private async connectionFor(socket: WebSocket): Promise<WsConnection | null> {
-    const pending = this.pending.get(socket);
-    if (!pending) return null;
-    if (pending.settled !== undefined) return pending.settled;
-    const { maxFramesBeforeAuth } = this.settings.limits;
-    if (++pending.framesWaiting > maxFramesBeforeAuth) {
-      socket.close(CLOSE_POLICY_VIOLATION, 'too many frames before authentication');
-      return null;
-    }
-    try {
-      return await pending.ready;
-    } finally {
-      pending.framesWaiting--;
-    }
   }
 
   private async authenticate(socket: WebSocket, token: string | undefined) {

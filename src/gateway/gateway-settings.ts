@@ -17,8 +17,6 @@ export interface GatewayLimits {
    * past both closes with 1013. Keeps a burst of unauthenticated sockets from taking the pool.
    */
   authChecks: { running: number; waiting: number };
-  /** Frames a socket may send before its token check ends; one more closes it with 1008. */
-  maxFramesBeforeAuth: number;
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -28,7 +26,6 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   drainTimeoutMs: 5_000,
   closeTimeoutMs: 5_000,
   authChecks: { running: 2, waiting: 1_000 },
-  maxFramesBeforeAuth: 16,
 };
 
 /**

@@ -6,7 +6,6 @@ import type { JobStream } from './job-stream';
 import { TokenBucket } from './token-bucket';
 
 export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_INTERNAL = 1011;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 export const CLOSE_UNAUTHORIZED = 4401;

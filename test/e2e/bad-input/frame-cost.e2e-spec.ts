@@ -26,38 +26,55 @@ function clientTextFrame(text: string): Buffer {
 
 /**
  * Opens /ws by hand and writes the upgrade request and `frames` in one TCP write, so that every frame
- * reaches the server before its token check can have ended. Resolves with the close code the server
- * sends (0 when the server only dropped the connection).
+ * reaches the server before its token check can have ended. Resolves once the server has closed the
+ * socket (with the close code it sent, 0 for none) or has replied `untilReplies` times.
  */
-function framesWithUpgrade(server: TestServer, token: string, frames: Buffer[]): Promise<number> {
+function framesWithUpgrade(
+  server: TestServer,
+  token: string,
+  frames: Buffer[],
+  untilReplies = Infinity,
+): Promise<{ closeCode: number; replies: string[] }> {
   const { hostname, port } = new URL(server.httpUrl);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
     let received = Buffer.alloc(0);
+    let at = -1;
     let closeCode = 0;
+    const replies: string[] = [];
+    const done = () => {
+      socket.destroy();
+      resolve({ closeCode, replies });
+    };
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      const headerEnd = received.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
-      // Server frames are unmasked; a close frame is opcode 0x8 with the code in its first 2 bytes.
-      let at = headerEnd + 4;
+      if (at < 0) {
+        const headerEnd = received.indexOf('\r\n\r\n');
+        if (headerEnd < 0) return;
+        at = headerEnd + 4;
+      }
+      // Server frames are unmasked: opcode 0x1 text, 0x8 close (code in its first 2 bytes).
       while (at + 2 <= received.length) {
         const opcode = received[at] & 0x0f;
         let length = received[at + 1] & 0x7f;
         let start = at + 2;
         if (length === 126) {
+          if (at + 4 > received.length) break;
           length = received.readUInt16BE(at + 2);
           start = at + 4;
         }
         if (start + length > received.length) break;
-        if (opcode === 0x8 && length >= 2) {
-          closeCode = received.readUInt16BE(start);
-          socket.destroy();
-        }
+        const body = received.subarray(start, start + length);
         at = start + length;
+        if (opcode === 0x1) replies.push(body.toString());
+        if (opcode === 0x8) {
+          closeCode = length >= 2 ? body.readUInt16BE(0) : 0;
+          return done();
+        }
       }
+      if (replies.length >= untilReplies) done();
     });
-    socket.on('close', () => resolve(closeCode));
+    socket.on('close', () => resolve({ closeCode, replies }));
     socket.on('error', reject);
     socket.on('connect', () => {
       const upgrade = [
@@ -72,7 +89,7 @@ function framesWithUpgrade(server: TestServer, token: string, frames: Buffer[]):
         '',
       ].join('\r\n');
       socket.write(Buffer.concat([Buffer.from(upgrade), ...frames]));
-      setTimeout(() => socket.destroy(), 30_000).unref();
+      setTimeout(done, 30_000).unref();
     });
   });
 }
@@ -156,19 +173,22 @@ describe(`frame cost (${e2eMode()} mode)`, () => {
     client.close();
   });
 
-  it('closes a socket that sends more frames than allowed before its token check ends (1008)', async () => {
+  it('frames sent with the upgrade wait for the token check: all answered with a good token, none with a wrong one', async () => {
     const frames = Array.from({ length: 40 }, (_, i) => ping(i));
-    expect(await framesWithUpgrade(server, server.adminToken, frames)).toBe(1008);
-    // A few frames before the check ends are fine: they are answered once it passes.
-    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
-    expect((await client.request('ping')).ok).toBe(true);
-    client.close();
+    const accepted = await framesWithUpgrade(server, server.adminToken, frames, 40);
+    expect(
+      accepted.replies.map((reply) => (JSON.parse(reply) as { replyTo: string }).replyTo),
+    ).toEqual(frames.map((_, i) => `p${i}`));
+    const refused = await framesWithUpgrade(server, 'sf_wrong', frames);
+    expect(refused).toEqual({ closeCode: 4401, replies: [] });
   });
 
   it('300 sockets with wrong tokens at once are all refused while an authenticated client is answered', async () => {
     const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
     const refusals = Array.from({ length: 300 }, () =>
-      framesWithUpgrade(server, `sf_wrong_${randomBytes(8).toString('hex')}`, [ping(1)]),
+      framesWithUpgrade(server, `sf_wrong_${randomBytes(8).toString('hex')}`, [ping(1)]).then(
+        (result) => result.closeCode,
+      ),
     );
     let pinging = true;
     const pings: boolean[] = [];
