@@ -13,6 +13,7 @@ import { CompletionCommand } from './commands/completion.command';
 import { CreateCommand } from './commands/create.command';
 import { DashboardCommand } from './commands/dashboard.command';
 import { DoctorCommand } from './commands/doctor.command';
+import { McpCommand } from './commands/mcp.command';
 import {
   JobsCancelCommand,
   JobsCommand,
@@ -28,12 +29,21 @@ import {
 } from './commands/prompts.command';
 import {
   SkillsCommand,
+  SkillsDeleteCommand,
+  SkillsHistoryCommand,
   SkillsImportCommand,
   SkillsListCommand,
   SkillsPromoteCommand,
   SkillsReindexCommand,
+  SkillsRollbackCommand,
   SkillsShowCommand,
 } from './commands/skills.command';
+import {
+  DraftsCommand,
+  DraftsDeleteCommand,
+  DraftsListCommand,
+  DraftsShowCommand,
+} from './commands/drafts.command';
 import {
   TokensCommand,
   TokensCreateCommand,
@@ -74,7 +84,14 @@ import { XmlCommand } from './commands/xml.command';
     SkillsShowCommand,
     SkillsPromoteCommand,
     SkillsImportCommand,
+    SkillsHistoryCommand,
+    SkillsRollbackCommand,
+    SkillsDeleteCommand,
     SkillsReindexCommand,
+    DraftsCommand,
+    DraftsListCommand,
+    DraftsShowCommand,
+    DraftsDeleteCommand,
     TokensCommand,
     TokensCreateCommand,
     TokensListCommand,
@@ -83,6 +100,7 @@ import { XmlCommand } from './commands/xml.command';
     CreateCommand,
     CompletionCommand,
     DashboardCommand,
+    McpCommand,
   ],
 })
 export class CliModule {}

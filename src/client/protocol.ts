@@ -171,10 +171,48 @@ export interface Skill {
   category: string;
   path: string;
   status: SkillStatus;
-  version: string;
+  /** the library version (1, 2, …); null for a draft or a skill never written through the library */
+  version: number | null;
+  /** the version the skill declares in its frontmatter (`1.0.0` when it declares none) */
+  declaredVersion: string;
+  /** who first promoted or imported it (a draft: its job's owner); null when unknown */
+  ownerId: string | null;
   tags: string[];
   updatedAt: string;
   validation: { valid: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] };
+}
+
+/** A file of a skill's folder; `path` is relative to the folder. */
+export interface SkillFile {
+  path: string;
+  size: number;
+}
+
+/** One version of a skill (`skills.history`). */
+export interface SkillVersion {
+  version: number;
+  by: string;
+  createdAt: string;
+  checksum: string;
+  action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  jobId?: string;
+  restoredFrom?: number;
+  validation: { valid: boolean; errors: number; warnings: number };
+}
+
+export const DRAFT_STATUSES = ['open', 'promoted', 'discarded'] as const;
+export type DraftStatus = (typeof DRAFT_STATUSES)[number];
+
+/** A job's draft (`drafts.list`). */
+export interface Draft {
+  jobId: string;
+  skillId: string;
+  name: string;
+  category: string;
+  ownerId: string | null;
+  status: DraftStatus;
+  createdAt: string;
+  promoted: { skillId: string; version: number; at: string } | null;
 }
 
 export interface TokenInfo {
@@ -204,6 +242,7 @@ type Empty = Record<string, never>;
 /** Every method of protocol.md 1.3: its payload and its reply payload. */
 export interface Methods {
   ping: { payload: Empty; reply: { time: string } };
+  'auth.whoami': { payload: Empty; reply: { userId: string; role: Role; readOnly: boolean } };
   'jobs.create': {
     payload: { workflow: string; input: Record<string, unknown>; idempotencyKey?: string };
     reply: { job: Job };
@@ -219,8 +258,8 @@ export interface Methods {
   'jobs.unsubscribe': { payload: { jobId: string }; reply: Empty };
   'feed.subscribe': { payload: { topics: FeedTopic[] }; reply: Empty };
   'prompts.list': {
-    payload: { status?: PromptStatus; jobId?: string };
-    reply: { prompts: Prompt[] };
+    payload: { status?: PromptStatus; jobId?: string; limit?: number; cursor?: string };
+    reply: { prompts: Prompt[]; nextCursor: string | null };
   };
   'prompts.answer': {
     payload: { promptId: string; answer: Record<string, unknown> };
@@ -231,12 +270,25 @@ export interface Methods {
     reply: { skills: Skill[] };
   };
   'skills.get': { payload: { skillId: string }; reply: { skill: Skill; content: string } };
+  'skills.files': {
+    payload: { skillId: string };
+    reply: { files: SkillFile[]; truncated: boolean };
+  };
+  'skills.file': {
+    payload: { skillId: string; path: string };
+    reply: { file: SkillFile & { content: string } };
+  };
   'skills.validate': {
     payload: { skillId: string } | { content: string };
     reply: { report: ValidationReport };
   };
   'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
   'skills.xml': { payload: Empty; reply: { xml: string } };
+  'skills.history': { payload: { skillId: string }; reply: { versions: SkillVersion[] } };
+  'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };
+  'skills.delete': { payload: { skillId: string }; reply: { deleted: true } };
+  'drafts.list': { payload: { status?: DraftStatus }; reply: { drafts: Draft[] } };
+  'drafts.delete': { payload: { jobId: string }; reply: { deleted: true } };
   'tokens.create': {
     payload: { userId: string; role: Role; readOnly?: boolean };
     reply: { id: string; token: string; userId: string; role: Role; readOnly: boolean };
@@ -245,7 +297,7 @@ export interface Methods {
   'tokens.revoke': { payload: { id: string }; reply: Empty };
   'jobs.purge': { payload: { olderThanDays: number }; reply: { purged: number } };
   'skills.import': {
-    payload: { path: string };
+    payload: { path: string; category?: string; overwrite?: boolean };
     reply: { imported: number; rejected: { path: string; errors: ValidationIssue[] }[] };
   };
   'skills.reindex': { payload: Empty; reply: { indexed: number } };
@@ -257,6 +309,7 @@ export type MethodName = keyof Methods;
 /** Each method once; `satisfies` refuses a missing name and one that `Methods` does not have. */
 const METHOD_SET = {
   ping: true,
+  'auth.whoami': true,
   'jobs.create': true,
   'jobs.get': true,
   'jobs.list': true,
@@ -269,9 +322,16 @@ const METHOD_SET = {
   'prompts.answer': true,
   'skills.list': true,
   'skills.get': true,
+  'skills.files': true,
+  'skills.file': true,
   'skills.validate': true,
   'skills.promote': true,
   'skills.xml': true,
+  'skills.history': true,
+  'skills.rollback': true,
+  'skills.delete': true,
+  'drafts.list': true,
+  'drafts.delete': true,
   'tokens.create': true,
   'tokens.list': true,
   'tokens.revoke': true,
@@ -332,7 +392,7 @@ export interface FeedEvents {
   'prompt.opened': { prompt: Prompt };
   'prompt.closed': { promptId: string; status: Exclude<PromptStatus, 'open'> };
   /** `removed` when the skill left the index. */
-  'skill.changed': { skill: Skill; removed?: true };
+  'skill.changed': { skill: Skill; by: string; removed?: true };
 }
 
 export type JobLogEventName = keyof JobLogEvents;

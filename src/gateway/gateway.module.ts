@@ -11,7 +11,7 @@ import { SubscriptionRegistry } from './subscription.registry';
 import { SystemStatusService } from './system-status.service';
 import { WsConnections } from './ws-connections';
 import { SkillsModule } from '../modules/skills/skills.module';
-import { ping, WsHandlerTable, WsMethods } from './ws-methods';
+import { ping, whoami, WsHandlerTable, WsMethods } from './ws-methods';
 
 /**
  * The protocol's method table, joined from the features' handlers. Typed as the whole table, it does
@@ -27,13 +27,14 @@ function protocolMethods(
   const groups = [jobs, streams, admin, hitl, skills].map((group) => group.handlers);
   const table: WsHandlerTable = {
     ping,
+    'auth.whoami': whoami,
     ...jobs.handlers,
     ...streams.handlers,
     ...admin.handlers,
     ...hitl.handlers,
     ...skills.handlers,
   };
-  const declared = groups.reduce((count, group) => count + Object.keys(group).length, 1);
+  const declared = groups.reduce((count, group) => count + Object.keys(group).length, 2);
   if (declared !== Object.keys(table).length) {
     throw new Error('Two handler groups declare the same WebSocket method');
   }

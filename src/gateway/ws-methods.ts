@@ -36,6 +36,13 @@ export type WsMethod = (
 
 export const ping: WsHandler<'ping'> = async () => ({ time: new Date().toISOString() });
 
+/** Who the token is: lets a client offer only what the token may do (`skill-fleet mcp`). */
+export const whoami: WsHandler<'auth.whoami'> = async (_payload, { userId, role, readOnly }) => ({
+  userId,
+  role,
+  readOnly,
+});
+
 /** The method table (protocol.md 1.3): the gateway looks methods up by `type`. */
 export class WsMethods {
   private readonly methods: Map<string, WsMethod>;

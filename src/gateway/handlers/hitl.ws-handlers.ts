@@ -11,12 +11,8 @@ export class HitlWsHandlers {
   constructor(private readonly hitl: HitlService) {}
 
   readonly handlers = {
-    'prompts.list': async (payload, principal) => ({
-      prompts: await this.hitl.list(
-        principal,
-        await validateDto(ListPromptsDto, payload, 'payload'),
-      ),
-    }),
+    'prompts.list': async (payload, principal) =>
+      this.hitl.list(principal, await validateDto(ListPromptsDto, payload, 'payload')),
     'prompts.answer': async (payload, principal) => {
       assertCanWrite(principal);
       const dto = await validateDto(AnswerPromptDto, payload, 'payload');

@@ -3,9 +3,13 @@ import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
 import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
+  DraftJobIdDto,
   ImportSkillsDto,
+  ListDraftsDto,
   ListSkillsDto,
   PromoteDraftDto,
+  RollbackSkillDto,
+  SkillFileDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -22,7 +26,7 @@ function assertNoParams(payload: Record<string, unknown>): void {
   }
 }
 
-/** The `skills.*` methods of protocol.md §1.3: validate the payload, call SkillsService, reply. */
+/** The `skills.*` and `drafts.*` methods: validate the payload, call SkillsService, reply. */
 @Injectable()
 export class SkillsWsHandlers {
   constructor(private readonly skills: SkillsService) {}
@@ -38,6 +42,16 @@ export class SkillsWsHandlers {
       return this.skills.get(skillId, principal);
     },
 
+    'skills.files': async (payload, principal) => {
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      return this.skills.files(skillId, principal);
+    },
+
+    'skills.file': async (payload, principal) => {
+      const { skillId, path } = await validateDto(SkillFileDto, payload, 'payload');
+      return { file: await this.skills.readFile(skillId, path, principal) };
+    },
+
     'skills.validate': async (payload, principal) => {
       const input = await validateDto(ValidateSkillDto, payload, 'payload');
       return { report: await this.skills.validate(input, principal) };
@@ -49,6 +63,36 @@ export class SkillsWsHandlers {
       return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
     },
 
+    'skills.history': async (payload) => {
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      return { versions: await this.skills.history(skillId) };
+    },
+
+    'skills.rollback': async (payload, principal) => {
+      assertCanWrite(principal);
+      const { skillId, version } = await validateDto(RollbackSkillDto, payload, 'payload');
+      return { skill: await this.skills.rollback(skillId, version, principal) };
+    },
+
+    'skills.delete': async (payload, principal) => {
+      assertCanWrite(principal);
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      await this.skills.delete(skillId, principal);
+      return { deleted: true };
+    },
+
+    'drafts.list': async (payload, principal) => {
+      const filter = await validateDto(ListDraftsDto, payload, 'payload');
+      return { drafts: await this.skills.drafts(filter, principal) };
+    },
+
+    'drafts.delete': async (payload, principal) => {
+      assertCanWrite(principal);
+      const { jobId } = await validateDto(DraftJobIdDto, payload, 'payload');
+      await this.skills.deleteDraft(jobId, principal);
+      return { deleted: true };
+    },
+
     'skills.xml': async (payload) => {
       assertNoParams(payload);
       return { xml: await this.skills.xml() };
@@ -57,15 +101,15 @@ export class SkillsWsHandlers {
     'skills.import': async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
-      const { path } = await validateDto(ImportSkillsDto, payload, 'payload');
-      return this.skills.import(path);
+      const { path, category, overwrite } = await validateDto(ImportSkillsDto, payload, 'payload');
+      return this.skills.import(path, { category, overwrite }, principal);
     },
 
     'skills.reindex': async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       assertNoParams(payload);
-      return this.skills.reindex();
+      return this.skills.reindex(principal);
     },
   } satisfies Partial<WsHandlerTable>;
 }

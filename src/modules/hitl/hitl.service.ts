@@ -1,14 +1,22 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import type { FeedEvents, PromptStatus, TimeoutAction } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
 import { iso } from '../../common/iso';
+import {
+  countWithinBudget,
+  decodePageCursor,
+  encodePageCursor,
+  LIST_BYTE_BUDGET,
+  PG_ISO_TIME,
+} from '../../common/list-page';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks } from '../jobs/cancel-hooks';
-import { JobStore, JobTx, NewEvent, NOW, Transition } from '../jobs/job-store';
+import { JobStore, JobTx, NewEvent } from '../jobs/job-store';
+import { JobTransitions } from '../jobs/job-transitions';
 import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
@@ -28,6 +36,7 @@ interface JobPromptOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 86400;
+const DEFAULT_PROMPTS_PAGE = 100;
 
 const jobOptions = (job: Job): JobPromptOptions =>
   ((job.input as { options?: JobPromptOptions }).options ?? {}) as JobPromptOptions;
@@ -125,25 +134,62 @@ export class HitlService extends PromptPort implements OnModuleInit {
     return toPromptView(answered.prompt);
   }
 
-  async list(principal: Principal, query: ListPromptsDto): Promise<PromptView[]> {
+  /**
+   * One page of prompts, oldest first: at most `limit` (default 100) and LIST_BYTE_BUDGET bytes of
+   * stored text, sized in SQL before any row is loaded; `nextCursor` goes on after the last one.
+   */
+  async list(
+    principal: Principal,
+    query: ListPromptsDto,
+  ): Promise<{ prompts: PromptView[]; nextCursor: string | null }> {
+    const none = { prompts: [], nextCursor: null };
+    if (query.jobId !== undefined && !isUUID(query.jobId)) return none;
+    const limit = query.limit ?? DEFAULT_PROMPTS_PAGE;
     const builder = this.dataSource
       .getRepository(Prompt)
       .createQueryBuilder('prompt')
       .innerJoin(Job, 'job', 'job.id = prompt.job_id')
+      .select('prompt.id', 'id')
+      .addSelect(PG_ISO_TIME('prompt.created_at'), 'at')
+      .addSelect(
+        'octet_length(prompt.payload::text) + coalesce(octet_length(prompt.answer::text), 0) + ' +
+          'coalesce(octet_length(prompt.body), 0) + octet_length(prompt.title)',
+        'size',
+      )
       .orderBy('prompt.created_at', 'ASC')
-      .take(500);
+      .addOrderBy('prompt.id', 'ASC')
+      .limit(limit + 1);
     if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
     if (query.status) builder.andWhere('prompt.status = :status', { status: query.status });
-    if (query.jobId) {
-      if (!isUUID(query.jobId)) return [];
-      builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
+    if (query.jobId) builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
+    if (query.cursor) {
+      const after = decodePageCursor(query.cursor, 'payload.cursor');
+      builder.andWhere('(prompt.created_at, prompt.id) > (:at::timestamptz, :id)', after);
     }
-    return (await builder.getMany()).map(toPromptView);
+    const sized = await builder.getRawMany<{ id: string; at: string; size: string | number }>();
+    const count = countWithinBudget(
+      sized.slice(0, limit).map((row) => Number(row.size)),
+      LIST_BYTE_BUDGET,
+    );
+    const page = sized.slice(0, count);
+    if (page.length === 0) return none;
+    const rows = await this.dataSource
+      .getRepository(Prompt)
+      .findBy({ id: In(page.map((row) => row.id)) });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const prompts = page.flatMap((row) => {
+      const prompt = byId.get(row.id);
+      return prompt ? [toPromptView(prompt)] : [];
+    });
+    const last = page[page.length - 1];
+    return { prompts, nextCursor: sized.length > count ? encodePageCursor(last) : null };
   }
 
   /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */
   async openPromptOf(principal: Principal, jobId: string): Promise<PromptView | null> {
-    const [prompt] = await this.list(principal, { jobId, status: 'open' });
+    const {
+      prompts: [prompt],
+    } = await this.list(principal, { jobId, status: 'open' });
     if (!prompt) await this.jobs.find(principal, jobId);
     return prompt ?? null;
   }
@@ -178,28 +224,17 @@ export class HitlService extends PromptPort implements OnModuleInit {
         { type: 'prompt.expired', payload: { promptId: prompt.id, action } },
       ];
       if (action === 'default') return this.resumeOrCancel(tx, job.id, closed, events);
-      const final = action === 'fail' ? 'failed' : 'cancelled';
-      const error = {
-        code: 'PROMPT_EXPIRED',
-        message: `Prompt "${prompt.title}" expired unanswered`,
-      };
-      return tx.transition(job.id, {
-        from: ['waiting'],
-        where: { openPromptId: prompt.id },
-        set: {
-          status: final,
-          openPromptId: null,
-          finishedAt: NOW,
-          ...(final === 'failed' ? { error } : {}),
-        },
-        events: [
-          ...events,
-          { type: 'job.status', payload: { status: final, previous: 'waiting' } },
-          final === 'failed'
-            ? { type: 'job.failed', payload: { error } }
-            : { type: 'job.cancelled', payload: { reason: error.message } },
-        ],
-      });
+      const message = `Prompt "${prompt.title}" expired unanswered`;
+      return tx.transition(
+        job.id,
+        JobTransitions.leavePrompt(
+          prompt.id,
+          action === 'fail'
+            ? { to: 'failed', error: { code: 'PROMPT_EXPIRED', message } }
+            : { to: 'cancelled', reason: message },
+          events,
+        ),
+      );
     });
     if (!result) return false;
     if (result.status === 'queued') await this.queue.enqueue(result);
@@ -239,16 +274,10 @@ export class HitlService extends PromptPort implements OnModuleInit {
     extra: NewEvent[],
     tx?: JobTx,
   ): Promise<void> {
-    const change: Transition = {
-      from: ['running'],
-      where: { leaseOwner: workerId },
-      set: { status: 'waiting', openPromptId: prompt.id, leaseOwner: null, leaseExpiresAt: null },
-      events: [
-        ...extra,
-        { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
-        { type: 'job.status', payload: { status: 'waiting', previous: 'running' } },
-      ],
-    };
+    const change = JobTransitions.park(workerId, prompt.id, [
+      ...extra,
+      { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
+    ]);
     const parked = tx
       ? await tx.transition(job.id, change)
       : await this.store.transition(job.id, change);
@@ -259,28 +288,16 @@ export class HitlService extends PromptPort implements OnModuleInit {
   /** waiting → queued, or waiting → cancelled when the answer asks to cancel. */
   private resumeOrCancel(tx: JobTx, jobId: string, prompt: Prompt, events: NewEvent[]) {
     const cancel = prompt.answer !== null && isCancelAnswer(prompt.answer);
-    return tx.transition(jobId, {
-      from: ['waiting'],
-      where: { openPromptId: prompt.id },
-      set: cancel
-        ? { status: 'cancelled', openPromptId: null, finishedAt: NOW }
-        : { status: 'queued', openPromptId: null, runAt: NOW },
-      events: [
-        ...events,
-        {
-          type: 'job.status',
-          payload: { status: cancel ? 'cancelled' : 'queued', previous: 'waiting' },
-        },
-        ...(cancel
-          ? [
-              {
-                type: 'job.cancelled' as const,
-                payload: { reason: `cancelled in prompt "${prompt.title}"` },
-              },
-            ]
-          : []),
-      ],
-    });
+    return tx.transition(
+      jobId,
+      JobTransitions.leavePrompt(
+        prompt.id,
+        cancel
+          ? { to: 'cancelled', reason: `cancelled in prompt "${prompt.title}"` }
+          : { to: 'queued' },
+        events,
+      ),
+    );
   }
 
   /** CancelHook: closes the job's open prompt inside the cancelling transaction. */

@@ -27,11 +27,11 @@ export class SkillsFeedPublisher implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** The bus message of one change; a removal says so with `removed: true` in the payload. */
+/** The bus message of one change (`by` names who made it); a removal says so with `removed: true`. */
 export function feedMessage(change: SkillChange): Extract<BusMessage, { kind: 'feed' }> {
   const payload: FeedEvents['skill.changed'] = change.removed
-    ? { skill: change.skill, removed: true }
-    : { skill: change.skill };
+    ? { skill: change.skill, by: change.by, removed: true }
+    : { skill: change.skill, by: change.by };
   return {
     kind: 'feed',
     topic: 'skills',
