@@ -175,7 +175,7 @@ export class Dashboard {
             'Cancel job',
             `Cancel job ${shortId(selected.id)} (${selected.status})?`,
             () =>
-              commands.cancelJob(selected.id).then(
+              void commands.cancelJob(selected.id).then(
                 () => this.ctx.notify(`cancelled job ${shortId(selected.id)}`),
                 (error: unknown) => this.ctx.fail(error),
               ),

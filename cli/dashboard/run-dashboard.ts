@@ -27,7 +27,10 @@ export async function runDashboard(target: ServerTarget): Promise<void> {
       onQuit: () => {
         dashboard.destroy();
         screen.destroy();
-        void Promise.all([connection.stop(), client.close()]).finally(resolve);
+        // Quitting: a connection that fails to close cleanly changes nothing left to do.
+        Promise.all([connection.stop(), client.close()])
+          .catch(() => undefined)
+          .finally(resolve);
       },
     });
     connection.start();

@@ -68,7 +68,9 @@ export class EventsGateway implements OnGatewayConnection {
     socket.pause();
     const ready = this.authenticate(socket, tokenFrom(request));
     // Resumed whatever the outcome: a refused socket must still read the peer's close frame.
-    void ready.finally(() => socket.resume());
+    ready
+      .finally(() => socket.resume())
+      .catch((error: unknown) => this.logger.error(`Connection setup failed: ${String(error)}`));
     this.ready.set(socket, ready);
   }
 

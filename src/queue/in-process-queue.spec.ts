@@ -311,7 +311,7 @@ describe('InProcessQueue', () => {
       const failed = jest.fn();
       queue.on('failed', failed);
       const handler = jest.fn(async (job: Job) => {
-        job.discard();
+        await job.discard();
         throw new Error('permanent');
       });
       await queue.process(handler);

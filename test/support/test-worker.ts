@@ -11,9 +11,18 @@ async function main(): Promise<void> {
     extraWorkflows: TEST_WORKFLOWS,
   });
   process.stdout.write('worker ready\n');
-  const stop = () => void worker.close().then(() => process.exit(0));
+  const stop = () =>
+    void worker.close().then(
+      () => process.exit(0),
+      (error: unknown) => exitWith(error),
+    );
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
 
-void main();
+function exitWith(error: unknown): never {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+}
+
+main().catch(exitWith);

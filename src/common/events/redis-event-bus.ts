@@ -27,7 +27,10 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
-    void this.subscriber.subscribe(this.channel);
+    // ioredis re-subscribes by itself after a reconnect; a refusal here would otherwise go unseen.
+    this.subscriber
+      .subscribe(this.channel)
+      .catch((error: Error) => this.logger.error(`Redis subscribe failed: ${error.message}`));
     this.subscriber.on('message', (_channel: string, raw: string) => {
       for (const message of JSON.parse(raw) as BusMessage[]) {
         for (const listener of this.listeners) listener(message);
