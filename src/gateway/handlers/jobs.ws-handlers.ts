@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { validateDto } from '../../common/errors/validation';
-import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
   CancelJobDto,
   CreateJobDto,
@@ -21,7 +20,6 @@ export class JobsWsHandlers implements OnModuleInit {
 
   onModuleInit(): void {
     this.methods.register('jobs.create', async (payload, principal) => {
-      assertCanWrite(principal);
       const dto = await validateDto(CreateJobDto, payload, 'payload');
       return { job: await this.jobs.create(principal, dto) };
     });
@@ -33,19 +31,16 @@ export class JobsWsHandlers implements OnModuleInit {
       this.jobs.list(principal, await validateDto(ListJobsDto, payload, 'payload')),
     );
     this.methods.register('jobs.cancel', async (payload, principal) => {
-      assertCanWrite(principal);
       const dto = await validateDto(CancelJobDto, payload, 'payload');
       return { job: await this.jobs.cancel(principal, dto) };
     });
     this.methods.register('jobs.retry', async (payload, principal) => {
-      assertCanWrite(principal);
       const { jobId } = await validateDto(JobIdDto, payload, 'payload');
       return { job: await this.jobs.retry(principal, jobId) };
     });
     this.methods.register('jobs.purge', async (payload, principal) => {
-      assertAdmin(principal);
       const { olderThanDays } = await validateDto(PurgeJobsDto, payload, 'payload');
-      return { purged: await this.jobs.purge(olderThanDays) };
+      return { purged: await this.jobs.purge(principal, olderThanDays) };
     });
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
-import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
   ImportSkillsDto,
   ListSkillsDto,
@@ -47,7 +46,6 @@ export class SkillsWsHandlers implements OnModuleInit {
     });
 
     this.methods.register('skills.promote', async (payload, principal) => {
-      assertCanWrite(principal);
       const { jobId, overwrite } = await validateDto(PromoteDraftDto, payload, 'payload');
       return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
     });
@@ -58,17 +56,13 @@ export class SkillsWsHandlers implements OnModuleInit {
     });
 
     this.methods.register('skills.import', async (payload, principal) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
       const { path } = await validateDto(ImportSkillsDto, payload, 'payload');
-      return this.skills.import(path);
+      return this.skills.import(path, principal);
     });
 
     this.methods.register('skills.reindex', async (payload, principal) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
       assertNoParams(payload);
-      return this.skills.reindex();
+      return this.skills.reindex(principal);
     });
   }
 }

@@ -4,7 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IsNull, Repository } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
+import { assertAdmin, assertAdminCanWrite } from './policy';
 import type { Principal } from './principal';
 import { Role, Token } from './token.entity';
 
@@ -29,6 +31,28 @@ export class TokensService {
     private readonly config: AppConfig,
   ) {}
 
+  /** `tokens.create`: a writing admin makes a token for someone. */
+  createFor(
+    caller: Principal,
+    request: { userId: string; role: Role; readOnly?: boolean },
+  ): Promise<CreatedToken> {
+    assertAdminCanWrite(caller);
+    return this.create(request.userId, request.role, request.readOnly ?? false);
+  }
+
+  /** `tokens.list`: every token (never a secret), for an admin. */
+  listFor(caller: Principal): Promise<Token[]> {
+    assertAdmin(caller);
+    return this.list();
+  }
+
+  /** `tokens.revoke`: a writing admin revokes an active token; NOT_FOUND when none has that id. */
+  async revokeFor(caller: Principal, id: string): Promise<void> {
+    assertAdminCanWrite(caller);
+    if (!(await this.revoke(id))) throw AppError.notFound('Token', id);
+  }
+
+  /** Makes a token, with no check of who asks: first start, tests, and createFor. */
   async create(userId: string, role: Role, readOnly = false): Promise<CreatedToken> {
     const secret = `sf_${randomBytes(32).toString('base64url')}`;
     const row = await this.tokens.save(

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
+import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import { FINAL_STATUSES, isFinal, JobStatus } from './job-status';
 import { JobStore } from './job-store';
@@ -39,7 +40,7 @@ function decodeCursor(cursor: string): Cursor {
   ]);
 }
 
-/** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here. */
+/** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here (policy.ts). */
 @Injectable()
 export class JobsService {
   constructor(
@@ -51,6 +52,7 @@ export class JobsService {
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
+    assertCanWrite(principal);
     const workflow = this.registry.require(dto.workflow);
     if (Buffer.byteLength(JSON.stringify(dto.input)) > MAX_INPUT_BYTES) {
       throw AppError.validation([
@@ -95,7 +97,7 @@ export class JobsService {
   async find(principal: Principal, jobId: string): Promise<Job> {
     if (!isUUID(jobId)) throw AppError.notFound('Job', jobId.slice(0, 64));
     const job = await this.dataSource.getRepository(Job).findOneBy({ id: jobId });
-    if (!job || (!isAdmin(principal) && job.ownerId !== principal.userId)) {
+    if (!job || !canSee(principal, job.ownerId)) {
       throw AppError.notFound('Job', jobId);
     }
     return job;
@@ -165,6 +167,7 @@ export class JobsService {
    * it aborts its step when the event reaches it. A finished job answers CONFLICT.
    */
   async cancel(principal: Principal, dto: CancelJobDto): Promise<JobView> {
+    assertCanWrite(principal);
     const found = await this.find(principal, dto.jobId);
     const reason = dto.reason ?? `cancelled by ${principal.userId}`;
     const cancelled = await this.store.run(async (tx) => {
@@ -188,6 +191,7 @@ export class JobsService {
 
   /** A failed job continues from its last finished step. */
   async retry(principal: Principal, jobId: string): Promise<JobView> {
+    assertCanWrite(principal);
     const job = await this.find(principal, jobId);
     const queued = await this.store.transition(job.id, JobTransitions.retry(principal.userId));
     if (!queued) {
@@ -199,8 +203,9 @@ export class JobsService {
     return toJobView(queued);
   }
 
-  /** Deletes finished jobs (and their events and steps) older than the given age. */
-  async purge(olderThanDays: number): Promise<number> {
+  /** Deletes finished jobs (and their events and steps) older than the given age; admins only. */
+  async purge(principal: Principal, olderThanDays: number): Promise<number> {
+    assertAdminCanWrite(principal);
     const result = await this.dataSource.query(
       `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`,
       [FINAL_STATUSES, String(olderThanDays)],

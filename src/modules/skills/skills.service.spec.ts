@@ -18,9 +18,9 @@ import { SkillsService } from './skills.service';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');
 
-const ALICE: SkillViewer = { userId: 'alice', role: 'user' };
-const BOB: SkillViewer = { userId: 'bob', role: 'user' };
-const ADMIN: SkillViewer = { userId: 'root', role: 'admin' };
+const ALICE: SkillViewer = { userId: 'alice', role: 'user', readOnly: false };
+const BOB: SkillViewer = { userId: 'bob', role: 'user', readOnly: false };
+const ADMIN: SkillViewer = { userId: 'root', role: 'admin', readOnly: false };
 
 const skillMd = (name: string, description: string, body = '# Title\n\nSome body text.\n') =>
   `---\nname: ${name}\ndescription: ${description}\n---\n${body}`;

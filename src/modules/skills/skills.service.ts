@@ -8,6 +8,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
 import { blockingIssues, readSkillRecord, sha256, SkillRecord, toView } from './skill-record';
@@ -76,7 +77,7 @@ const UPSERT_COLUMNS = [
 
 /** Drafts are seen by the system, admins and the owner of their job; skills by everyone. */
 const canSeeDraft = (ownerId: string | null, viewer?: SkillViewer): boolean =>
-  !viewer || viewer.role === 'admin' || ownerId === viewer.userId;
+  !viewer || canSee(viewer, ownerId);
 
 /**
  * Skills: the taxonomy on disk (SkillStore) and its index in the `skills` table. Disk is written
@@ -225,6 +226,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     options: { overwrite?: boolean },
     viewer?: SkillViewer,
   ): Promise<SkillView> {
+    if (viewer) assertCanWrite(viewer);
     assertJobId(jobId);
     const manifest = await this.store.readDraft(jobId);
     if (!manifest || !canSeeDraft(manifest.ownerId, viewer)) {
@@ -246,9 +248,10 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
   /**
    * Imports a taxonomy-shaped folder (`<dir>/<category>/<name>/`), replacing skills with the same
    * id. Each skill is validated first; invalid ones, and ones with symlinks leading out of them,
-   * are reported in `rejected` and not copied.
+   * are reported in `rejected` and not copied. A caller other than the system must be a writing admin.
    */
-  async import(dir: string): Promise<ImportResult> {
+  async import(dir: string, caller?: SkillViewer): Promise<ImportResult> {
+    if (caller) assertAdminCanWrite(caller);
     const source = await this.store.importSource(dir);
     const { entries, problems } = await scanTaxonomy(source);
     const result: ImportResult = {
@@ -281,9 +284,11 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * Rebuilds the index from the folders. Rows of skills that are gone are deleted, unless they
    * were written after the walk began (a concurrent promotion or import in another process). The
    * dependency graph is checked in the same transaction; a skill counts as changed when its
-   * SKILL.md or its validation (dependency problems included) differs from before.
+   * SKILL.md or its validation (dependency problems included) differs from before. A caller other
+   * than the system must be a writing admin.
    */
-  async reindex(): Promise<{ indexed: number }> {
+  async reindex(caller?: SkillViewer): Promise<{ indexed: number }> {
+    if (caller) assertAdminCanWrite(caller);
     await this.store.recover();
     const [{ startedAt }] = await this.skills.query<{ startedAt: Date }[]>(
       'SELECT clock_timestamp() AS "startedAt"',
