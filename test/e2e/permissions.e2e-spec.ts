@@ -53,6 +53,8 @@ const ADMIN_READ: Expected = {
   otherUser: 'FORBIDDEN',
 };
 const ADMIN_WRITE: Expected = { ...ADMIN_READ, adminReadOnly: 'FORBIDDEN' };
+/** Changing the owner's skill: skills are seen by everyone, so another user is FORBIDDEN. */
+const OWN_SKILL_WRITE: Expected = { ...OWN_WRITE, otherUser: 'FORBIDDEN' };
 
 const OWNER = 'perm-owner';
 
@@ -66,6 +68,8 @@ interface Fixtures {
   failed(): Promise<string>;
   /** A valid draft of a job, not promoted yet. */
   draft(): Promise<{ jobId: string; skillId: string }>;
+  /** An active skill (version 1) promoted by the owner. */
+  skill(): Promise<string>;
   /** An active token of someone else. */
   tokenId(): Promise<string>;
   /** A folder outside the skills root holding one valid skill. */
@@ -127,6 +131,23 @@ const WS_TABLE: Record<MethodName, WsRow> = {
     payload: async (make) => ({ jobId: (await make.draft()).jobId }),
   },
   'skills.xml': { expected: ANYONE, payload: () => ({}) },
+  'skills.history': {
+    expected: ANYONE,
+    payload: async (make) => ({ skillId: await make.skill() }),
+  },
+  'skills.rollback': {
+    expected: OWN_SKILL_WRITE,
+    payload: async (make) => ({ skillId: await make.skill(), version: 1 }),
+  },
+  'skills.delete': {
+    expected: OWN_SKILL_WRITE,
+    payload: async (make) => ({ skillId: await make.skill() }),
+  },
+  'drafts.list': { expected: ANYONE, payload: () => ({}) },
+  'drafts.delete': {
+    expected: OWN_WRITE,
+    payload: async (make) => ({ jobId: (await make.draft()).jobId }),
+  },
   'tokens.create': { expected: ADMIN_WRITE, payload: () => ({ userId: 'someone', role: 'user' }) },
   'tokens.list': { expected: ADMIN_READ, payload: () => ({}) },
   'tokens.revoke': {
@@ -214,6 +235,29 @@ const REST_TABLE: Record<string, RestRow> = {
     expected: withoutToken(OWN_READ),
     request: async (make) => ({ path: `/skills/${(await make.draft()).skillId}` }),
   },
+  'GET /api/v1/skills/{id}/-/history': {
+    expected: withoutToken(ANYONE),
+    request: async (make) => ({ path: `/skills/${await make.skill()}/-/history` }),
+  },
+  'POST /api/v1/skills/{id}/-/rollback': {
+    expected: withoutToken(OWN_SKILL_WRITE),
+    request: async (make) => ({
+      path: `/skills/${await make.skill()}/-/rollback`,
+      body: { version: 1 },
+    }),
+  },
+  'DELETE /api/v1/skills/{id}': {
+    expected: withoutToken(OWN_SKILL_WRITE),
+    request: async (make) => ({ path: `/skills/${await make.skill()}` }),
+  },
+  'GET /api/v1/drafts': {
+    expected: withoutToken(ANYONE),
+    request: async () => ({ path: '/drafts' }),
+  },
+  'DELETE /api/v1/drafts/{jobId}': {
+    expected: withoutToken(OWN_WRITE),
+    request: async (make) => ({ path: `/drafts/${(await make.draft()).jobId}` }),
+  },
   'GET /api/v1/taxonomy/xml': {
     expected: withoutToken(ANYONE),
     request: async () => ({ path: '/taxonomy/xml' }),
@@ -291,6 +335,11 @@ describe(`permissions (${e2eMode()} mode)`, () => {
         ownerId: OWNER,
       });
       return { jobId, skillId: `_drafts/${jobId}/${name}` };
+    },
+    async skill() {
+      const { jobId } = await make.draft();
+      const owner = { userId: OWNER, role: 'user', readOnly: false } as const;
+      return (await server.app.get(SkillsService).promote(jobId, {}, owner)).id;
     },
     async tokenId() {
       return (await server.app.get(TokensService).create(`revoked-${++counter}`, 'user')).id;
