@@ -86,6 +86,7 @@ const CONFIRM_ANSWER = { action: 'proceed' };
 /** One row per protocol method (the compiler and the first test both insist). */
 const WS_TABLE: Record<MethodName, WsRow> = {
   ping: { expected: ANYONE, payload: () => ({}) },
+  'auth.whoami': { expected: ANYONE, payload: () => ({}) },
   'jobs.create': {
     expected: WRITE,
     payload: () => ({
@@ -131,6 +132,14 @@ const WS_TABLE: Record<MethodName, WsRow> = {
     payload: async (make) => ({ jobId: (await make.draft()).jobId }),
   },
   'skills.xml': { expected: ANYONE, payload: () => ({}) },
+  'skills.files': {
+    expected: OWN_READ,
+    payload: async (make) => ({ skillId: (await make.draft()).skillId }),
+  },
+  'skills.file': {
+    expected: OWN_READ,
+    payload: async (make) => ({ skillId: (await make.draft()).skillId, path: 'SKILL.md' }),
+  },
   'skills.history': {
     expected: ANYONE,
     payload: async (make) => ({ skillId: await make.skill() }),
