@@ -1,15 +1,5 @@
+import { PermanentError } from '../../common/errors/permanent-error';
 import type { StepUsage } from './job-step.entity';
-
-/** Fails the job at once, with this code, without retries. */
-export class PermanentError extends Error {
-  constructor(
-    message: string,
-    readonly code = 'PERMANENT_ERROR',
-  ) {
-    super(message);
-    this.name = 'PermanentError';
-  }
-}
 
 export interface StepTools {
   /** Fires on cancel, lease loss or shutdown; pass it to every call that can take long. */

@@ -7,7 +7,7 @@ import {
   sseChunks,
   streamReply,
 } from '../../../test/support/fake-openai-server';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { LlmBadOutputError, type JsonSchemaSpec } from './llm-provider';
 import { LlmCallError, OpenAiProvider, type OpenAiProviderOptions } from './openai.provider';
 

@@ -1,7 +1,8 @@
-import { checkRound, defineWorkflow, PermanentError, WorkflowContext } from '../../jobs/workflow';
-import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../../llm/llm-provider';
-import { formatInputBlock } from '../../llm/offline-rules';
-import type { SkillsService } from '../skills.service';
+import { PermanentError } from '../../common/errors/permanent-error';
+import { checkRound, defineWorkflow, WorkflowContext } from '../jobs/workflow';
+import { formatInputBlock } from '../llm/input-block';
+import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../llm/llm-provider';
+import type { SkillsService } from '../skills/skills.service';
 import {
   checkSkillName,
   computeQualityScore,
@@ -10,7 +11,7 @@ import {
   validateSkillContent,
   type ValidationError,
   type ValidationWarning,
-} from '../validator';
+} from '../skills/validator';
 import { parseSkillCreateInput, SkillCreateInput } from './skill-create.input';
 
 export const SKILL_CREATE = 'skill.create';
