@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { rejection } from '../../../test/support/refusal';
 import {
   completion,
   errorReply,
@@ -55,15 +56,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('OpenAiProvider', () => {

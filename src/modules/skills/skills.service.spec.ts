@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
+import { refusal } from '../../../test/support/refusal';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { createDataSource } from '../../database/data-source';
@@ -24,16 +25,6 @@ const ADMIN: SkillViewer = { userId: 'root', role: 'admin' };
 
 const skillMd = (name: string, description: string, body = '# Title\n\nSome body text.\n') =>
   `---\nname: ${name}\ndescription: ${description}\n---\n${body}`;
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('SkillsService', () => {
   let dataDir: string;
