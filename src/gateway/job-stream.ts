@@ -30,7 +30,7 @@ interface LiveEvent {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One connection's stream of one job (protocol.md 1.4, design.md §4): every event with seq > afterSeq
+ * One connection's stream of one job (docs/protocol.md 1.4): every event with seq > afterSeq
  * exactly once and in order. Live events are registered before the log is read and held in `pending`
  * while catching up; the log is sent in pages, then the held events, dropping seqs already sent. A
  * live event that arrives after a gap (a late or lost publish) sends the stream back to the log.

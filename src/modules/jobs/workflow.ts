@@ -58,7 +58,7 @@ export function defineWorkflow<I, R>(
 
 /**
  * Every ask-loop has a round limit. Call at the top of each round: past `max` the job fails with a
- * message naming the loop, instead of spinning (the original's W14).
+ * message naming the loop, instead of spinning forever.
  */
 export function checkRound(loop: string, round: number, max: number): void {
   if (round > max) {

@@ -300,7 +300,7 @@ function unique(list: readonly string[]): string[] {
 // Plan
 // ---------------------------------------------------------------------------------------------
 
-/** The category's template (skill-fleet.md §2, Phase 2) for a taxonomy category and the request. */
+/** The validator's category template (`CATEGORY_TEMPLATES`) for a taxonomy category and the request. */
 export function templateFor(category: string, ws: readonly string[]): TemplateCategory {
   const present = new Set(ws);
   const has = (...list: string[]): boolean => list.some((w) => present.has(w));

@@ -304,7 +304,7 @@ function validateFrontmatter(
   return { errors, warnings, skill, name, description };
 }
 
-/** Type checks of the extension fields accepted in default mode (skill-fleet.md §5, §6.1 step 8). */
+/** Type checks of the extension fields that default mode accepts (the original's frontmatter fields). */
 function checkExtensionField(key: string, value: unknown): ValidationWarning | null {
   if (value === null || value === undefined) return null;
   let expected: string | null = null;

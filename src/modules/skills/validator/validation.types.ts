@@ -1,6 +1,6 @@
 /**
  * Types and codes of the SKILL.md validator. The report shape is the one of protocol.md §4.2; the
- * error codes of the specification are those of reference/agent-skills-spec.md.
+ * error codes follow the rules of the Agent Skills specification (agentskills.io).
  */
 
 /** Error codes. A report with at least one error is not valid. */
@@ -47,7 +47,7 @@ export const SKILL_WARNING_CODES = [
   'FIELD_WRONG_TYPE',
   'ALLOWED_TOOLS_LIST',
   'METADATA_VALUE_NOT_STRING',
-  // quality checks ported from the original Skill Fleet (skill-fleet.md §6.1, §6.2, §6.4)
+  // quality checks ported from the original Skill Fleet: documentation, structure, size
   'NO_WHEN_TO_USE_SECTION',
   'NO_QUICK_START_SECTION',
   'NO_RECOGNIZABLE_SECTIONS',
