@@ -1,6 +1,14 @@
 import type { JobEventView } from '../modules/jobs/job-view';
 import { encodeEvent, Frame, jobTopic } from './event-frames';
-import type { FrameSink } from './ws-connection';
+
+/** Where a stream's frames go (a socket's connection, in the gateway). */
+export interface FrameSink {
+  readonly open: boolean;
+  /** False when the frame was refused (socket gone, or closed as a slow consumer). */
+  send(frame: Frame, written?: () => void): boolean;
+  /** Best effort: skipped when the socket is already half full (ephemeral `token` events). */
+  sendDroppable(frame: Frame): void;
+}
 
 /** Stored events of the job with seq > afterSeq, oldest first, at most `limit` (JobsService.events). */
 export type EventReader = (afterSeq: number, limit: number) => Promise<JobEventView[]>;
