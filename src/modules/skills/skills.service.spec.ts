@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { refusal } from '../../../test/support/refusal';
-import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { createDataSource } from '../../database/data-source';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
