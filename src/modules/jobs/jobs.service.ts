@@ -11,7 +11,7 @@ import { Job } from './job.entity';
 import { JobEventView, JobView, toJobView } from './job-view';
 import { JobsQueue } from './jobs.queue';
 import { WorkflowRegistry } from './workflow.registry';
-import { CancelHooks } from './cancel-hooks';
+import { CancelHooks, PurgeHooks } from './cancel-hooks';
 import type { CancelJobDto, CreateJobDto, ListJobsDto } from './dto/jobs.dto';
 
 /** Largest accepted `input`, serialised. */
@@ -48,6 +48,7 @@ export class JobsService {
     private readonly queue: JobsQueue,
     private readonly registry: WorkflowRegistry,
     private readonly cancelHooks: CancelHooks,
+    private readonly purgeHooks: PurgeHooks,
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
@@ -199,13 +200,18 @@ export class JobsService {
     return toJobView(queued);
   }
 
-  /** Deletes finished jobs (and their events and steps) older than the given age. */
+  /**
+   * Deletes finished jobs (and their events and steps) older than the given age, then runs the
+   * purge hooks (their drafts go too).
+   */
   async purge(olderThanDays: number): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`,
+    const [rows, purged] = (await this.dataSource.query(
+      `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval
+       RETURNING id`,
       [FINAL_STATUSES, String(olderThanDays)],
-    );
-    return (result as [unknown, number])[1];
+    )) as [{ id: string }[], number];
+    await this.purgeHooks.run(rows.map((row) => row.id));
+    return purged;
   }
 
   private finishedConflict(job: Job, action: string): AppError {
