@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
+import { escapeLogText, escapeStack } from './log-text';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -19,7 +20,11 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** Structured logs: one JSON object per line off a terminal, readable colour lines on one. */
+/**
+ * Structured logs: one JSON object per line off a terminal, readable colour lines on one. JSON
+ * escapes what messages hold; the readable lines escape control characters themselves, so that one
+ * message stays one line.
+ */
 class AppLogger extends ConsoleLogger {
   constructor(
     private readonly quietFramework: boolean,
@@ -33,6 +38,17 @@ class AppLogger extends ConsoleLogger {
     if (this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context))
       return;
     super.log(message, ...rest);
+  }
+
+  protected override stringifyMessage(message: unknown, logLevel: LogLevel): string {
+    return super.stringifyMessage(
+      typeof message === 'string' ? escapeLogText(message) : message,
+      logLevel,
+    );
+  }
+
+  protected override printStackTrace(stack: string): void {
+    super.printStackTrace(stack && escapeStack(stack));
   }
 }
 
