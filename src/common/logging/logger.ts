@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
+import { redactUrlPasswords } from './redact-url';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -33,6 +34,16 @@ class AppLogger extends ConsoleLogger {
     if (this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context))
       return;
     super.log(message, ...rest);
+  }
+
+  /** No log line names a URL with its password (a driver's error may quote DATABASE_URL). */
+  protected override resolveMessage(message: unknown): unknown {
+    const resolved = super.resolveMessage(message);
+    return typeof resolved === 'string' ? redactUrlPasswords(resolved) : resolved;
+  }
+
+  protected override printStackTrace(stack: string): void {
+    super.printStackTrace(redactUrlPasswords(stack));
   }
 }
 
