@@ -6,7 +6,7 @@ import { EmbeddedPostgres } from './embedded-postgres';
 import { PG_SOCKET_NAME } from './pglite-server';
 
 // PGlite's first start in an empty folder takes seconds.
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
 
 describe('EmbeddedPostgres', () => {
   const umask = process.umask();
