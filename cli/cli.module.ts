@@ -28,12 +28,21 @@ import {
 } from './commands/prompts.command';
 import {
   SkillsCommand,
+  SkillsDeleteCommand,
+  SkillsHistoryCommand,
   SkillsImportCommand,
   SkillsListCommand,
   SkillsPromoteCommand,
   SkillsReindexCommand,
+  SkillsRollbackCommand,
   SkillsShowCommand,
 } from './commands/skills.command';
+import {
+  DraftsCommand,
+  DraftsDeleteCommand,
+  DraftsListCommand,
+  DraftsShowCommand,
+} from './commands/drafts.command';
 import {
   TokensCommand,
   TokensCreateCommand,
@@ -74,7 +83,14 @@ import { XmlCommand } from './commands/xml.command';
     SkillsShowCommand,
     SkillsPromoteCommand,
     SkillsImportCommand,
+    SkillsHistoryCommand,
+    SkillsRollbackCommand,
+    SkillsDeleteCommand,
     SkillsReindexCommand,
+    DraftsCommand,
+    DraftsListCommand,
+    DraftsShowCommand,
+    DraftsDeleteCommand,
     TokensCommand,
     TokensCreateCommand,
     TokensListCommand,

@@ -4,6 +4,7 @@ import { CreateJobs1795200000000 } from './1795200000000-CreateJobs';
 import { CreateHitlPrompts1795300000000 } from './1795300000000-CreateHitlPrompts';
 import { AddSkillDependencies1795400000000 } from './1795400000000-AddSkillDependencies';
 import { CreateDeploymentSettings1795500000000 } from './1795500000000-CreateDeploymentSettings';
+import { CreateSkillLibrary1795600000000 } from './1795600000000-CreateSkillLibrary';
 
 /** Every migration, oldest first. A new migration file is added here by hand after review. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateHitlPrompts1795300000000,
   AddSkillDependencies1795400000000,
   CreateDeploymentSettings1795500000000,
+  CreateSkillLibrary1795600000000,
 ];

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { Skill } from '../../src/client';
-import { Printer, when } from '../printer';
+import { Printer, usageFailure, when } from '../printer';
+import { ReadlineTerminal } from '../readline-terminal';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 const SKILL_STATUSES: readonly Skill['status'][] = ['active', 'draft', 'deprecated'];
@@ -29,7 +30,8 @@ export class SkillsListCommand extends RemoteCommand<ListOptions> {
           { header: 'NAME', value: (s) => s.name },
           { header: 'CATEGORY', value: (s) => s.category },
           { header: 'STATUS', value: (s) => s.status },
-          { header: 'VERSION', value: (s) => s.version },
+          { header: 'VERSION', value: (s) => libraryVersion(s) },
+          { header: 'OWNER', value: (s) => s.ownerId ?? '-' },
           { header: 'VALID', value: (s) => (s.validation.valid ? 'yes' : 'no') },
         ],
         'No skills.',
@@ -64,7 +66,9 @@ export class SkillsShowCommand extends RemoteCommand {
         ['name', skill.name],
         ['category', skill.category],
         ['status', skill.status],
-        ['version', skill.version],
+        ['version', libraryVersion(skill)],
+        ['declared version', skill.declaredVersion],
+        ['owner', skill.ownerId ?? '-'],
         ['tags', skill.tags.join(', ')],
         ['path', skill.path],
         ['valid', skill.validation.valid ? 'yes' : 'no'],
@@ -102,16 +106,26 @@ export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
   }
 }
 
+interface ImportOptions extends RemoteCommandOptions {
+  category?: string;
+  overwrite?: boolean;
+}
+
 @SubCommand({
   name: 'import',
   arguments: '<dir>',
-  description: 'Import a taxonomy folder (a path on the server machine)',
+  description:
+    'Import skills from DIR/<category>/<name>/SKILL.md or DIR/<name>/SKILL.md (a path on the server machine)',
 })
-export class SkillsImportCommand extends RemoteCommand {
-  protected async execute([dir]: string[], options: RemoteCommandOptions): Promise<void> {
+export class SkillsImportCommand extends RemoteCommand<ImportOptions> {
+  protected async execute([dir]: string[], options: ImportOptions): Promise<void> {
     const from = path.resolve(dir);
     const reply = await this.longRunning(`Importing skills from ${from}`, options, () =>
-      this.remote.call(options, 'skills.import', { path: from }),
+      this.remote.call(options, 'skills.import', {
+        path: from,
+        ...(options.category && { category: options.category }),
+        ...(options.overwrite && { overwrite: true }),
+      }),
     );
     this.printer.result(options.json === true, reply, () => {
       this.printer.line(
@@ -121,6 +135,131 @@ export class SkillsImportCommand extends RemoteCommand {
         this.printer.line(`  ${r.path}: ${r.errors.map((e) => e.message).join('; ')}`);
       }
     });
+  }
+
+  @Option({
+    flags: '--category <category>',
+    description:
+      'Category of skills in the flat layout (default: metadata.category, else imported)',
+  })
+  parseCategory(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--overwrite',
+    description: 'Make a new version of skills that exist (their owner or an admin only)',
+  })
+  parseOverwrite(): boolean {
+    return true;
+  }
+}
+
+@SubCommand({ name: 'history', arguments: '<id>', description: "List a skill's versions" })
+export class SkillsHistoryCommand extends RemoteCommand {
+  protected async execute([skillId]: string[], options: RemoteCommandOptions): Promise<void> {
+    const reply = await this.remote.call(options, 'skills.history', { skillId });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.table(
+        reply.versions,
+        [
+          { header: 'VERSION', value: (v) => String(v.version) },
+          {
+            header: 'ACTION',
+            value: (v) => (v.restoredFrom ? `rollback to ${v.restoredFrom}` : v.action),
+          },
+          { header: 'BY', value: (v) => v.by },
+          { header: 'CREATED', value: (v) => when(v.createdAt) },
+          { header: 'JOB', value: (v) => v.jobId ?? '-' },
+          { header: 'VALID', value: (v) => (v.validation.valid ? 'yes' : 'no') },
+          { header: 'CHECKSUM', value: (v) => v.checksum.slice(0, 12) },
+        ],
+        'No versions recorded (the skill was not written through the library).',
+      ),
+    );
+  }
+}
+
+interface RollbackOptions extends RemoteCommandOptions {
+  to?: number;
+}
+
+@SubCommand({
+  name: 'rollback',
+  arguments: '<id>',
+  description: 'Make a new version with the content of version N (--to N; owner or admin)',
+})
+export class SkillsRollbackCommand extends RemoteCommand<RollbackOptions> {
+  protected async execute([skillId]: string[], options: RollbackOptions): Promise<void> {
+    if (options.to === undefined || !Number.isInteger(options.to) || options.to < 1) {
+      throw usageFailure(
+        'skills rollback needs --to N, the version to restore (1, 2, …)',
+        'See skills history ID.',
+      );
+    }
+    const reply = await this.remote.call(options, 'skills.rollback', {
+      skillId,
+      version: options.to,
+    });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.line(
+        `Rolled ${reply.skill.id} back to the content of version ${options.to}: now version ${reply.skill.version}.`,
+      ),
+    );
+  }
+
+  @Option({ flags: '--to <version>', description: 'The version to restore' })
+  parseTo(value: string): number {
+    return /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  }
+}
+
+interface DeleteOptions extends RemoteCommandOptions {
+  yes?: boolean;
+}
+
+@SubCommand({
+  name: 'delete',
+  arguments: '<id>',
+  description: 'Delete a skill; its history stays (owner or admin; asks unless --yes)',
+})
+export class SkillsDeleteCommand extends RemoteCommand<DeleteOptions> {
+  protected async execute([skillId]: string[], options: DeleteOptions): Promise<void> {
+    if (!options.yes && !(await confirmAtTerminal(`Delete skill ${skillId}? [y/N] `))) {
+      this.printer.line('Not deleted.');
+      return;
+    }
+    const reply = await this.remote.call(options, 'skills.delete', { skillId });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.line(`Deleted ${skillId}; its history is kept.`),
+    );
+  }
+
+  @Option({ flags: '--yes', description: 'Delete without asking' })
+  parseYes(): boolean {
+    return true;
+  }
+}
+
+/** The library version as shown: `-` for a draft or a skill the library never wrote. */
+const libraryVersion = (skill: Skill): string =>
+  skill.version === null ? '-' : String(skill.version);
+
+/**
+ * Asks a yes/no question on the terminal. Without a terminal there is nobody to ask: a usage
+ * failure that names `--yes`.
+ */
+export async function confirmAtTerminal(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw usageFailure(
+      'Not on a terminal, so nothing was deleted',
+      'Pass --yes to delete without asking.',
+    );
+  }
+  try {
+    return /^y(es)?$/i.test((await new ReadlineTerminal().line(question)).trim());
+  } catch {
+    return false;
   }
 }
 
@@ -138,12 +277,16 @@ export class SkillsReindexCommand extends RemoteCommand {
 
 @Command({
   name: 'skills',
-  description: 'Skills on a running server: list | show | promote | import | reindex',
+  description:
+    'Skills on a running server: list | show | promote | import | history | rollback | delete | reindex',
   subCommands: [
     SkillsListCommand,
     SkillsShowCommand,
     SkillsPromoteCommand,
     SkillsImportCommand,
+    SkillsHistoryCommand,
+    SkillsRollbackCommand,
+    SkillsDeleteCommand,
     SkillsReindexCommand,
   ],
 })
@@ -155,7 +298,7 @@ export class SkillsCommand extends CommandRunner {
   async run(): Promise<void> {
     groupUsage(
       this.printer,
-      'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR | reindex',
+      'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex',
     );
   }
 }

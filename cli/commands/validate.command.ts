@@ -47,7 +47,8 @@ export class ValidateCommand extends CommandRunner {
 
   @Option({
     flags: '--strict',
-    description: 'The Agent Skills specification alone: its six fields, no quality warnings',
+    description:
+      'The verdict of the reference validator skills-ref: the six fields of the specification, StrictYAML, no warnings',
   })
   parseStrict(): boolean {
     return true;

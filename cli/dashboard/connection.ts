@@ -1,4 +1,5 @@
 import type {
+  Draft,
   FeedSubscription,
   Job,
   JobSubscription,
@@ -26,6 +27,8 @@ export interface Commands {
   getSkill(skillId: string): Promise<Methods['skills.get']['reply']>;
   searchSkills(query: string): Promise<Skill[]>;
   promote(jobId: string, overwrite: boolean): Promise<Skill>;
+  listDrafts(): Promise<Draft[]>;
+  deleteDraft(jobId: string): Promise<void>;
 }
 
 /** How long the selection must rest on a job before its stream is subscribed. */
@@ -141,6 +144,15 @@ export class DashboardConnection implements Commands {
   async promote(jobId: string, overwrite: boolean): Promise<Skill> {
     const { skill } = await this.client.call('skills.promote', { jobId, overwrite });
     return skill;
+  }
+
+  async listDrafts(): Promise<Draft[]> {
+    const { drafts } = await this.client.call('drafts.list', {});
+    return drafts;
+  }
+
+  async deleteDraft(jobId: string): Promise<void> {
+    await this.client.call('drafts.delete', { jobId });
   }
 
   private onState(change: StateChange): void {

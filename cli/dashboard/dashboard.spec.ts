@@ -19,6 +19,8 @@ function fakeCommands(): jest.Mocked<Commands> {
     getSkill: jest.fn(),
     searchSkills: jest.fn(),
     promote: jest.fn(),
+    listDrafts: jest.fn().mockResolvedValue([]),
+    deleteDraft: jest.fn(),
   };
 }
 
@@ -415,6 +417,33 @@ describe('dashboard views (headless 80×24)', () => {
       text = await draw();
       expect(commands.promote).toHaveBeenLastCalledWith('dddddddd-4', true);
       expect(text).toContain('Promoted to python/pandas-tips');
+    });
+
+    it("shows each draft's status and deletes a draft after a confirmation", async () => {
+      const draft = {
+        jobId: 'dddddddd-4',
+        skillId: '_drafts/dddddddd-4/pandas-tips',
+        name: 'pandas-tips',
+        category: 'python',
+        ownerId: 'admin',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      };
+      commands.listDrafts.mockResolvedValueOnce([{ ...draft, status: 'open', promoted: null }]);
+      commands.listDrafts.mockResolvedValue([]);
+      commands.deleteDraft.mockResolvedValue(undefined);
+      await press('3');
+      await tick();
+      let text = await draw();
+      expect(text).toContain('pandas-tips [draft open]');
+      await press(KEYS.down, KEYS.down, KEYS.down);
+      text = await press('d');
+      expect(text).toContain('Delete the draft pandas-tips (job dddddddd): its folder and record?');
+      await press('y');
+      await tick();
+      text = await draw();
+      expect(commands.deleteDraft).toHaveBeenCalledWith('dddddddd-4');
+      expect(text).toContain('Deleted the draft of job dddddddd');
+      expect(commands.listDrafts).toHaveBeenCalledTimes(2);
     });
 
     it('searches with /', async () => {

@@ -58,6 +58,7 @@ export const SCREEN_KEYS: Record<string, { label: string; description: string }[
   Skills: [
     { label: '↑ ↓', description: 'select a skill' },
     { label: 'p', description: 'promote the selected draft (asks first)' },
+    { label: 'd', description: 'delete the selected draft: its folder and record (asks first)' },
     { label: '/', description: 'search skills (enter searches, escape clears)' },
   ],
   Forms: [

@@ -129,10 +129,41 @@ export interface Skill {
   category: string;
   path: string;
   status: 'active' | 'draft' | 'deprecated';
-  version: string;
+  /** the library version (1, 2, …); null for a draft or a skill never written through the library */
+  version: number | null;
+  /** the version the skill declares in its frontmatter (`1.0.0` when it declares none) */
+  declaredVersion: string;
+  /** who first promoted or imported it (a draft: its job's owner); null when unknown */
+  ownerId: string | null;
   tags: string[];
   updatedAt: string;
   validation: { valid: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] };
+}
+
+/** One version of a skill (`skills.history`). */
+export interface SkillVersion {
+  version: number;
+  by: string;
+  createdAt: string;
+  checksum: string;
+  action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  jobId?: string;
+  restoredFrom?: number;
+  validation: { valid: boolean; errors: number; warnings: number };
+}
+
+export type DraftStatus = 'open' | 'promoted' | 'discarded';
+
+/** A job's draft (`drafts.list`). */
+export interface Draft {
+  jobId: string;
+  skillId: string;
+  name: string;
+  category: string;
+  ownerId: string | null;
+  status: DraftStatus;
+  createdAt: string;
+  promoted: { skillId: string; version: number; at: string } | null;
 }
 
 export interface TokenInfo {
@@ -192,6 +223,11 @@ export interface Methods {
   };
   'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
   'skills.xml': { payload: Empty; reply: { xml: string } };
+  'skills.history': { payload: { skillId: string }; reply: { versions: SkillVersion[] } };
+  'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };
+  'skills.delete': { payload: { skillId: string }; reply: { deleted: true } };
+  'drafts.list': { payload: { status?: DraftStatus }; reply: { drafts: Draft[] } };
+  'drafts.delete': { payload: { jobId: string }; reply: { deleted: true } };
   'tokens.create': {
     payload: { userId: string; role: Role; readOnly?: boolean };
     reply: { id: string; token: string; userId: string; role: Role; readOnly: boolean };
@@ -200,7 +236,7 @@ export interface Methods {
   'tokens.revoke': { payload: { id: string }; reply: Empty };
   'jobs.purge': { payload: { olderThanDays: number }; reply: { purged: number } };
   'skills.import': {
-    payload: { path: string };
+    payload: { path: string; category?: string; overwrite?: boolean };
     reply: { imported: number; rejected: { path: string; errors: ValidationIssue[] }[] };
   };
   'skills.reindex': { payload: Empty; reply: { indexed: number } };

@@ -33,6 +33,8 @@ export class AppConfig {
     models: Partial<Record<LlmModelStep, string>>;
   };
   readonly wsMaxPayload: number;
+  /** Size limits of what a promotion or import copies into the skills library. */
+  readonly skillCopyLimits: { maxFileBytes: number; maxSkillBytes: number };
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly logFormat: 'pretty' | 'json';
   readonly jobLeaseMs: number;
@@ -65,6 +67,10 @@ export class AppConfig {
       ),
     };
     this.wsMaxPayload = env.WS_MAX_PAYLOAD;
+    this.skillCopyLimits = {
+      maxFileBytes: env.SKILL_FILE_MAX_BYTES,
+      maxSkillBytes: env.SKILL_MAX_BYTES,
+    };
     this.logLevel = env.LOG_LEVEL;
     this.logFormat = env.LOG_FORMAT ?? (isTty ? 'pretty' : 'json');
     this.jobLeaseMs = env.JOB_LEASE_SECONDS * 1000;

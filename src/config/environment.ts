@@ -56,6 +56,8 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'JOB_LEASE_SECONDS',
   'SWEEP_INTERVAL_MS',
   'DB_MIGRATE_ON_BOOT',
+  'SKILL_FILE_MAX_BYTES',
+  'SKILL_MAX_BYTES',
 ] as const;
 
 /**
@@ -152,6 +154,20 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'must be between 1024 and 67108864 bytes' })
   @Max(64 * 1024 * 1024, { message: 'must be between 1024 and 67108864 bytes' })
   WS_MAX_PAYLOAD: number = 1024 * 1024;
+
+  /** The largest file a promotion or import copies into the library. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be between 1024 and 1073741824 bytes' })
+  @Max(1024 * 1024 * 1024, { message: 'must be between 1024 and 1073741824 bytes' })
+  SKILL_FILE_MAX_BYTES: number = 10 * 1024 * 1024;
+
+  /** The largest skill folder (all its files together) a promotion or import copies. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be between 1024 and 4294967296 bytes' })
+  @Max(4 * 1024 * 1024 * 1024, { message: 'must be between 1024 and 4294967296 bytes' })
+  SKILL_MAX_BYTES: number = 50 * 1024 * 1024;
 
   @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';

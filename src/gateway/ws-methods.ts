@@ -17,7 +17,7 @@ export type WsMethod = (
   call: WsCall,
 ) => Promise<unknown>;
 
-/** Every method of protocol.md 1.3. */
+/** Every method of protocol.md 1.3 (and the library's: history, rollback, delete, drafts). */
 export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'ping',
   'jobs.create',
@@ -35,6 +35,11 @@ export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'skills.validate',
   'skills.promote',
   'skills.xml',
+  'skills.history',
+  'skills.rollback',
+  'skills.delete',
+  'drafts.list',
+  'drafts.delete',
   'tokens.create',
   'tokens.list',
   'tokens.revoke',

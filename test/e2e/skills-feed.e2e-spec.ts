@@ -14,6 +14,8 @@ const draftMd = `---\nname: retry-logic\ndescription: Retries calls. Use when a 
 interface ChangedSkill {
   skill: { id: string; status: string };
   removed?: boolean;
+  /** who made the change */
+  by: string;
 }
 
 const changed = (client: WsTestClient): ChangedSkill[] =>
@@ -58,6 +60,7 @@ describe(`skill.changed on the skills feed (${e2eMode()} mode)`, () => {
       .sort();
     expect(ids).toContain('web/react-hooks');
     expect(new Set(ids).size).toBe(21);
+    expect(changed(admin).every((c) => c.by === 'admin')).toBe(true);
     const frames = admin.events.filter((e) => e.topic === 'skills');
     expect(frames.map((e) => e.seq)).toEqual(frames.map((_, i) => i + 1));
 
@@ -76,7 +79,7 @@ describe(`skill.changed on the skills feed (${e2eMode()} mode)`, () => {
     for (const client of [admin, owner, stranger]) {
       await waitFor(() => changed(client).some((c) => c.removed === true));
       expect(changed(client).filter((c) => c.removed)).toEqual([
-        { skill: expect.objectContaining({ id: 'web/react-hooks' }), removed: true },
+        { skill: expect.objectContaining({ id: 'web/react-hooks' }), removed: true, by: 'system' },
       ]);
     }
     // the draft never reached the stranger

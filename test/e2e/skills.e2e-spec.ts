@@ -65,7 +65,9 @@ describe(`skills (${e2eMode()} mode)`, () => {
       category: 'data',
       path: path.join(server.config.skillsRoot, 'data', 'csv-cleaning'),
       status: 'active',
-      version: '1.0.0',
+      version: 1,
+      declaredVersion: '1.0.0',
+      ownerId: 'admin',
       tags: [],
       updatedAt: expect.any(String),
       validation: { valid: true, errors: [], warnings: expect.any(Array) },
@@ -99,7 +101,7 @@ describe(`skills (${e2eMode()} mode)`, () => {
     const got = await rest.get('/skills/documents/pdf-processing');
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({
-      skill: { id: 'documents/pdf-processing', version: '2.0' },
+      skill: { id: 'documents/pdf-processing', declaredVersion: '2.0' },
       content,
     });
     const ws = await admin.request('skills.get', { skillId: 'documents/pdf-processing' });

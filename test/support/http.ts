@@ -17,5 +17,6 @@ export function restClient(baseUrl: string, token: string) {
   return {
     get: (path: string) => call('GET', path),
     post: (path: string, body?: unknown) => call('POST', path, body ?? {}),
+    delete: (path: string) => call('DELETE', path),
   };
 }

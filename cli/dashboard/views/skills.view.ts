@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import type { Skill } from '../../../src/client';
+import type { Draft, Skill } from '../../../src/client';
 import { SkillFleetError } from '../../../src/client';
 import { describeError } from '../connection';
 import { colour, esc, fit, shortId } from '../format';
@@ -23,8 +23,15 @@ function draftJobId(skill: Skill): string | null {
   return parts[0] === DRAFTS && parts.length >= 3 ? parts[1] : null;
 }
 
+/** A draft's mark in the tree: its lifecycle status, and where a promotion put it. */
+function draftMark(draft: Draft | undefined): string {
+  if (!draft) return ' [draft]';
+  if (draft.promoted) return ` [promoted → ${draft.promoted.skillId} v${draft.promoted.version}]`;
+  return ` [draft ${draft.status}]`;
+}
+
 /** The taxonomy as rows: categories in order, their skills indented, drafts last. */
-function treeRows(skills: Skill[]): Row[] {
+function treeRows(skills: Skill[], drafts: ReadonlyMap<string, Draft>): Row[] {
   const groups = new Map<string, Skill[]>();
   for (const skill of skills) {
     const group = draftJobId(skill)
@@ -42,7 +49,7 @@ function treeRows(skills: Skill[]): Row[] {
       const job = draftJobId(skill);
       const mark =
         skill.status === 'draft'
-          ? ' [draft]'
+          ? draftMark(job ? drafts.get(job) : undefined)
           : skill.status === 'deprecated'
             ? ' [deprecated]'
             : '';
@@ -56,7 +63,10 @@ function treeRows(skills: Skill[]): Row[] {
   return rows;
 }
 
-/** Skills (3): the taxonomy tree, the selected skill's SKILL.md and validation; `p` promotes a draft. */
+/**
+ * Skills (3): the taxonomy tree with drafts and their lifecycle status, the selected skill's SKILL.md
+ * and validation; `p` promotes a draft, `d` deletes one.
+ */
 export class SkillsView extends StoreView {
   private readonly tree: Widgets.BoxElement;
   private readonly detail: Widgets.BoxElement;
@@ -69,6 +79,8 @@ export class SkillsView extends StoreView {
   private loaded: { id: string; content: string } | null = null;
   private loadTimer: NodeJS.Timeout | undefined;
   private message: string | null = null;
+  /** drafts.list by job id, for the drafts' status; reloaded after a promotion or deletion */
+  private drafts = new Map<string, Draft>();
 
   constructor(ctx: ViewContext, parent: Widgets.Node, layout: Layout<SkillsPane>) {
     super(ctx);
@@ -80,6 +92,17 @@ export class SkillsView extends StoreView {
       this.detail.destroy();
     });
     this.start();
+    this.loadDrafts();
+  }
+
+  private loadDrafts(): void {
+    this.ctx.commands.listDrafts().then(
+      (drafts) => {
+        this.drafts = new Map(drafts.map((d) => [d.jobId, d]));
+        this.invalidate();
+      },
+      (error: unknown) => this.ctx.fail(error),
+    );
   }
 
   handleKey(ch: string | undefined, key: KeyEvent): boolean {
@@ -105,6 +128,10 @@ export class SkillsView extends StoreView {
     this.refreshRows(this.ctx.store.state);
     if (ch === 'p') {
       this.promote();
+      return true;
+    }
+    if (ch === 'd') {
+      this.deleteDraft();
       return true;
     }
     const moved = this.cursor.navigate(key, this.rows.length, innerHeight(this.tree));
@@ -162,7 +189,7 @@ export class SkillsView extends StoreView {
         (promoted) => {
           this.message = `Promoted to ${promoted.id}`;
           this.ctx.notify(`promoted ${skill.name} to ${promoted.id}`);
-          this.invalidate();
+          this.loadDrafts();
         },
         (error: unknown) => {
           this.message = describeError(error);
@@ -190,6 +217,38 @@ export class SkillsView extends StoreView {
     );
   }
 
+  private deleteDraft(): void {
+    const skill = this.rows[this.cursor.index]?.skill;
+    const jobId = skill ? draftJobId(skill) : null;
+    if (!skill || !jobId) {
+      this.message = 'Only a draft can be deleted here: select one under drafts/.';
+      this.invalidate();
+      return;
+    }
+    this.ctx.openOverlay(
+      new ConfirmView(
+        this.ctx,
+        'Delete draft',
+        `Delete the draft ${skill.name} (job ${shortId(jobId)}): its folder and record?`,
+        () => {
+          this.message = 'deleting…';
+          this.invalidate();
+          this.ctx.commands.deleteDraft(jobId).then(
+            () => {
+              this.message = `Deleted the draft of job ${shortId(jobId)}`;
+              this.ctx.notify(`deleted draft ${skill.name}`);
+              this.loadDrafts();
+            },
+            (error: unknown) => {
+              this.message = describeError(error);
+              this.invalidate();
+            },
+          );
+        },
+      ),
+    );
+  }
+
   private refreshRows(state: DashboardState): Skill[] {
     const skills = this.results ?? Object.values(state.skills);
     this.rows = this.results
@@ -197,7 +256,7 @@ export class SkillsView extends StoreView {
           skill,
           text: `  ${skill.id}${skill.status === 'draft' ? ' [draft]' : ''}`,
         }))
-      : treeRows(skills);
+      : treeRows(skills, this.drafts);
     const at = this.rows.findIndex((r) => r.skill?.id === this.selectedId);
     if (at >= 0) this.cursor.index = at;
     return skills;
@@ -239,7 +298,7 @@ export class SkillsView extends StoreView {
     } else {
       const v = skill.validation;
       lines.push(
-        `{bold}${esc(skill.id)}{/bold}  ${skill.status}  v${esc(skill.version)}`,
+        `{bold}${esc(skill.id)}{/bold}  ${skill.status}  ${skill.version === null ? '' : `v${skill.version}  `}${esc(skill.declaredVersion)}`,
         esc(fit(skill.description, width)),
         `validation: ${v.valid ? colour('green', 'valid') : colour('red', 'INVALID')}` +
           ` (${v.errors.length} errors, ${v.warnings.length} warnings)`,
@@ -247,7 +306,9 @@ export class SkillsView extends StoreView {
         ...v.warnings.map((w) => esc(fit(`  warning ${w.code}: ${w.message}`, width))),
         '',
       );
-      if (skill.status === 'draft') lines.push('{gray-fg}p promotes this draft{/gray-fg}', '');
+      if (skill.status === 'draft') {
+        lines.push('{gray-fg}p promotes this draft, d deletes it{/gray-fg}', '');
+      }
       if (this.loaded?.id === skill.id)
         lines.push(...this.loaded.content.split('\n').map((l) => esc(fit(l, width))));
       else lines.push('(loading SKILL.md…)');

@@ -3,9 +3,12 @@ import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
 import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
+  DraftJobIdDto,
   ImportSkillsDto,
+  ListDraftsDto,
   ListSkillsDto,
   PromoteDraftDto,
+  RollbackSkillDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -22,7 +25,7 @@ function assertNoParams(payload: Record<string, unknown>): void {
   }
 }
 
-/** The `skills.*` methods of protocol.md §1.3: validate the payload, call SkillsService, reply. */
+/** The `skills.*` and `drafts.*` methods: validate the payload, call SkillsService, reply. */
 @Injectable()
 export class SkillsWsHandlers implements OnModuleInit {
   constructor(
@@ -52,6 +55,36 @@ export class SkillsWsHandlers implements OnModuleInit {
       return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
     });
 
+    this.methods.register('skills.history', async (payload) => {
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      return { versions: await this.skills.history(skillId) };
+    });
+
+    this.methods.register('skills.rollback', async (payload, principal) => {
+      assertCanWrite(principal);
+      const { skillId, version } = await validateDto(RollbackSkillDto, payload, 'payload');
+      return { skill: await this.skills.rollback(skillId, version, principal) };
+    });
+
+    this.methods.register('skills.delete', async (payload, principal) => {
+      assertCanWrite(principal);
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      await this.skills.delete(skillId, principal);
+      return { deleted: true };
+    });
+
+    this.methods.register('drafts.list', async (payload, principal) => {
+      const filter = await validateDto(ListDraftsDto, payload, 'payload');
+      return { drafts: await this.skills.drafts(filter, principal) };
+    });
+
+    this.methods.register('drafts.delete', async (payload, principal) => {
+      assertCanWrite(principal);
+      const { jobId } = await validateDto(DraftJobIdDto, payload, 'payload');
+      await this.skills.deleteDraft(jobId, principal);
+      return { deleted: true };
+    });
+
     this.methods.register('skills.xml', async (payload) => {
       assertNoParams(payload);
       return { xml: await this.skills.xml() };
@@ -60,15 +93,15 @@ export class SkillsWsHandlers implements OnModuleInit {
     this.methods.register('skills.import', async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
-      const { path } = await validateDto(ImportSkillsDto, payload, 'payload');
-      return this.skills.import(path);
+      const { path, category, overwrite } = await validateDto(ImportSkillsDto, payload, 'payload');
+      return this.skills.import(path, { category, overwrite }, principal);
     });
 
     this.methods.register('skills.reindex', async (payload, principal) => {
       assertAdmin(principal);
       assertCanWrite(principal);
       assertNoParams(payload);
-      return this.skills.reindex();
+      return this.skills.reindex(principal);
     });
   }
 }

@@ -7,7 +7,8 @@ import { EventBus } from '../../common/events/event-bus';
 import { iso } from '../../common/iso';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks } from '../jobs/cancel-hooks';
-import { JobStore, JobTx, NewEvent, NOW } from '../jobs/job-store';
+import { JobStore, JobTx, NewEvent } from '../jobs/job-store';
+import { JobTransitions } from '../jobs/job-transitions';
 import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
@@ -177,28 +178,17 @@ export class HitlService extends PromptPort implements OnModuleInit {
         { type: 'prompt.expired', payload: { promptId: prompt.id, action } },
       ];
       if (action === 'default') return this.resumeOrCancel(tx, job.id, closed, events);
-      const final = action === 'fail' ? 'failed' : 'cancelled';
-      const error = {
-        code: 'PROMPT_EXPIRED',
-        message: `Prompt "${prompt.title}" expired unanswered`,
-      };
-      return tx.transition(job.id, {
-        from: ['waiting'],
-        where: { openPromptId: prompt.id },
-        set: {
-          status: final,
-          openPromptId: null,
-          finishedAt: NOW,
-          ...(final === 'failed' ? { error } : {}),
-        },
-        events: [
-          ...events,
-          { type: 'job.status', payload: { status: final, previous: 'waiting' } },
-          final === 'failed'
-            ? { type: 'job.failed', payload: { error } }
-            : { type: 'job.cancelled', payload: { reason: error.message } },
-        ],
-      });
+      const message = `Prompt "${prompt.title}" expired unanswered`;
+      return tx.transition(
+        job.id,
+        JobTransitions.leavePrompt(
+          prompt.id,
+          action === 'fail'
+            ? { to: 'failed', error: { code: 'PROMPT_EXPIRED', message } }
+            : { to: 'cancelled', reason: message },
+          events,
+        ),
+      );
     });
     if (!result) return false;
     if (result.status === 'queued') await this.queue.enqueue(result);
@@ -238,16 +228,10 @@ export class HitlService extends PromptPort implements OnModuleInit {
     extra: NewEvent[],
     tx?: JobTx,
   ): Promise<void> {
-    const change = {
-      from: ['running'] as const,
-      where: { leaseOwner: workerId },
-      set: { status: 'waiting', openPromptId: prompt.id, leaseOwner: null, leaseExpiresAt: null },
-      events: [
-        ...extra,
-        { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
-        { type: 'job.status', payload: { status: 'waiting', previous: 'running' } },
-      ],
-    };
+    const change = JobTransitions.park(workerId, prompt.id, [
+      ...extra,
+      { type: 'prompt.opened', payload: { prompt: toPromptView(prompt) } },
+    ]);
     const parked = tx
       ? await tx.transition(job.id, change)
       : await this.store.transition(job.id, change);
@@ -258,28 +242,16 @@ export class HitlService extends PromptPort implements OnModuleInit {
   /** waiting → queued, or waiting → cancelled when the answer asks to cancel. */
   private resumeOrCancel(tx: JobTx, jobId: string, prompt: Prompt, events: NewEvent[]) {
     const cancel = prompt.answer !== null && isCancelAnswer(prompt.answer);
-    return tx.transition(jobId, {
-      from: ['waiting'],
-      where: { openPromptId: prompt.id },
-      set: cancel
-        ? { status: 'cancelled', openPromptId: null, finishedAt: NOW }
-        : { status: 'queued', openPromptId: null, runAt: NOW },
-      events: [
-        ...events,
-        {
-          type: 'job.status',
-          payload: { status: cancel ? 'cancelled' : 'queued', previous: 'waiting' },
-        },
-        ...(cancel
-          ? [
-              {
-                type: 'job.cancelled',
-                payload: { reason: `cancelled in prompt "${prompt.title}"` },
-              },
-            ]
-          : []),
-      ],
-    });
+    return tx.transition(
+      jobId,
+      JobTransitions.leavePrompt(
+        prompt.id,
+        cancel
+          ? { to: 'cancelled', reason: `cancelled in prompt "${prompt.title}"` }
+          : { to: 'queued' },
+        events,
+      ),
+    );
   }
 
   /** CancelHook: closes the job's open prompt inside the cancelling transaction. */

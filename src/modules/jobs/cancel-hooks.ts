@@ -22,3 +22,22 @@ export class CancelHooks {
     return events;
   }
 }
+
+/**
+ * Work another module does after `jobs.purge` deleted jobs (the skills module removes their
+ * drafts). A hook that fails is logged by the caller; the purge itself stands.
+ */
+export type PurgeHook = (jobIds: string[]) => Promise<void>;
+
+@Injectable()
+export class PurgeHooks {
+  private readonly hooks: PurgeHook[] = [];
+
+  add(hook: PurgeHook): void {
+    this.hooks.push(hook);
+  }
+
+  async run(jobIds: string[]): Promise<void> {
+    for (const hook of this.hooks) await hook(jobIds);
+  }
+}

@@ -6,16 +6,8 @@ import { DataSource } from 'typeorm';
 import { EventBus } from '../../common/events/event-bus';
 import { AppConfig } from '../../config/app-config';
 import { StepUsage } from './job-step.entity';
-import {
-  JobPatch,
-  JobStore,
-  JobWithSteps,
-  NewEvent,
-  NOW,
-  Sql,
-  StepRecord,
-  StoredStep,
-} from './job-store';
+import { JobPatch, JobStore, JobWithSteps, NewEvent, StepRecord, StoredStep } from './job-store';
+import { JobTransitions } from './job-transitions';
 import { Job } from './job.entity';
 import { JobsQueue } from './jobs.queue';
 import { PromptPort, WaitingForAnswer } from './prompt.port';
@@ -143,18 +135,10 @@ export class JobRunner implements OnApplicationShutdown {
 
   /** queued → running under this worker's lease; also reads the steps the job recorded before. */
   private async claim(jobId: string): Promise<JobWithSteps | null> {
-    return this.store.transitionReadingSteps(jobId, {
-      from: ['queued'],
-      where: { runAt: new Sql('<= now()') },
-      set: {
-        status: 'running',
-        attempts: new Sql('attempts + 1'),
-        leaseOwner: this.workerId,
-        leaseExpiresAt: new Sql(`now() + interval '${this.config.jobLeaseMs} milliseconds'`),
-        startedAt: new Sql('coalesce(started_at, now())'),
-      },
-      events: [{ type: 'job.status', payload: { status: 'running', previous: 'queued' } }],
-    });
+    return this.store.transitionReadingSteps(
+      jobId,
+      JobTransitions.claim(this.workerId, this.config.jobLeaseMs),
+    );
   }
 
   private async renewLease(jobId: string, controller: AbortController): Promise<void> {
@@ -172,49 +156,18 @@ export class JobRunner implements OnApplicationShutdown {
   }
 
   private async finishCompleted(writer: RunWriter, result: unknown): Promise<void> {
-    await writer.write({
-      set: {
-        status: 'completed',
-        result: result ?? null,
-        currentStep: null,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        finishedAt: NOW,
-        progress: { percent: 100, message: 'completed' },
-      },
-      events: [
-        { type: 'job.status', payload: { status: 'completed', previous: 'running' } },
-        { type: 'job.completed', payload: { result: result ?? null } },
-      ],
-    });
+    await writer.write(JobTransitions.complete(result));
   }
 
   private async finishFailed(
     writer: RunWriter,
     error: { code: string; message: string },
   ): Promise<void> {
-    await writer.write({
-      set: { status: 'failed', error, leaseOwner: null, leaseExpiresAt: null, finishedAt: NOW },
-      events: [
-        { type: 'job.status', payload: { status: 'failed', previous: 'running' } },
-        { type: 'job.failed', payload: { error } },
-      ],
-    });
+    await writer.write(JobTransitions.fail(error));
   }
 
   private async requeue(writer: RunWriter, delayMs: number, why: string): Promise<void> {
-    const queued = await writer.write({
-      set: {
-        status: 'queued',
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        runAt: new Sql(`now() + interval '${Math.round(delayMs)} milliseconds'`),
-      },
-      events: [
-        { type: 'job.log', payload: { level: 'warn', message: why } },
-        { type: 'job.status', payload: { status: 'queued', previous: 'running' } },
-      ],
-    });
+    const queued = await writer.write(JobTransitions.requeue(delayMs, why));
     if (queued) await this.queue.enqueue(queued);
   }
 

@@ -20,8 +20,11 @@ export class Sql {
 }
 export const NOW = new Sql('now()');
 
-/** Column values by entity property name (camelCase). */
-export type JobPatch = Partial<Record<keyof Job, unknown>>;
+/**
+ * Column values by entity property name (camelCase). Never `status`: a status change goes through
+ * `to`, built with its `job.status` event by JobTransitions (job-transitions.ts).
+ */
+export type JobPatch = Partial<Record<Exclude<keyof Job, 'status'>, unknown>>;
 
 /** A step's row in job_steps, written when the step ends. */
 export type StepRecord = Omit<JobStep, 'jobId'>;
@@ -38,6 +41,8 @@ export interface JobWithSteps {
 export interface Transition {
   /** The change applies only while the job's status is one of these. */
   from: readonly JobStatus[];
+  /** The new status; only JobTransitions sets it, with the `job.status` event in `events`. */
+  to?: JobStatus;
   set?: JobPatch;
   /** Extra conditions, e.g. `{ leaseOwner: 'w1' }`, compared with `=`. */
   where?: JobPatch;
@@ -67,7 +72,8 @@ export class JobTx {
     private readonly lone?: LoneQuery,
   ) {}
 
-  async insert(fields: JobPatch, events: NewEvent[]): Promise<Job> {
+  /** A new job, with its first events. */
+  async insert(fields: JobPatch & { status: JobStatus }, events: NewEvent[]): Promise<Job> {
     const entries = Object.entries({ ...fields, lastSeq: events.length });
     const params = entries.map(([, value]) => this.param(value));
     const sql = `INSERT INTO jobs (${entries.map(([key]) => this.column(key)).join(', ')})
@@ -108,7 +114,8 @@ export class JobTx {
   ): Promise<Record<string, unknown> | null> {
     const events = change.events ?? [];
     const params: unknown[] = [jobId, change.from];
-    const assignments = Object.entries(change.set ?? {}).map(([key, value]) =>
+    const columns = { ...change.set, ...(change.to ? { status: change.to } : {}) };
+    const assignments = Object.entries(columns).map(([key, value]) =>
       value instanceof Sql
         ? `${this.column(key)} = ${value.text}`
         : `${this.column(key)} = $${params.push(this.param(value))}`,

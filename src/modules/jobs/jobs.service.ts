@@ -4,13 +4,14 @@ import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { isAdmin, Principal } from '../auth/principal';
-import { ACTIVE_STATUSES, FINAL_STATUSES, isFinal, JobStatus } from './job-status';
-import { JobStore, NOW } from './job-store';
+import { FINAL_STATUSES, isFinal, JobStatus } from './job-status';
+import { JobStore } from './job-store';
+import { JobTransitions } from './job-transitions';
 import { Job } from './job.entity';
 import { JobEventView, JobView, toJobView } from './job-view';
 import { JobsQueue } from './jobs.queue';
 import { WorkflowRegistry } from './workflow.registry';
-import { CancelHooks } from './cancel-hooks';
+import { CancelHooks, PurgeHooks } from './cancel-hooks';
 import type { CancelJobDto, CreateJobDto, ListJobsDto } from './dto/jobs.dto';
 
 /** Largest accepted `input`, serialised. */
@@ -47,6 +48,7 @@ export class JobsService {
     private readonly queue: JobsQueue,
     private readonly registry: WorkflowRegistry,
     private readonly cancelHooks: CancelHooks,
+    private readonly purgeHooks: PurgeHooks,
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
@@ -174,21 +176,10 @@ export class JobsService {
         .findOneOrFail({ where: { id: found.id }, lock: { mode: 'pessimistic_write' } });
       if (isFinal(job.status)) throw this.finishedConflict(job, 'cancel');
       const closed = await this.cancelHooks.run(tx, job);
-      const updated = await tx.transition(job.id, {
-        from: ACTIVE_STATUSES,
-        set: {
-          status: 'cancelled',
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          finishedAt: NOW,
-          openPromptId: null,
-        },
-        events: [
-          ...closed,
-          { type: 'job.status', payload: { status: 'cancelled', previous: job.status } },
-          { type: 'job.cancelled', payload: { reason } },
-        ],
-      });
+      const updated = await tx.transition(
+        job.id,
+        JobTransitions.cancel(job.status, reason, closed),
+      );
       // Cannot happen while the row is held; throwing would roll back what the hooks changed.
       if (!updated) throw new Error(`Job ${job.id} changed under its row lock`);
       return updated;
@@ -199,14 +190,7 @@ export class JobsService {
   /** A failed job continues from its last finished step. */
   async retry(principal: Principal, jobId: string): Promise<JobView> {
     const job = await this.find(principal, jobId);
-    const queued = await this.store.transition(job.id, {
-      from: ['failed'],
-      set: { status: 'queued', error: null, finishedAt: null, attempts: 0, runAt: NOW },
-      events: [
-        { type: 'job.log', payload: { level: 'info', message: `retried by ${principal.userId}` } },
-        { type: 'job.status', payload: { status: 'queued', previous: 'failed' } },
-      ],
-    });
+    const queued = await this.store.transition(job.id, JobTransitions.retry(principal.userId));
     if (!queued) {
       throw AppError.conflict(`Only a failed job can be retried; job ${jobId} is ${job.status}`, {
         status: job.status,
@@ -216,13 +200,18 @@ export class JobsService {
     return toJobView(queued);
   }
 
-  /** Deletes finished jobs (and their events and steps) older than the given age. */
+  /**
+   * Deletes finished jobs (and their events and steps) older than the given age, then runs the
+   * purge hooks (their drafts go too).
+   */
   async purge(olderThanDays: number): Promise<number> {
-    const result = await this.dataSource.query(
-      `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`,
+    const [rows, purged] = (await this.dataSource.query(
+      `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval
+       RETURNING id`,
       [FINAL_STATUSES, String(olderThanDays)],
-    );
-    return (result as [unknown, number])[1];
+    )) as [{ id: string }[], number];
+    await this.purgeHooks.run(rows.map((row) => row.id));
+    return purged;
   }
 
   private finishedConflict(job: Job, action: string): AppError {

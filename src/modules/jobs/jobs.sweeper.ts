@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { JobStore, Sql } from './job-store';
+import { JobStore } from './job-store';
+import { JobTransitions } from './job-transitions';
 import { Job } from './job.entity';
 import { JobsQueue } from './jobs.queue';
 
@@ -62,22 +63,7 @@ export class JobsSweeper implements OnApplicationBootstrap, OnApplicationShutdow
     );
     let expiredLeases = 0;
     for (const { id } of expired) {
-      const job = await this.store.transition(id, {
-        from: ['running'],
-        where: { leaseExpiresAt: new Sql('< now()') },
-        set: { status: 'queued', leaseOwner: null, leaseExpiresAt: null, runAt: new Sql('now()') },
-        events: [
-          {
-            type: 'job.log',
-            payload: {
-              level: 'warn',
-              message:
-                'The worker running this job stopped renewing its lease; re-queued to resume from its last finished step',
-            },
-          },
-          { type: 'job.status', payload: { status: 'queued', previous: 'running' } },
-        ],
-      });
+      const job = await this.store.transition(id, JobTransitions.expireLease());
       if (job) {
         expiredLeases++;
         await this.queue.enqueue(job);

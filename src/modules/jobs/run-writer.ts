@@ -1,10 +1,15 @@
+import type { JobStatus } from './job-status';
 import { JobPatch, JobStore, NewEvent, StepRecord } from './job-store';
 import type { Job } from './job.entity';
 
-/** A change the run makes to its job: events to log and columns to set. */
+/**
+ * A change the run makes to its job: events to log and columns to set, and the new status when
+ * the run ends (a StatusChange from JobTransitions).
+ */
 export interface RunChange {
   events: NewEvent[];
   set?: JobPatch;
+  to?: JobStatus;
 }
 
 interface DeferredStep {
@@ -74,6 +79,7 @@ export class RunWriter {
       return await this.store.transition(this.jobId, {
         from: ['running'],
         where: { leaseOwner: this.leaseOwner },
+        to: change.to,
         set: change.set,
         steps: deferred.map(({ step }) => step),
         events: [...deferred.flatMap(({ event }) => (event ? [event] : [])), ...change.events],

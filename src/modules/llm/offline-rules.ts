@@ -160,13 +160,17 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** One line of plain text, safe in YAML, Markdown prose and code: no controls, backticks or tags. */
 function clean(text: string): string {
-  return text
-    .replace(LONE_SURROGATE, '')
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
-    .replace(/`/g, "'")
-    .replace(/[<>]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    text
+      .replace(LONE_SURROGATE, '')
+      .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
+      .replace(/`/g, "'")
+      .replace(/[<>]/g, ' ')
+      // skills-ref ends a frontmatter at the first "---" anywhere, even inside a description
+      .replace(/-{3,}/g, '—')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /** At most `max` code points, cut at a word boundary when one is near, with an ellipsis. */

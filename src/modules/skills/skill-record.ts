@@ -45,11 +45,7 @@ export async function readSkillRecord(stored: StoredSkill): Promise<SkillRecord 
     category: ref.kind === 'draft' ? (manifest?.category ?? 'general') : ref.category,
     path: dir,
     status,
-    version:
-      nonEmpty(parsed?.scalarSource.version) ??
-      nonEmpty(frontmatter.version) ??
-      nonEmpty(metadata.version) ??
-      DEFAULT_VERSION,
+    version: nonEmpty(frontmatter.version) ?? nonEmpty(metadata.version) ?? DEFAULT_VERSION,
     tags: [...new Set((nonEmpty(metadata.tags) ?? '').split(/[\s,]+/).filter(Boolean))],
     dependencies: [
       ...new Set([
@@ -71,7 +67,12 @@ export function blockingIssues(report: ValidationReport): ValidationIssue[] {
   return [...report.errors, ...report.warnings.filter((w) => REFUSED_ON_COPY.has(w.code))];
 }
 
-export function toView(row: Skill): SkillView {
+/**
+ * The protocol's `skill`: the index row, with the library's owner and version for a skill (`entry`;
+ * none for a skill never written through the library) or the job's owner for a draft.
+ */
+export function toView(row: Skill, entry?: { ownerId: string | null; version: number }): SkillView {
+  const isDraft = row.status === 'draft';
   return {
     id: row.id,
     name: row.name,
@@ -79,7 +80,9 @@ export function toView(row: Skill): SkillView {
     category: row.category,
     path: row.path,
     status: row.status,
-    version: row.version,
+    version: isDraft ? null : (entry?.version ?? null),
+    declaredVersion: row.version,
+    ownerId: isDraft ? row.ownerId : (entry?.ownerId ?? null),
     tags: row.tags,
     updatedAt: row.updatedAt.toISOString(),
     validation: row.validation,

@@ -7,7 +7,7 @@
  * symlinks, to stay inside the root before anything is read or written.
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../../common/errors/app-error';
 import { PermanentError } from '../jobs/workflow';
@@ -91,8 +91,8 @@ export class CopyRefused extends Error {
 }
 
 /** `.sf-tmp-<ms>-<hex>-<name>` and `.sf-bak-<ms>-<hex>-<name>`: work folders of a swap. */
-const WORK_DIR = /^\.sf-(tmp|bak)-(\d+)-[0-9a-f]+-(.+)$/;
-const workDirName = (kind: 'tmp' | 'bak', stamp: string, name: string): string =>
+const WORK_DIR = /^\.sf-(tmp|bak|del)-(\d+)-[0-9a-f]+-(.+)$/;
+const workDirName = (kind: 'tmp' | 'bak' | 'del', stamp: string, name: string): string =>
   `.sf-${kind}-${stamp}-${name}`;
 const newStamp = (): string => `${Date.now()}-${randomBytes(4).toString('hex')}`;
 
@@ -107,16 +107,41 @@ async function lstatOrNull(file: string) {
   }
 }
 
+/** A skill folder straight under an import folder (`DIR/<name>/SKILL.md`): its category is chosen later. */
+export interface FlatEntry {
+  name: string;
+  dir: string;
+}
+
+/** The two layouts an import folder may have, as told to whoever gave a folder with neither. */
+export const IMPORT_LAYOUTS = [
+  '<dir>/<category>/<name>/SKILL.md',
+  '<dir>/<name>/SKILL.md',
+] as const;
+
+function nameProblem(name: string): ValidationIssue {
+  return (
+    checkSkillName(name)[0] ?? {
+      code: 'NAME_INVALID_CHARS',
+      field: 'name',
+      message: `Skill folder name '${name}' must be in Unicode NFKC form`,
+    }
+  );
+}
+
 /**
  * The `<category>/<name>` folders of a taxonomy tree (the skills root, or a folder to import).
  * Hidden folders (`_…`, `.…`) are left out. Category and skill folders must be real directories:
  * a symlink that leaves `base` is a problem, one that stays inside is an alias and is skipped.
+ * With `flat`, a top-level folder holding a SKILL.md is a skill of the flat layout, not a category.
  */
 export async function scanTaxonomy(
   base: string,
-): Promise<{ entries: TaxonomyEntry[]; problems: ScanProblem[] }> {
+  options: { flat?: boolean } = {},
+): Promise<{ entries: TaxonomyEntry[]; flat: FlatEntry[]; problems: ScanProblem[] }> {
   const realBase = await fs.realpath(base);
   const entries: TaxonomyEntry[] = [];
+  const flat: FlatEntry[] = [];
   const problems: ScanProblem[] = [];
 
   const folders = async (dir: string): Promise<string[]> => {
@@ -146,6 +171,11 @@ export async function scanTaxonomy(
 
   for (const category of await folders(realBase)) {
     const categoryDir = path.join(realBase, category);
+    if (options.flat && (await lstatOrNull(path.join(categoryDir, 'SKILL.md')))) {
+      if (isNameSegment(category)) flat.push({ name: category, dir: categoryDir });
+      else problems.push({ dir: categoryDir, error: nameProblem(category) });
+      continue;
+    }
     if (!isNameSegment(category)) {
       problems.push({
         dir: categoryDir,
@@ -162,29 +192,90 @@ export async function scanTaxonomy(
       if (isNameSegment(name)) {
         entries.push({ category, name, dir });
       } else {
-        problems.push({
-          dir,
-          error: checkSkillName(name)[0] ?? {
-            code: 'NAME_INVALID_CHARS',
-            field: 'name',
-            message: `Skill folder name '${name}' must be in Unicode NFKC form`,
-          },
-        });
+        problems.push({ dir, error: nameProblem(name) });
       }
     }
   }
-  return { entries, problems };
+  return { entries, flat, problems };
+}
+
+/** Size limits of one copy into the library (`SKILL_FILE_MAX_BYTES`, `SKILL_MAX_BYTES`). */
+export interface CopyLimits {
+  maxFileBytes: number;
+  maxSkillBytes: number;
+}
+
+export const DEFAULT_COPY_LIMITS: CopyLimits = {
+  maxFileBytes: 10 * 1024 * 1024,
+  maxSkillBytes: 50 * 1024 * 1024,
+};
+
+/** What a non-regular file is, for the message that refuses it. */
+function specialKind(stat: import('node:fs').Stats): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isCharacterDevice()) return 'a character device';
+  return 'not a regular file, folder or symlink';
 }
 
 /**
- * Copies a skill folder. Symlinks are recreated as relative links when they resolve inside the
- * skill, and refused otherwise; only directories, regular files and such links are copied.
+ * Copies a skill folder, refusing (CopyRefused) anything that should not enter a shared library:
+ * symlinks that leave the skill, loop or are broken; special files (FIFO, socket, device); files
+ * with more than one hard link (the other name may be a secret outside the folder); files and
+ * folders past the size, count and depth limits. Symlinks inside the skill are recreated as
+ * relative links. Files get the permission bits of their source without setuid, setgid and sticky.
+ * Each file is opened without following links and checked on the open descriptor, so it cannot be
+ * swapped between the check and the copy.
  */
-export async function copySkillTree(source: string, dest: string): Promise<void> {
+export async function copySkillTree(
+  source: string,
+  dest: string,
+  limits: CopyLimits = DEFAULT_COPY_LIMITS,
+): Promise<void> {
   const realSource = await fs.realpath(source);
   let budget = RESOURCE_LIMITS.maxWalkEntries;
+  let totalBytes = 0;
   const refuse = (code: string, message: string): never => {
     throw new CopyRefused({ code, message });
+  };
+
+  const copyFile = async (src: string, dst: string, rel: string): Promise<void> => {
+    const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fsConstants;
+    const handle = await fs.open(src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) refuse('UNSUPPORTED_FILE', `'${rel}' is ${specialKind(stat)}`);
+      if (stat.nlink > 1) {
+        refuse(
+          'HARD_LINK',
+          `'${rel}' has ${stat.nlink} hard links; only single-link files are copied`,
+        );
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for (;;) {
+        const chunk = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+        if (bytesRead === 0) break;
+        size += bytesRead;
+        totalBytes += bytesRead;
+        if (size > limits.maxFileBytes) {
+          refuse('FILE_TOO_LARGE', `'${rel}' is larger than ${limits.maxFileBytes} bytes`);
+        }
+        if (totalBytes > limits.maxSkillBytes) {
+          refuse(
+            'SKILL_TOO_LARGE',
+            `The skill's files add up to more than ${limits.maxSkillBytes} bytes`,
+          );
+        }
+        chunks.push(chunk.subarray(0, bytesRead));
+      }
+      await fs.writeFile(dst, Buffer.concat(chunks), { flag: 'wx', mode: 0o600 });
+      await fs.chmod(dst, stat.mode & 0o777);
+    } finally {
+      await handle.close();
+    }
   };
 
   const copyDir = async (from: string, to: string, depth: number): Promise<void> => {
@@ -196,10 +287,17 @@ export async function copySkillTree(source: string, dest: string): Promise<void>
       const dst = path.join(to, entry.name);
       const rel = path.relative(realSource, src);
       if (entry.isSymbolicLink()) {
-        const target = await fs.realpath(src).catch(() => null);
+        let target: string | null = null;
+        try {
+          target = await fs.realpath(src);
+        } catch (error) {
+          if (errnoCode(error) === 'ELOOP') refuse('SYMLINK_LOOP', `Symlink '${rel}' is a loop`);
+        }
         if (target === null) refuse('BROKEN_SYMLINK', `Symlink '${rel}' is broken`);
         else if (!isInside(realSource, target)) {
           refuse('SYMLINK_OUTSIDE_SKILL', `Symlink '${rel}' points outside the skill folder`);
+        } else if ((await fs.stat(target)).isDirectory() && isInside(target, path.dirname(src))) {
+          refuse('SYMLINK_LOOP', `Symlink '${rel}' leads to a folder that contains it (a loop)`);
         } else {
           const mapped = path.join(dest, path.relative(realSource, target));
           await fs.symlink(path.relative(path.dirname(dst), mapped), dst);
@@ -210,14 +308,18 @@ export async function copySkillTree(source: string, dest: string): Promise<void>
         }
         await copyDir(src, dst, depth + 1);
       } else if (entry.isFile()) {
-        await fs.copyFile(src, dst, fs.constants.COPYFILE_EXCL);
+        await copyFile(src, dst, rel);
       } else {
-        refuse('UNSUPPORTED_FILE', `'${rel}' is not a regular file, folder or symlink`);
+        const stat = await fs.lstat(src);
+        refuse('UNSUPPORTED_FILE', `'${rel}' is ${specialKind(stat)}`);
       }
     }
   };
   await copyDir(realSource, dest, 0);
 }
+
+/** Where the contents of every version of the library's skills are kept. */
+export const HISTORY_DIR = '.history';
 
 export class SkillStore {
   readonly root: string;
@@ -225,6 +327,7 @@ export class SkillStore {
   constructor(
     root: string,
     private readonly fsOps: SkillFsOps = nodeFsOps,
+    private readonly limits: CopyLimits = DEFAULT_COPY_LIMITS,
   ) {
     this.root = path.resolve(root);
   }
@@ -360,7 +463,7 @@ export class SkillStore {
     const stamp = newStamp();
     const tmp = path.join(categoryDir, workDirName('tmp', stamp, target.name));
     try {
-      await copySkillTree(source, tmp);
+      await copySkillTree(source, tmp, this.limits);
       if (!existing) {
         await this.fsOps.rename(tmp, targetDir).catch((error: unknown) => {
           const code = errnoCode(error);
@@ -382,6 +485,79 @@ export class SkillStore {
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }
+  }
+
+  /** `<root>/.history/<category>/<name>/<version>/`: the kept contents of one version. */
+  historyDirOf(target: TaxonomyTarget, version: number): string {
+    return path.join(this.root, HISTORY_DIR, target.category, target.name, String(version));
+  }
+
+  /**
+   * Copies `source` into the history as `version` of `target` (built aside, then renamed into
+   * place) and returns the folder. A folder already there (left by a write that failed before its
+   * version was recorded) is replaced.
+   */
+  async keepVersion(source: string, target: TaxonomyTarget, version: number): Promise<string> {
+    const dir = this.historyDirOf(target, version);
+    const parent = path.dirname(dir);
+    await fs.mkdir(parent, { recursive: true, mode: 0o700 });
+    await this.assertInside(parent, 'skillId');
+    const tmp = path.join(parent, workDirName('tmp', newStamp(), String(version)));
+    try {
+      await copySkillTree(source, tmp, this.limits);
+      await fs.rm(dir, { recursive: true, force: true });
+      await this.fsOps.rename(tmp, dir);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+    return dir;
+  }
+
+  /** Removes a kept version whose record was not written (its write failed). */
+  async discardVersion(target: TaxonomyTarget, version: number): Promise<void> {
+    await fs.rm(this.historyDirOf(target, version), { recursive: true, force: true });
+  }
+
+  /** The kept folder of a version, NOT_FOUND when it is missing. */
+  async locateVersion(target: TaxonomyTarget, version: number): Promise<string> {
+    const dir = this.historyDirOf(target, version);
+    await this.assertInside(dir, 'skillId');
+    const stat = await fs.lstat(dir).catch(() => null);
+    if (!stat?.isDirectory()) {
+      throw AppError.notFound('Version', `${target.category}/${target.name}@${version}`);
+    }
+    return dir;
+  }
+
+  /** True when the skill's folder exists. */
+  async exists(target: TaxonomyTarget): Promise<boolean> {
+    const dir = this.dirOf({ kind: 'skill', ...target });
+    await this.assertInside(dir, 'skillId');
+    return (await lstatOrNull(dir)) !== null;
+  }
+
+  /**
+   * Removes a skill folder: renamed aside in one step (so readers see the whole skill or nothing),
+   * then deleted. A crash between the two leaves a work folder that `recover` removes.
+   */
+  async remove(target: TaxonomyTarget): Promise<void> {
+    const ref: SkillRef = { kind: 'skill', ...target };
+    await this.removeAside(this.dirOf(ref), path.join(this.root, target.category), target.name);
+  }
+
+  /** Removes a job's draft folder (`_drafts/<jobId>`), the same way; absent is fine. */
+  async removeDraft(jobId: string): Promise<void> {
+    assertJobId(jobId);
+    const draftsDir = path.join(this.root, DRAFTS_DIR);
+    await this.removeAside(path.join(draftsDir, jobId), draftsDir, jobId);
+  }
+
+  private async removeAside(dir: string, parent: string, name: string): Promise<void> {
+    await this.assertInside(dir, 'skillId');
+    if (!(await lstatOrNull(dir))) return;
+    const aside = path.join(parent, workDirName('del', newStamp(), name));
+    await this.fsOps.rename(dir, aside);
+    await fs.rm(aside, { recursive: true, force: true });
   }
 
   /**

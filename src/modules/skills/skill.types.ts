@@ -19,10 +19,52 @@ export interface SkillView {
   category: string;
   path: string;
   status: SkillStatus;
-  version: string;
+  /** the library version (1, 2, …); null for a draft and for a skill never written through the library */
+  version: number | null;
+  /** what the skill itself declares: frontmatter `version`, else `metadata.version`, else `1.0.0` */
+  declaredVersion: string;
+  /** a skill: who first promoted or imported it (null: unknown, admins only); a draft: its job's owner */
+  ownerId: string | null;
   tags: string[];
   updatedAt: string;
   validation: SkillValidation;
+}
+
+export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
+export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
+
+/** One version of a skill in the library (`skills.history`). */
+export interface SkillVersionView {
+  version: number;
+  /** the user who made it (`system` for the server's own writes) */
+  by: string;
+  createdAt: string;
+  /** SHA-256 of its SKILL.md */
+  checksum: string;
+  action: LibraryAction;
+  /** the job whose draft it came from */
+  jobId?: string;
+  /** a rollback: the version whose content it restored */
+  restoredFrom?: number;
+  validation: { valid: boolean; errors: number; warnings: number };
+}
+
+export const DRAFT_STATUSES = ['open', 'promoted', 'discarded'] as const;
+export type DraftStatus = (typeof DRAFT_STATUSES)[number];
+
+/** A job's draft and where it went (`drafts.list`). */
+export interface DraftView {
+  jobId: string;
+  /** the draft's own skill id, `_drafts/<jobId>/<name>` (for `skills.get`) */
+  skillId: string;
+  name: string;
+  category: string;
+  ownerId: string | null;
+  /** `promoted` once promoted; `discarded` when its job was cancelled or failed; else `open` */
+  status: DraftStatus;
+  createdAt: string;
+  /** the skill and version its latest promotion made */
+  promoted: { skillId: string; version: number; at: string } | null;
 }
 
 export interface SkillListFilter {
@@ -62,6 +104,13 @@ export interface ImportResult {
   rejected: ImportRejection[];
 }
 
+export interface ImportOptions {
+  /** the category of skills in the flat layout (`<dir>/<name>/SKILL.md`) */
+  category?: string;
+  /** make a new version of a skill that exists (its owner or an admin only) */
+  overwrite?: boolean;
+}
+
 /**
  * `skill.changed` (protocol.md §1.4, `skills` feed). `ownerId` is set for drafts so that the feed
  * can show them only to whoever may see them; `removed` when the skill left the index.
@@ -70,6 +119,8 @@ export interface SkillChange {
   skill: SkillView;
   ownerId: string | null;
   removed: boolean;
+  /** who changed it: a user id, or `system` (a reindex, the server's own writes) */
+  by: string;
 }
 
 export type SkillChangeListener = (change: SkillChange) => void;

@@ -26,13 +26,15 @@ export class SkillsFeedPublisher implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-/** The bus message of one change; a removal says so with `removed: true` in the payload. */
+/** The bus message of one change (`by` names who made it); a removal says so with `removed: true`. */
 export function feedMessage(change: SkillChange): Extract<BusMessage, { kind: 'feed' }> {
   return {
     kind: 'feed',
     topic: 'skills',
     ownerId: change.ownerId,
     event: 'skill.changed',
-    payload: change.removed ? { skill: change.skill, removed: true } : { skill: change.skill },
+    payload: change.removed
+      ? { skill: change.skill, by: change.by, removed: true }
+      : { skill: change.skill, by: change.by },
   };
 }

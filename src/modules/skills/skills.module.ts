@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../../config/app-config';
+import { DraftsPurgeHook } from './drafts-purge.hook';
 import { Skill } from './skill.entity';
 import { SkillStore } from './skill-store';
 import { SkillsController } from './skills.controller';
@@ -13,9 +14,11 @@ import { SkillsService } from './skills.service';
   providers: [
     SkillsService,
     SkillsFeedPublisher,
+    DraftsPurgeHook,
     {
       provide: SkillStore,
-      useFactory: (config: AppConfig) => new SkillStore(config.skillsRoot),
+      useFactory: (config: AppConfig) =>
+        new SkillStore(config.skillsRoot, undefined, config.skillCopyLimits),
       inject: [AppConfig],
     },
   ],

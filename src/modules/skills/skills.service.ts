@@ -15,26 +15,47 @@ import {
   assertCategory,
   assertJobId,
   assertName,
+  isNameSegment,
   parseSkillId,
   SkillRef,
   skillIdOf,
 } from './skill-ref';
 import {
+  actorOf,
+  forgetDrafts,
+  forgetSkill,
+  libraryEntries,
+  listDrafts,
+  markPromoted,
+  mayChange,
+  nextVersion,
+  recordDraft,
+  recordVersion,
+  versionsOf,
+} from './skill-library';
+import {
   CopyRefused,
   DraftManifest,
+  IMPORT_LAYOUTS,
   scanTaxonomy,
   SkillStore,
   StoredSkill,
+  TaxonomyEntry,
   TaxonomyTarget,
 } from './skill-store';
 import type {
   DraftOptions,
   DraftResult,
+  DraftStatus,
+  DraftView,
+  ImportOptions,
   ImportResult,
+  LibraryAction,
   SkillChange,
   SkillChangeListener,
   SkillListFilter,
   SkillValidation,
+  SkillVersionView,
   SkillView,
   SkillViewer,
   SkillWithContent,
@@ -44,11 +65,28 @@ import {
   renderAvailableSkillsXml,
   RESOURCE_LIMITS,
   validateSkillContent,
+  inspectSkillDir,
+  isPlainRecord,
   validateSkillDir,
+  ValidationIssue,
   ValidationReport,
 } from './validator';
 
 const DEFAULT_CATEGORY = 'general';
+/** The category of a flat-layout import when neither `--category` nor the skill names one. */
+const IMPORT_CATEGORY = 'imported';
+
+/** One write of a folder into the library (a promotion, an import or a rollback). */
+interface InstallRequest {
+  source: string;
+  target: TaxonomyTarget;
+  overwrite: boolean;
+  /** import and rollback say so; a promotion is `promote` or `overwrite` by whether it existed */
+  action?: Extract<LibraryAction, 'import' | 'rollback'>;
+  jobId?: string;
+  restoredFrom?: number;
+  viewer?: SkillViewer;
+}
 
 /** Two-key advisory locks live apart from the one-key migration lock; this is the skills' key. */
 const SKILL_LOCK_SPACE = 727_172_002;
@@ -156,7 +194,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     if (viewer && viewer.role !== 'admin') {
       qb.andWhere("(s.status <> 'draft' OR s.owner_id = :viewerId)", { viewerId: viewer.userId });
     }
-    return (await qb.getMany()).map(toView);
+    return this.views(await qb.getMany());
   }
 
   /** The skill and its SKILL.md as on disk now; the row is refreshed when the file changed. */
@@ -169,7 +207,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.NOT_FOUND) {
         const { affected } = await this.skills.delete({ id: skillIdOf(ref) });
-        if (affected && ref.kind === 'skill') await this.settle([]);
+        if (affected && ref.kind === 'skill') await this.settle([], actorOf(viewer));
       }
       throw error;
     }
@@ -210,6 +248,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       ]);
     }
     const { created, manifest: draft } = await this.store.writeDraft(jobId, manifest, content);
+    await recordDraft(this.skills.manager, { jobId, ...draft });
     const ref: SkillRef = { kind: 'draft', jobId, name: draft.name };
     const { text } = await this.store.read(ref);
     return { skill: await this.current(ref, text), content: text, created };
@@ -239,42 +278,195 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         issues,
       );
     }
-    const row = await this.install(draftDir, manifest, options.overwrite ?? false);
-    return toView((await this.settle([row])).get(row.id) ?? row);
+    const row = await this.install({
+      source: draftDir,
+      target: manifest,
+      overwrite: options.overwrite ?? false,
+      jobId,
+      viewer,
+    });
+    return this.settleOne(row, actorOf(viewer));
   }
 
   /**
-   * Imports a taxonomy-shaped folder (`<dir>/<category>/<name>/`), replacing skills with the same
-   * id. Each skill is validated first; invalid ones, and ones with symlinks leading out of them,
-   * are reported in `rejected` and not copied.
+   * Imports a folder laid out as `<dir>/<category>/<name>/SKILL.md` or `<dir>/<name>/SKILL.md` (the
+   * flat layout, whose category is `options.category`, else the skill's `metadata.category`, else
+   * `imported`). Each skill is validated and copied on its own; a skill that is invalid, unsafe to
+   * copy, already there without `overwrite`, or not the caller's to replace is reported in
+   * `rejected` with the reason, and the others go on. A folder with no skill at all is
+   * VALIDATION_FAILED naming the two layouts.
    */
-  async import(dir: string): Promise<ImportResult> {
+  async import(
+    dir: string,
+    options: ImportOptions = {},
+    viewer?: SkillViewer,
+  ): Promise<ImportResult> {
+    const flatCategory =
+      options.category === undefined ? undefined : assertCategory(options.category);
     const source = await this.store.importSource(dir);
-    const { entries, problems } = await scanTaxonomy(source);
+    const { entries, flat, problems } = await scanTaxonomy(source, { flat: true });
+    if (entries.length === 0 && flat.length === 0 && problems.length === 0) {
+      throw AppError.validation([
+        {
+          field: 'path',
+          message: `holds no skill: looked for ${IMPORT_LAYOUTS.join(' and ')}`,
+        },
+      ]);
+    }
     const result: ImportResult = {
       imported: 0,
       rejected: problems.map((p) => ({ path: p.dir, errors: [p.error] })),
     };
-    const installed: Skill[] = [];
-    for (const entry of entries) {
-      const issues = blockingIssues(await validateSkillDir(entry.dir));
-      if (issues.length > 0) {
-        result.rejected.push({ path: entry.dir, errors: issues });
-        continue;
-      }
-      try {
-        installed.push(await this.install(entry.dir, entry, true));
-        result.imported += 1;
-      } catch (error) {
-        if (!(error instanceof CopyRefused)) {
-          await this.settle(installed);
-          throw error;
-        }
-        result.rejected.push({ path: entry.dir, errors: [error.issue] });
-      }
+    const candidates: TaxonomyEntry[] = [...entries];
+    for (const entry of flat) {
+      const category = flatCategory ?? (await declaredCategory(entry.dir));
+      if (typeof category === 'string') candidates.push({ ...entry, category });
+      else result.rejected.push({ path: entry.dir, errors: [category] });
     }
-    if (installed.length > 0) await this.settle(installed);
+    const installed: Skill[] = [];
+    for (const entry of candidates) {
+      const issue = await this.importOne(entry, options.overwrite ?? false, viewer, installed);
+      if (issue) result.rejected.push({ path: entry.dir, errors: issue });
+      else result.imported += 1;
+    }
+    if (installed.length > 0) await this.settle(installed, actorOf(viewer));
     return result;
+  }
+
+  /** Imports one skill; returns why it was rejected, or null when it was installed. */
+  private async importOne(
+    entry: TaxonomyEntry,
+    overwrite: boolean,
+    viewer: SkillViewer | undefined,
+    installed: Skill[],
+  ): Promise<ValidationIssue[] | null> {
+    try {
+      const issues = blockingIssues(await validateSkillDir(entry.dir));
+      if (issues.length > 0) return issues;
+      installed.push(
+        await this.install({
+          source: entry.dir,
+          target: entry,
+          overwrite,
+          action: 'import',
+          viewer,
+        }),
+      );
+      return null;
+    } catch (error) {
+      if (error instanceof CopyRefused) return [error.issue];
+      if (error instanceof AppError && error.code === ErrorCode.CONFLICT) {
+        return [{ code: 'SKILL_EXISTS', message: `${error.message} (import with --overwrite)` }];
+      }
+      if (error instanceof AppError && error.code === ErrorCode.FORBIDDEN) {
+        return [{ code: 'FORBIDDEN', message: error.message }];
+      }
+      // a folder that cannot be read (a loop, a permission) stops that skill, not the import
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+        return [{ code: 'UNREADABLE', message: `${code}: ${(error as Error).message}` }];
+      }
+      throw error;
+    }
+  }
+
+  /** The skill's versions, oldest first. NOT_FOUND when the library never held it. */
+  async history(skillId: string): Promise<SkillVersionView[]> {
+    const target = libraryTarget(skillId);
+    const versions = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }));
+    if (versions.length === 0 && !(await this.store.exists(target))) {
+      throw AppError.notFound('Skill', skillId);
+    }
+    return versions;
+  }
+
+  /**
+   * Makes a new version whose content is that of `version` (the skill may have been deleted).
+   * Only the owner and admins (FORBIDDEN otherwise, nothing changed).
+   */
+  async rollback(skillId: string, version: number, viewer?: SkillViewer): Promise<SkillView> {
+    const target = libraryTarget(skillId);
+    const id = skillIdOf({ kind: 'skill', ...target });
+    const kept = (await versionsOf(this.skills.manager, id)).find((v) => v.version === version);
+    if (!kept) throw AppError.notFound('Version', `${id}@${version}`);
+    const source = await this.store.locateVersion(target, version);
+    const [record] = await readRecords([{ ref: { kind: 'skill', ...target }, dir: source }]);
+    if (!record || record.checksum !== kept.checksum) {
+      throw AppError.conflict(
+        `The kept content of ${id} version ${version} does not match its checksum; not restored`,
+      );
+    }
+    const row = await this.install({
+      source,
+      target,
+      overwrite: true,
+      action: 'rollback',
+      restoredFrom: version,
+      viewer,
+    });
+    return this.settleOne(row, actorOf(viewer));
+  }
+
+  /**
+   * Deletes a skill's folder and index row. Its history stays, so a later promotion of the same id
+   * continues the numbering (and gets a new owner). Only the owner and admins.
+   */
+  async delete(skillId: string, viewer?: SkillViewer): Promise<void> {
+    const target = libraryTarget(skillId);
+    const id = skillIdOf({ kind: 'skill', ...target });
+    const removed = await this.skills.manager.transaction(async (manager) => {
+      await lockSkill(manager, id);
+      if (!(await this.store.exists(target))) throw AppError.notFound('Skill', id);
+      const entry = (await libraryEntries(manager, [id])).get(id);
+      if (!mayChange(entry?.ownerId ?? null, viewer)) {
+        throw AppError.forbidden(
+          `Skill ${id} belongs to another user; only its owner or an admin may delete it`,
+        );
+      }
+      const row = await manager.findOneBy(Skill, { id });
+      await manager.delete(Skill, { id });
+      await forgetSkill(manager, id);
+      await this.store.remove(target);
+      return row ? toView(row, entry) : null;
+    });
+    if (removed) this.emitView(removed, null, true, actorOf(viewer));
+    await this.settle([], actorOf(viewer));
+  }
+
+  /** The drafts the viewer may see, newest first. */
+  async drafts(filter: { status?: DraftStatus }, viewer?: SkillViewer): Promise<DraftView[]> {
+    return listDrafts(this.skills.manager, filter, viewer);
+  }
+
+  /** Deletes a job's draft: its folder, its row and its index row. NOT_FOUND for others' drafts. */
+  async deleteDraft(jobId: string, viewer?: SkillViewer): Promise<void> {
+    assertJobId(jobId);
+    const [draft] = await listDrafts(this.skills.manager, { jobIds: [jobId] }, viewer);
+    const manifest = await this.store.readDraft(jobId);
+    if (!draft && !(manifest && canSeeDraft(manifest.ownerId, viewer))) {
+      throw AppError.notFound('Draft of job', jobId);
+    }
+    await this.removeDrafts([jobId], actorOf(viewer));
+  }
+
+  /** Removes the drafts of these jobs (the jobs were purged): folders, rows and index rows. */
+  async removeDrafts(jobIds: string[], by = actorOf()): Promise<void> {
+    if (jobIds.length === 0) return;
+    const rows = await this.skills.manager.transaction(async (manager) => {
+      await forgetDrafts(manager, jobIds);
+      const found = await manager
+        .createQueryBuilder(Skill, 's')
+        .where("s.status = 'draft' AND split_part(s.id, '/', 2) = ANY(:jobIds)", { jobIds })
+        .getMany();
+      if (found.length > 0)
+        await manager.delete(
+          Skill,
+          found.map((row) => row.id),
+        );
+      for (const jobId of jobIds) await this.store.removeDraft(jobId);
+      return found;
+    });
+    for (const row of rows) this.emitView(toView(row), row.ownerId, true, by);
   }
 
   /**
@@ -283,7 +475,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * dependency graph is checked in the same transaction; a skill counts as changed when its
    * SKILL.md or its validation (dependency problems included) differs from before.
    */
-  async reindex(): Promise<{ indexed: number }> {
+  async reindex(viewer?: SkillViewer): Promise<{ indexed: number }> {
     await this.store.recover();
     const [{ startedAt }] = await this.skills.query<{ startedAt: Date }[]>(
       'SELECT clock_timestamp() AS "startedAt"',
@@ -316,6 +508,12 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
           .execute();
       }
       await upsert(manager, records);
+      // drafts written before the drafts table existed get their row
+      for (const { ref, manifest } of skills) {
+        if (ref.kind === 'draft' && manifest) {
+          await recordDraft(manager, { jobId: ref.jobId, ...manifest });
+        }
+      }
       await manager.query(
         `INSERT INTO deployment_settings (key, value) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`,
@@ -348,8 +546,9 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
           : [];
       return { changed: changedRows, removed: stale };
     });
-    for (const row of changed) this.emit(row, false);
-    for (const row of removed) this.emit(row, true);
+    const by = actorOf(viewer);
+    for (const view of (await this.views(changed)).values()) this.emitView(view, null, false, by);
+    for (const row of removed) this.emitView(toView(row), row.ownerId, true, by);
     return { indexed: records.length };
   }
 
@@ -368,25 +567,58 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Copies a folder into the taxonomy and indexes it, one promotion per target at a time. The
-   * caller passes the row to `settle`, which reports it.
+   * Writes a folder into the library as the skill's next version, one write per skill at a time
+   * (an advisory lock): refuses an existing skill without `overwrite` (CONFLICT) and one the caller
+   * may not change (FORBIDDEN); keeps the content under `.history/…/<version>/`, installs that copy
+   * (so the live skill and its kept version are the same bytes), and records the version, the
+   * owner, the index row and a promoted draft in one transaction. The caller passes the row to
+   * `settle`, which reports it.
    */
-  private async install(
-    source: string,
-    target: TaxonomyTarget,
-    overwrite: boolean,
-  ): Promise<Skill> {
-    const ref: SkillRef = { kind: 'skill', category: target.category, name: target.name };
-    const id = skillIdOf(ref);
-    const row = await this.skills.manager.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SKILL_LOCK_SPACE, id]);
-      await this.store.install(source, target, overwrite);
-      const [record] = await readRecords([{ ref, dir: this.store.dirOf(ref) }]);
-      if (!record) throw new Error(`Skill ${id} lost its SKILL.md while being installed`);
-      await upsert(manager, [record]);
-      return manager.findOneByOrFail(Skill, { id });
+  private async install(request: InstallRequest): Promise<Skill> {
+    const { target, viewer } = request;
+    const id = skillIdOf({ kind: 'skill', ...target });
+    return this.skills.manager.transaction(async (manager) => {
+      await lockSkill(manager, id);
+      const entry = (await libraryEntries(manager, [id])).get(id);
+      const existed = await this.store.exists(target);
+      if (existed && !request.overwrite) {
+        throw AppError.conflict(`Skill ${id} already exists; pass overwrite to replace it`, {
+          skillId: id,
+        });
+      }
+      if ((existed || entry) && !mayChange(entry?.ownerId ?? null, viewer)) {
+        throw AppError.forbidden(
+          `Skill ${id} belongs to another user; only its owner or an admin may replace it`,
+        );
+      }
+      const version = await nextVersion(manager, id);
+      const kept = await this.store.keepVersion(request.source, target, version);
+      try {
+        await this.store.install(kept, target, request.overwrite);
+        const ref: SkillRef = { kind: 'skill', ...target };
+        const [record] = await readRecords([{ ref, dir: this.store.dirOf(ref) }]);
+        if (!record) throw new Error(`Skill ${id} lost its SKILL.md while being installed`);
+        await upsert(manager, [record]);
+        await recordVersion(manager, {
+          skillId: id,
+          version,
+          action: request.action ?? (existed ? 'overwrite' : 'promote'),
+          by: actorOf(viewer),
+          checksum: record.checksum,
+          validation: record.validation,
+          jobId: request.jobId ?? null,
+          restoredFrom: request.restoredFrom ?? null,
+          ownerId: entry ? entry.ownerId : (viewer?.userId ?? null),
+        });
+        if (request.jobId && !request.action) {
+          await markPromoted(manager, request.jobId, id, version);
+        }
+        return manager.findOneByOrFail(Skill, { id });
+      } catch (error) {
+        await this.store.discardVersion(target, version).catch(() => undefined);
+        throw error;
+      }
     });
-    return row;
   }
 
   /**
@@ -394,7 +626,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * rows and every other row whose validation that changed. Returns the reported rows by id. A
    * failed check is logged, not thrown: the write stands, and the next write or reindex repairs it.
    */
-  private async settle(written: Skill[]): Promise<Map<string, Skill>> {
+  private async settle(written: Skill[], by: string): Promise<Map<string, SkillView>> {
     const rows = new Map(written.map((row) => [row.id, row]));
     try {
       const settled = await this.skills.manager.transaction((manager) =>
@@ -404,8 +636,27 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     } catch (error) {
       this.logger.warn(`Dependency check failed: ${(error as Error).message}`);
     }
-    for (const row of rows.values()) this.emit(row, false);
-    return rows;
+    const views = await this.views([...rows.values()], true);
+    for (const view of views.values()) this.emitView(view, null, false, by);
+    return views;
+  }
+
+  /** `settle` for one written row; returns its view as reported. */
+  private async settleOne(row: Skill, by: string): Promise<SkillView> {
+    const views = await this.settle([row], by);
+    return views.get(row.id) ?? toView(row);
+  }
+
+  /** The protocol views of index rows, with the library's owners and versions, by id. */
+  private async views(rows: Skill[]): Promise<SkillView[]>;
+  private async views(rows: Skill[], byId: true): Promise<Map<string, SkillView>>;
+  private async views(rows: Skill[], byId?: true): Promise<SkillView[] | Map<string, SkillView>> {
+    const entries = await libraryEntries(
+      this.skills.manager,
+      rows.filter((r) => r.status !== 'draft').map((r) => r.id),
+    );
+    const views = rows.map((row) => toView(row, entries.get(row.id)));
+    return byId ? new Map(views.map((v) => [v.id, v])) : views;
   }
 
   /**
@@ -442,7 +693,8 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
   /** The indexed skill, re-read from its folder when the row is missing or `content` differs. */
   private async current(ref: SkillRef, content: string): Promise<SkillView> {
     const row = await this.skills.findOneBy({ id: skillIdOf(ref) });
-    return row && row.checksum === sha256(content) ? toView(row) : this.indexOne(ref);
+    if (row && row.checksum === sha256(content)) return (await this.views([row]))[0];
+    return this.indexOne(ref);
   }
 
   /** Re-reads one folder into its row (NOT_FOUND when it has no SKILL.md any more). */
@@ -454,14 +706,19 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     await upsert(this.skills.manager, [record]);
     const row = await this.skills.findOneByOrFail({ id: record.id });
     if (ref.kind === 'draft') {
-      this.emit(row, false);
-      return toView(row);
+      const view = toView(row);
+      this.emitView(view, row.ownerId, false, actorOf());
+      return view;
     }
-    return toView((await this.settle([row])).get(row.id) ?? row);
+    return this.settleOne(row, actorOf());
   }
 
-  private emit(row: Skill, removed: boolean): void {
-    const change: SkillChange = { skill: toView(row), ownerId: row.ownerId, removed };
+  /**
+   * Reports a change to the listeners. `visibleTo` is set for a draft (its owner; admins see it
+   * too) and null for a skill, which everyone sees.
+   */
+  private emitView(skill: SkillView, visibleTo: string | null, removed: boolean, by: string): void {
+    const change: SkillChange = { skill, ownerId: visibleTo, removed, by };
     for (const listener of this.listeners) {
       try {
         listener(change);
@@ -529,4 +786,41 @@ async function upsert(manager: EntityManager, records: SkillRecord[]): Promise<v
       .orUpdate(UPSERT_COLUMNS, ['id'])
       .execute();
   }
+}
+
+/** The `<category>/<name>` of a skill id; a draft's id is VALIDATION_FAILED here. */
+function libraryTarget(skillId: string): TaxonomyTarget {
+  const ref = parseSkillId(skillId);
+  if (ref.kind !== 'skill') {
+    throw AppError.validation([
+      {
+        field: 'skillId',
+        message: 'must be a skill of the library (<category>/<name>), not a draft',
+      },
+    ]);
+  }
+  return { category: ref.category, name: ref.name };
+}
+
+/** Serialises the writes of one skill across processes, until the transaction ends. */
+async function lockSkill(manager: EntityManager, id: string): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SKILL_LOCK_SPACE, id]);
+}
+
+/**
+ * The category a flat-layout skill names in `metadata.category`, else `imported`; an issue when
+ * the named category breaks the name rules.
+ */
+async function declaredCategory(dir: string): Promise<string | ValidationIssue> {
+  const { parsed } = await inspectSkillDir(dir);
+  const metadata =
+    parsed && isPlainRecord(parsed.frontmatter.metadata) ? parsed.frontmatter.metadata : {};
+  const named = typeof metadata.category === 'string' ? metadata.category.trim() : '';
+  if (named === '') return IMPORT_CATEGORY;
+  if (isNameSegment(named)) return named;
+  return {
+    code: 'CATEGORY_INVALID',
+    field: 'metadata.category',
+    message: `Category '${named}' must be lower case letters, digits and single hyphens`,
+  };
 }

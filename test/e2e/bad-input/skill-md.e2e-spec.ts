@@ -79,6 +79,33 @@ const CASES: { name: string; content: string; code: string }[] = [
   },
 ];
 
+/**
+ * Files that skills-ref refuses although the default mode accepts them: `validate --strict` refuses
+ * each with its code, `validate` accepts it with the warning (folder name = skill name). The
+ * other classes are in the unit table (skills-ref.parity.spec.ts); these check what only a file
+ * read from disk shows (the byte-order mark survives reading) and that --strict gets through.
+ */
+const STRICT_ONLY: { name: string; content: string; code: string; warning: string }[] = [
+  {
+    name: 'bom',
+    content: `\uFEFF---\nname: bom\ndescription: A byte-order mark. Use when testing.\n---\n${body}`,
+    code: 'FRONTMATTER_MISSING',
+    warning: 'BYTE_ORDER_MARK',
+  },
+  {
+    name: 'flow',
+    content: `---\nname: flow\ndescription: A flow mapping. Use when testing.\nmetadata: {a: b}\n---\n${body}`,
+    code: 'FRONTMATTER_INVALID_YAML',
+    warning: 'YAML_FLOW_COLLECTION',
+  },
+];
+
+/** A file that skills-ref accepts (CR line endings, a description that is the text "null"). */
+const STRICT_VALID = {
+  name: 'cr-only',
+  content: `---\nname: cr-only\ndescription: null\n---\n${body}`.replace(/\n/g, '\r'),
+};
+
 /** One skill folder per case under `<root>/hostile/`, the folder named after the case. */
 function writeTaxonomy(root: string, extra: { name: string; content: string }[] = []): string {
   for (const { name, content } of [...CASES, ...extra]) {
@@ -175,6 +202,50 @@ describe(`malformed, huge and hostile SKILL.md (${e2eMode()} mode)`, () => {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
-    }, 120_000);
+    }, 300_000);
+
+    it('skill-fleet validate --strict gives the verdict of skills-ref; without it, a warning', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-strict-cli-'));
+      const run = async (name: string, content: string, strict: boolean) => {
+        fs.mkdirSync(path.join(root, name), { recursive: true });
+        fs.writeFileSync(path.join(root, name, 'SKILL.md'), content);
+        const args = ['validate', path.join(root, name), '--json', ...(strict ? ['--strict'] : [])];
+        const result = await runCliToEnd(args);
+        const report = JSON.parse(result.stdout) as {
+          errors: { code: string }[];
+          warnings: { code: string }[];
+        };
+        return {
+          name,
+          exit: result.code,
+          errors: codes(report),
+          warnings: report.warnings.map((w) => w.code),
+        };
+      };
+      try {
+        for (const { name, content, code, warning } of STRICT_ONLY) {
+          expect(await run(name, content, true)).toEqual({
+            name,
+            exit: 1,
+            errors: [code],
+            warnings: [],
+          });
+          expect(await run(name, content, false)).toEqual({
+            name,
+            exit: 0,
+            errors: [],
+            warnings: expect.arrayContaining([warning]),
+          });
+        }
+        expect(await run(STRICT_VALID.name, STRICT_VALID.content, true)).toEqual({
+          name: STRICT_VALID.name,
+          exit: 0,
+          errors: [],
+          warnings: [],
+        });
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    }, 300_000);
   }
 });

@@ -1,16 +1,19 @@
 /** Payloads of the skills methods, shared by REST (ValidationPipe) and WebSocket (validateDto). */
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
+  Max,
+  Min,
   MaxLength,
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
-import { SKILL_STATUSES, SkillStatus } from '../skill.types';
+import { DRAFT_STATUSES, DraftStatus, SKILL_STATUSES, SkillStatus } from '../skill.types';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
 function NotWith(other: string): PropertyDecorator {
@@ -48,7 +51,38 @@ export class ListSkillsDto {
 export class SkillIdDto {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(512)
   skillId!: string;
+}
+
+/** REST body of `POST /skills/:id/rollback`. */
+export class RollbackBodyDto {
+  @ApiProperty({ description: 'the version whose content becomes the new version', minimum: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  version!: number;
+}
+
+export class RollbackSkillDto extends RollbackBodyDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  skillId!: string;
+}
+
+export class ListDraftsDto {
+  @ApiPropertyOptional({ enum: DRAFT_STATUSES })
+  @IsOptional()
+  @IsIn(DRAFT_STATUSES)
+  status?: DraftStatus;
+}
+
+export class DraftJobIdDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  jobId!: string;
 }
 
 /** Exactly one of `skillId` and `content`. */
@@ -85,5 +119,17 @@ export class PromoteDraftDto extends PromoteOptionsDto {
 export class ImportSkillsDto {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(4096)
   path!: string;
+
+  /** the category of skills in the flat layout (`<path>/<name>/SKILL.md`) */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  category?: string;
+
+  /** make a new version of skills that exist (their owner or an admin only) */
+  @IsOptional()
+  @IsBoolean()
+  overwrite?: boolean;
 }

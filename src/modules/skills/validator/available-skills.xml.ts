@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { isInside, listSorted, locateSkillMd, readSkillMd } from './skill-folder';
 import { parseSkillMd } from './skill-md.parser';
-import { normalizeSkillName } from './skill.validator';
+import { normalizeSkillName, pythonStrip } from './skill.validator';
 
 export interface AvailableSkill {
   name: string;
@@ -139,6 +139,7 @@ async function readAvailableSkill(
   const description = parsed.frontmatter.description;
   if (typeof name !== 'string' || typeof description !== 'string') return null;
   const normalized = normalizeSkillName(name);
-  if (normalized.length === 0 || description.trim().length === 0) return null;
-  return { name: normalized, description: description.trim(), location: located.file };
+  const summary = pythonStrip(description);
+  if (normalized.length === 0 || summary.length === 0) return null;
+  return { name: normalized, description: summary, location: located.file };
 }

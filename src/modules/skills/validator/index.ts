@@ -1,5 +1,6 @@
 /** Public API of the SKILL.md parser / validator library. */
 export {
+  REFERENCE_REFUSAL_WARNING_CODES,
   SKILL_ERROR_CODES,
   SKILL_WARNING_CODES,
   type SkillErrorCode,
@@ -27,12 +28,14 @@ export {
   parseSkillMd,
   type DecodeResult,
   type ParsedSkillMd,
+  type ParseSkillMdOptions,
   type ParseSkillMdResult,
 } from './skill-md.parser';
 export {
   checkSkillName,
   inspectSkillDir,
   normalizeSkillName,
+  pythonStrip,
   validateSkillContent,
   validateSkillDir,
   type SkillDirInspection,

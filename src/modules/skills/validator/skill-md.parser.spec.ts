@@ -1,3 +1,4 @@
+import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
 import { decodeSkillMdBytes, parseSkillMd } from './skill-md.parser';
 import type { ParseSkillMdResult } from './skill-md.parser';
 
@@ -17,10 +18,21 @@ describe('parseSkillMd', () => {
     expect(result.bodyLine).toBe(5);
   });
 
-  it('accepts CRLF, a byte-order mark, and blanks after the markers', () => {
-    const result = ok(parseSkillMd('\uFEFF--- \r\nname: a\r\n---\t\r\nbody\r\n'));
-    expect(result.frontmatter).toEqual({ name: 'a' });
-    expect(result.body).toBe('body\r\n');
+  it('accepts CRLF and CR line endings (read as \\n) and blanks after the markers', () => {
+    for (const eol of ['\r\n', '\r']) {
+      const result = ok(parseSkillMd(`--- ${eol}name: a${eol}---\t${eol}body${eol}`));
+      expect(result.frontmatter).toEqual({ name: 'a' });
+      expect(result.body).toBe('body\n');
+    }
+  });
+
+  it('drops one byte-order mark with a warning, refuses it in strict mode, and refuses two', () => {
+    const text = '\uFEFF---\nname: a\n---\n';
+    expect(ok(parseSkillMd(text)).referenceWarnings.map((w) => w.code)).toEqual([
+      'BYTE_ORDER_MARK',
+    ]);
+    expect(errorCodes(parseSkillMd(text, { strict: true }))).toEqual(['FRONTMATTER_MISSING']);
+    expect(errorCodes(parseSkillMd(`\uFEFF${text}`))).toEqual(['FRONTMATTER_MISSING']);
   });
 
   it('accepts a closing marker on the last line without a newline', () => {
@@ -44,21 +56,38 @@ describe('parseSkillMd', () => {
     expect(errorCodes(parseSkillMd('---'))).toEqual(['FRONTMATTER_UNCLOSED']);
   });
 
-  it('reads YAML with the core schema (no YAML 1.1 booleans, no merge keys)', () => {
-    const result = ok(parseSkillMd('---\na: yes\nb: true\nc: 0o17\nd: ~\n"<<": x\n---\n'));
-    expect(result.frontmatter).toEqual({ a: 'yes', b: true, c: 15, d: null, '<<': 'x' });
+  it('reads every scalar as the text written, as StrictYAML does', () => {
+    const result = ok(
+      parseSkillMd('---\na: yes\nb: true\nc: 0o17\nd: ~\ne: null\nf:\ng: 1.10\n"<<": x\n---\n'),
+    );
+    expect(result.frontmatter).toEqual({
+      a: 'yes',
+      b: 'true',
+      c: '0o17',
+      d: '~',
+      e: 'null',
+      f: '',
+      g: '1.10',
+      '<<': 'x',
+    });
+    expect(result.nullWordKeys).toEqual(['d', 'e']);
+    expect(result.referenceWarnings).toEqual([]);
   });
 
-  it('keeps the written text of top-level numbers and booleans', () => {
-    const result = ok(parseSkillMd('---\nname: 2048\nversion: 1.10\nflag: True\ns: "7"\n---\n'));
-    expect(result.frontmatter.version).toBe(1.1);
-    expect(result.scalarSource).toEqual({ name: '2048', version: '1.10', flag: 'True' });
+  it('compares keys by their text, as StrictYAML does', () => {
+    expect(ok(parseSkillMd('---\n1: a\n0x1: b\n---\n')).frontmatter).toEqual({
+      1: 'a',
+      '0x1': 'b',
+    });
+    expect(errorCodes(parseSkillMd('---\n1: a\n"1": b\n---\n'))).toEqual([
+      'FRONTMATTER_INVALID_YAML',
+    ]);
   });
 
   it('reads metadata as string keys to string values', () => {
     const result = ok(
       parseSkillMd(
-        '---\nmetadata:\n  version: 1.0\n  n: 0x1F\n  on: false\n  none:\n  list: [a, 1]\n---\n',
+        '---\nmetadata:\n  version: 1.0\n  n: 0x1F\n  on: false\n  none:\n  list:\n    - a\n    - 1\n---\n',
       ),
     );
     expect(result.frontmatter.metadata).toEqual({
@@ -66,7 +95,7 @@ describe('parseSkillMd', () => {
       n: '0x1F',
       on: 'false',
       none: '',
-      list: '["a",1]',
+      list: '["a","1"]',
     });
     expect(result.metadataNonScalarKeys).toEqual(['list']);
   });
@@ -91,7 +120,7 @@ describe('parseSkillMd', () => {
     }
   });
 
-  it('refuses custom and YAML 1.1 tags', () => {
+  it('refuses custom and YAML 1.1 tags in every mode', () => {
     for (const tag of [
       '!foo x',
       '!!binary aGk=',
@@ -103,7 +132,12 @@ describe('parseSkillMd', () => {
         'FRONTMATTER_INVALID_YAML',
       ]);
     }
-    expect(ok(parseSkillMd('---\nv: !!str 12\n---\n')).frontmatter).toEqual({ v: '12' });
+    const tagged = ok(parseSkillMd('---\nv: !!str 12\nw: !!int 7\n---\n'));
+    expect(tagged.frontmatter).toEqual({ v: '12', w: '7' });
+    expect(tagged.referenceWarnings.map((w) => w.code)).toEqual(['YAML_TAG']);
+    expect(errorCodes(parseSkillMd('---\nv: !!str 12\n---\n', { strict: true }))).toEqual([
+      'FRONTMATTER_INVALID_YAML',
+    ]);
   });
 
   it('refuses non-mappings', () => {
@@ -119,9 +153,9 @@ describe('parseSkillMd', () => {
     for (let i = 1; i <= 9; i += 1) {
       lines.push(`l${i}: &l${i} [${Array.from({ length: 9 }, () => `*l${i - 1}`).join(', ')}]`);
     }
-    const start = performance.now();
+    const start = cpuClock();
     const result = parseSkillMd(`---\n${lines.join('\n')}\n---\n`);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(errorCodes(result)).toEqual(['FRONTMATTER_TOO_LARGE']);
   });
 
@@ -169,9 +203,12 @@ describe('parseSkillMd', () => {
 });
 
 describe('decodeSkillMdBytes', () => {
-  it('decodes UTF-8 and drops a byte-order mark', () => {
+  it('decodes UTF-8 and keeps a byte-order mark (the parser decides about it)', () => {
     const bytes = Buffer.from('\uFEFF---\nname: мой-навык\n---\n', 'utf8');
-    expect(decodeSkillMdBytes(bytes)).toEqual({ ok: true, text: '---\nname: мой-навык\n---\n' });
+    expect(decodeSkillMdBytes(bytes)).toEqual({
+      ok: true,
+      text: '\uFEFF---\nname: мой-навык\n---\n',
+    });
   });
 
   it('refuses NUL bytes and invalid UTF-8', () => {

@@ -2,36 +2,46 @@
  * SKILL.md parser: YAML frontmatter between a first line `---` and the next line `---`
  * (protocol.md §4.1), then a Markdown body.
  *
- * The YAML is read safely: YAML 1.2 core schema, no custom tags (and no YAML 1.1 `!!binary`,
- * `!!set`, … either), unique keys, and three resource limits checked in order of cost, so that
- * hostile input is refused in milliseconds with bounded memory:
+ * The frontmatter is read the way the reference validator `skills-ref` reads it (StrictYAML):
+ * every scalar is text (`null`, `~`, `1.0`, `true` are the words written), and keys are unique by
+ * their text. What StrictYAML refuses (tags, anchors and aliases, merge keys, flow collections,
+ * sibling mappings indented differently, characters YAML does not allow) and what skills-ref
+ * refuses before YAML (a byte-order mark, a `---` inside the frontmatter) is an error in strict
+ * mode and a warning otherwise (see docs/validation.md).
+ *
+ * The YAML is read safely: no custom tags, and three resource limits checked in order of cost,
+ * so that hostile input is refused in milliseconds with bounded memory:
  *   1. the frontmatter size (before any YAML work);
  *   2. an upper bound of the nesting depth and the number of tokens, computed on yaml's iterative
  *      lexer (deep nesting would make the recursive composer overflow the stack, and its
  *      duplicate-key check is quadratic in the size of a mapping);
  *   3. the alias expansion budget (`maxAliasCount`), which stops a "billion laughs" document.
  */
-import { CST, Lexer, isMap, isScalar, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import { CST, Lexer, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
 
 import { RESOURCE_LIMITS } from './limits';
-import type { ValidationError } from './validation.types';
+import type { SkillErrorCode, ValidationError, ValidationWarning } from './validation.types';
 
 export interface ParsedSkillMd {
-  /** the frontmatter mapping; `metadata`, when a mapping, is read as string keys to string values */
+  /**
+   * The frontmatter mapping, every scalar read as its text (as StrictYAML does); `metadata`, when
+   * a mapping, is read as string keys to string values (a nested list or mapping as its JSON text).
+   */
   frontmatter: Record<string, unknown>;
-  /** the Markdown after the closing `---` line, as written */
+  /** the Markdown after the closing `---` line, line endings turned into `\n` */
   body: string;
   /** 1-based line number in the file of the body's first line */
   bodyLine: number;
-  /**
-   * Top-level fields whose value YAML resolved to a number or a boolean, with the text as written
-   * (`name: 2048` → `"2048"`). The reference validator reads every scalar as a string, so the
-   * validator uses this text for the fields that the specification defines as strings.
-   */
-  scalarSource: Record<string, string>;
   /** keys of `metadata` whose value was a list or a mapping (read as its JSON text) */
   metadataNonScalarKeys: string[];
+  /** top-level keys whose value is a plain `null`, `Null`, `NULL` or `~` (text for skills-ref) */
+  nullWordKeys: string[];
+  /**
+   * Default mode: what skills-ref would refuse in this file, as warnings. Always empty in strict
+   * mode, where each of these is an error instead.
+   */
+  referenceWarnings: ValidationWarning[];
 }
 
 export type ParseSkillMdResult =
@@ -39,29 +49,73 @@ export type ParseSkillMdResult =
 
 export type DecodeResult = { ok: true; text: string } | { ok: false; error: ValidationError };
 
-const MARKER = /^---[ \t]*\r?$/;
+export interface ParseSkillMdOptions {
+  /** refuse what skills-ref refuses (instead of warning) */
+  strict?: boolean;
+}
+
+const MARKER = /^---[ \t]*$/;
 const FRONTMATTER_FIRST_LINE = 2;
+
+/** Tags accepted (with a warning) without `--strict`; any other tag is refused in both modes. */
+const TOLERATED_TAGS = new Set(
+  ['str', 'map', 'seq', 'int', 'float', 'bool', 'null'].map((t) => `tag:yaml.org,2002:${t}`),
+);
+TOLERATED_TAGS.add('!');
+
+const NULL_WORDS = new Set(['null', 'Null', 'NULL', '~']);
+
+/**
+ * Characters outside YAML's printable set, which the reference's YAML reader refuses anywhere in
+ * the frontmatter (comments and quoted text included). `\r` is gone by then (see parseSkillMd).
+ */
+const NOT_YAML_PRINTABLE = /[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+
+/** Something skills-ref refuses: an error in strict mode, a warning otherwise. */
+interface Refusal {
+  warning: ValidationWarning['code'];
+  error: SkillErrorCode;
+  message: string;
+}
 
 /**
  * Decodes the bytes of a SKILL.md file. NUL bytes or invalid UTF-8 give `SKILL_MD_BINARY`.
- * A UTF-8 byte-order mark is dropped.
+ * A UTF-8 byte-order mark is kept: parseSkillMd decides about it.
  */
 export function decodeSkillMdBytes(bytes: Uint8Array, fileName = 'SKILL.md'): DecodeResult {
   if (bytes.includes(0)) {
     return { ok: false, error: binaryError('it contains NUL bytes', fileName) };
   }
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    return { ok: true, text: decoder.decode(bytes) };
   } catch {
     return { ok: false, error: binaryError('it is not valid UTF-8', fileName) };
   }
 }
 
 /** Parses SKILL.md text into frontmatter and body, or returns the errors that stop validation. */
-export function parseSkillMd(content: string): ParseSkillMdResult {
-  const text = content.startsWith('\uFEFF') ? content.slice(1) : content;
-  if (text.includes('\0')) {
+export function parseSkillMd(
+  content: string,
+  options: ParseSkillMdOptions = {},
+): ParseSkillMdResult {
+  const strict = options.strict ?? false;
+  if (content.includes('\0')) {
     return fail(binaryError('it contains NUL bytes'));
+  }
+  const refusals: Refusal[] = [];
+  // skills-ref reads SKILL.md in Python's text mode, where "\r\n" and a lone "\r" end a line
+  let text = content.replace(/\r\n?/g, '\n');
+  if (text.startsWith('\uFEFF')) {
+    const refusal: Refusal = {
+      warning: 'BYTE_ORDER_MARK',
+      error: 'FRONTMATTER_MISSING',
+      message:
+        'SKILL.md starts with a byte-order mark (U+FEFF); skills-ref requires the file to start with "---"',
+    };
+    if (strict) return failRefusal(refusal);
+    refusals.push(refusal);
+    text = text.slice(1);
   }
 
   const split = splitFrontmatter(text);
@@ -75,16 +129,29 @@ export function parseSkillMd(content: string): ParseSkillMdResult {
     });
   }
 
-  const parsed = parseFrontmatterYaml(split.frontmatter);
+  const dashes = split.frontmatter.indexOf('---');
+  if (dashes !== -1) {
+    const refusal: Refusal = {
+      warning: 'TRIPLE_DASH_IN_FRONTMATTER',
+      error: 'FRONTMATTER_INVALID_YAML',
+      message: `Frontmatter line ${lineOf(split.frontmatter, dashes)} contains "---"; skills-ref ends the frontmatter at the first "---" anywhere, so it would read only the text before it`,
+    };
+    if (strict) return failRefusal(refusal);
+    refusals.push(refusal);
+  }
+
+  const parsed = parseFrontmatterYaml(split.frontmatter, strict);
   if (!parsed.ok) return fail(parsed.error);
+  refusals.push(...parsed.refusals);
 
   return {
     ok: true,
     frontmatter: parsed.frontmatter,
     body: split.body,
     bodyLine: split.bodyLine,
-    scalarSource: parsed.scalarSource,
     metadataNonScalarKeys: parsed.metadataNonScalarKeys,
+    nullWordKeys: parsed.nullWordKeys,
+    referenceWarnings: refusals.map((r) => ({ code: r.warning, message: r.message })),
   };
 }
 
@@ -137,12 +204,13 @@ type YamlResult =
   | {
       ok: true;
       frontmatter: Record<string, unknown>;
-      scalarSource: Record<string, string>;
       metadataNonScalarKeys: string[];
+      nullWordKeys: string[];
+      refusals: Refusal[];
     }
   | { ok: false; error: ValidationError };
 
-function parseFrontmatterYaml(source: string): YamlResult {
+function parseFrontmatterYaml(source: string, strict: boolean): YamlResult {
   const scan = scanYamlTokens(source);
   if (scan.depth > RESOURCE_LIMITS.maxYamlNesting) {
     return {
@@ -159,11 +227,26 @@ function parseFrontmatterYaml(source: string): YamlResult {
     };
   }
 
+  const at = positions(source);
+  const refusals: Refusal[] = [];
+  const unprintable = NOT_YAML_PRINTABLE.exec(source);
+  if (unprintable) {
+    const codePoint = unprintable[0].codePointAt(0) ?? 0;
+    const refusal = yamlRefusal(
+      'YAML_CONTROL_CHARACTER',
+      at(unprintable.index),
+      `it contains U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}, a character YAML does not allow`,
+    );
+    if (strict) return { ok: false, error: refusalError(refusal) };
+    refusals.push(refusal);
+  }
+
   let doc: Document.Parsed;
   let value: unknown;
   try {
     doc = parseDocument(source, {
-      schema: 'core',
+      // every scalar is a string, and keys are unique by their text, as in StrictYAML
+      schema: 'failsafe',
       version: '1.2',
       customTags: [],
       resolveKnownTags: false,
@@ -173,26 +256,23 @@ function parseFrontmatterYaml(source: string): YamlResult {
       prettyErrors: false,
       logLevel: 'error', // 'silent' would also hide the "multiple documents" error
     });
-    const problem = doc.errors[0] ?? doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+    const problem = doc.errors[0];
     if (problem) {
       if (problem.code === 'RESOURCE_EXHAUSTION') {
         return { ok: false, error: resourceError('it is nested too deeply') };
       }
-      const where = position(source, problem.pos[0]);
       const detail =
-        problem.code === 'TAG_RESOLVE_FAILED'
-          ? 'custom YAML tags are not allowed'
-          : problem.code === 'MULTIPLE_DOCS'
-            ? 'the frontmatter holds more than one YAML document'
-            : problem.message.split('\n')[0];
-      return {
-        ok: false,
-        error: {
-          code: 'FRONTMATTER_INVALID_YAML',
-          message: `Invalid YAML in frontmatter (line ${where.line}, column ${where.col}): ${detail}`,
-        },
-      };
+        problem.code === 'MULTIPLE_DOCS'
+          ? 'the frontmatter holds more than one YAML document'
+          : problem.message.split('\n')[0];
+      return { ok: false, error: invalidYaml(at(problem.pos[0]), detail) };
     }
+    const features = strictYamlFeatures(doc, at);
+    if ('error' in features) return { ok: false, error: features.error };
+    if (strict && features.refusals.length > 0) {
+      return { ok: false, error: refusalError(features.refusals[0]) };
+    }
+    refusals.push(...features.refusals);
     value = doc.toJS({ maxAliasCount: RESOURCE_LIMITS.maxAliasCount });
   } catch (err) {
     // checked by name, not instanceof: the error may come from another realm
@@ -234,20 +314,15 @@ function parseFrontmatterYaml(source: string): YamlResult {
     };
   }
 
-  const scalarSource = Object.fromEntries(scalarSources(doc.contents));
   const metadataNonScalarKeys: string[] = [];
   let frontmatter = value;
   const metadata = value.metadata;
   if (isPlainRecord(metadata)) {
-    const sources = new Map(scalarSources(doc.get('metadata', true)));
     const entries = Object.entries(metadata).map(([key, v]): [string, string] => {
       if (typeof v === 'string') return [key, v];
       if (v === null || v === undefined) return [key, ''];
-      if (typeof v === 'object') {
-        metadataNonScalarKeys.push(key);
-        return [key, JSON.stringify(v)];
-      }
-      return [key, sources.get(key) ?? String(v)];
+      metadataNonScalarKeys.push(key);
+      return [key, JSON.stringify(v)];
     });
     frontmatter = Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
@@ -256,21 +331,119 @@ function parseFrontmatterYaml(source: string): YamlResult {
       ]),
     );
   }
-  return { ok: true, frontmatter, scalarSource, metadataNonScalarKeys };
+  return {
+    ok: true,
+    frontmatter,
+    metadataNonScalarKeys,
+    nullWordKeys: nullWordKeys(doc.contents),
+    refusals,
+  };
 }
 
-/** `[key, text as written]` for the numbers and booleans directly inside a YAML mapping node. */
-function scalarSources(node: unknown): [string, string][] {
+/** Top-level keys whose value is a plain null word (`null`, `~`, …). */
+function nullWordKeys(node: unknown): string[] {
   if (!isMap(node)) return [];
-  const out: [string, string][] = [];
-  for (const pair of node.items) {
-    if (!isScalar(pair.key) || !isScalar(pair.value)) continue;
-    const v: unknown = pair.value.value;
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
-      out.push([String(pair.key.value), pair.value.source ?? String(v)]);
-    }
+  return node.items.flatMap((pair) =>
+    isScalar(pair.key) &&
+    isScalar(pair.value) &&
+    pair.value.type === 'PLAIN' &&
+    NULL_WORDS.has(String(pair.value.value))
+      ? [String(pair.key.value)]
+      : [],
+  );
+}
+
+type Position = { line: number; col: number };
+
+/**
+ * The YAML that StrictYAML refuses, in document order, first of each kind: tags, anchors and
+ * aliases, merge keys, flow collections, and mappings whose values are mappings indented
+ * differently. A tag outside the YAML core types is refused in every mode (an error).
+ */
+function strictYamlFeatures(
+  doc: Document.Parsed,
+  at: (offset: number) => Position,
+): { refusals: Refusal[] } | { error: ValidationError } {
+  const found = new Map<Refusal['warning'], { offset: number; detail: string }>();
+  const note = (code: Refusal['warning'], offset: number, detail: string): void => {
+    const seen = found.get(code);
+    if (!seen || offset < seen.offset) found.set(code, { offset, detail });
+  };
+  let customTag: { offset: number; tag: string } | null = null;
+  const start = (node: { range?: [number, number, number] | null }): number => node.range?.[0] ?? 0;
+
+  visit(doc, {
+    Node(_key, node: YamlNode) {
+      const offset = start(node);
+      if (isAlias(node)) {
+        note('YAML_ANCHOR_ALIAS', offset, `alias "*${node.source}"`);
+        return;
+      }
+      if (node.anchor) note('YAML_ANCHOR_ALIAS', offset, `anchor "&${node.anchor}"`);
+      if (node.tag) {
+        if (TOLERATED_TAGS.has(node.tag)) note('YAML_TAG', offset, `tag "${node.tag}"`);
+        else if (!customTag || offset < customTag.offset) customTag = { offset, tag: node.tag };
+      }
+      if ((isMap(node) || isSeq(node)) && node.flow) {
+        note('YAML_FLOW_COLLECTION', offset, `flow ${isMap(node) ? 'mapping {…}' : 'list […]'}`);
+      }
+      if (isMap(node) && !node.flow) {
+        let column: number | null = null;
+        for (const pair of node.items) {
+          if (isScalar(pair.key) && pair.key.type === 'PLAIN' && pair.key.value === '<<') {
+            note('YAML_MERGE_KEY', start(pair.key), 'merge key "<<"');
+          }
+          if (!isMap(pair.value) || pair.value.flow) continue;
+          const col = at(start(pair.value)).col;
+          if (column === null) column = col;
+          else if (col !== column) {
+            note(
+              'YAML_INDENTATION_INCONSISTENT',
+              start(pair.value),
+              `a mapping indented to column ${col} beside one at column ${column}`,
+            );
+          }
+        }
+      }
+    },
+  });
+
+  if (customTag !== null) {
+    const { offset, tag } = customTag;
+    return { error: invalidYaml(at(offset), `custom YAML tags are not allowed (${tag})`) };
   }
-  return out;
+  const refusals = [...found.entries()]
+    .sort((a, b) => a[1].offset - b[1].offset)
+    .map(([code, { offset, detail }]) => yamlRefusal(code, at(offset), detail));
+  return { refusals };
+}
+
+const FEATURE_NAMES: Partial<Record<Refusal['warning'], string>> = {
+  YAML_CONTROL_CHARACTER: "characters outside YAML's printable set",
+  YAML_ANCHOR_ALIAS: 'anchors and aliases',
+  YAML_TAG: 'tags',
+  YAML_FLOW_COLLECTION: 'flow collections',
+  YAML_MERGE_KEY: 'merge keys',
+  YAML_INDENTATION_INCONSISTENT: 'sibling mappings indented differently',
+};
+
+function yamlRefusal(code: Refusal['warning'], where: Position, detail: string): Refusal {
+  return {
+    warning: code,
+    error: 'FRONTMATTER_INVALID_YAML',
+    message: `Frontmatter line ${where.line}, column ${where.col}: ${detail}; skills-ref (StrictYAML) refuses ${FEATURE_NAMES[code] ?? 'this'}`,
+  };
+}
+
+function refusalError(refusal: Refusal): ValidationError {
+  return { code: refusal.error, message: refusal.message };
+}
+
+function invalidYaml(where: Position, detail: string): ValidationError {
+  return {
+    code: 'FRONTMATTER_INVALID_YAML',
+    message: `Invalid YAML in frontmatter (line ${where.line}, column ${where.col}): ${detail}`,
+  };
 }
 
 const LAYOUT_TOKENS = new Set<string>([
@@ -283,32 +456,42 @@ const LAYOUT_TOKENS = new Set<string>([
 
 /**
  * One pass over yaml's lexer tokens (the lexer is iterative, so it cannot overflow the stack):
- * - an upper bound of the nesting depth: open flow collections + indentation of the line + block
- *   indicators (`-`, `?`, `:` outside flow collections) on the line (deep nesting would make the recursive composer
- *   overflow the stack);
+ * - an upper bound of the nesting depth: open flow collections + indentation levels (a line
+ *   indented deeper than the one it is inside opens one level; comment lines and lines inside a
+ *   flow collection open none) + block indicators (`-`, `?`, `:` outside flow collections) on the
+ *   line (compact nesting such as `- - - a` stays on one line);
  * - the number of tokens other than layout (the composer's duplicate-key check is quadratic in
  *   the size of a mapping, and some malformed inputs cost it work per bad token).
  * Stops as soon as a limit is passed.
  */
 function scanYamlTokens(source: string): { depth: number; tokens: number } {
   let flow = 0;
-  let indent = 0;
+  const levels: number[] = []; // indentation columns of the open block levels
+  let lineIndent = 0;
   let indicators = 0;
   let atLineStart = true;
+  let lineCounted = false;
   let depth = 0;
   let tokens = 0;
   for (const token of new Lexer().lex(source)) {
     const type = CST.tokenType(token) ?? 'text';
     if (type === 'newline') {
-      indent = 0;
+      lineIndent = 0;
       indicators = 0;
       atLineStart = true;
+      lineCounted = false;
       continue;
     }
-    if (type === 'space' && atLineStart) indent = token.length;
+    if (type === 'space' && atLineStart) lineIndent = token.length;
     atLineStart = false;
     if (LAYOUT_TOKENS.has(type)) continue;
     tokens += 1;
+    if (!lineCounted && flow === 0) {
+      // the first content of a line outside flow collections places it among the open levels
+      while (levels.length > 0 && levels[levels.length - 1] > lineIndent) levels.pop();
+      if (levels.length === 0 || levels[levels.length - 1] < lineIndent) levels.push(lineIndent);
+    }
+    lineCounted = true;
     if (type === 'flow-map-start' || type === 'flow-seq-start') flow += 1;
     else if (type === 'flow-map-end' || type === 'flow-seq-end') flow = Math.max(0, flow - 1);
     else if (
@@ -317,18 +500,30 @@ function scanYamlTokens(source: string): { depth: number; tokens: number } {
     ) {
       indicators += 1; // block indicators; inside a flow collection only brackets nest
     }
-    depth = Math.max(depth, flow + indent + indicators);
+    depth = Math.max(depth, flow + levels.length + indicators);
     if (depth > RESOURCE_LIMITS.maxYamlNesting || tokens > RESOURCE_LIMITS.maxYamlTokens) break;
   }
   return { depth, tokens };
 }
 
-function position(source: string, offset: number): { line: number; col: number } {
-  const before = source.slice(0, Math.max(0, offset));
-  const lastNl = before.lastIndexOf('\n');
-  let line = FRONTMATTER_FIRST_LINE;
-  for (let i = before.indexOf('\n'); i !== -1; i = before.indexOf('\n', i + 1)) line += 1;
-  return { line, col: offset - lastNl };
+/** Offset in the frontmatter → line (of the file) and column (1-based), by binary search. */
+function positions(source: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + FRONTMATTER_FIRST_LINE, col: offset - starts[lo] + 1 };
+  };
+}
+
+function lineOf(source: string, offset: number): number {
+  return positions(source)(offset).line;
 }
 
 function resourceError(why: string): ValidationError {
@@ -344,6 +539,10 @@ function binaryError(why: string, fileName = 'SKILL.md'): ValidationError {
 
 function fail(error: ValidationError): ParseSkillMdResult {
   return { ok: false, errors: [error] };
+}
+
+function failRefusal(refusal: Refusal): ParseSkillMdResult {
+  return fail(refusalError(refusal));
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {

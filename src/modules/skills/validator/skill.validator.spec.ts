@@ -1,3 +1,4 @@
+import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -103,7 +104,12 @@ const cases: Case[] = [
     errors: [],
   },
   { rule: 'CRLF line endings', content: md(fm('pdf-tools')).replace(/\n/g, '\r\n'), errors: [] },
-  { rule: 'byte-order mark', content: `\uFEFF${md(fm('pdf-tools'))}`, errors: [] },
+  { rule: 'CR-only line endings', content: md(fm('pdf-tools')).replace(/\n/g, '\r'), errors: [] },
+  {
+    rule: 'byte-order mark (strict: the file must start with ---)',
+    content: `\uFEFF${md(fm('pdf-tools'))}`,
+    errors: ['FRONTMATTER_MISSING'],
+  },
 
   // ---- finding and reading the frontmatter
   { rule: 'no frontmatter', content: BODY, errors: ['FRONTMATTER_MISSING'] },
@@ -148,8 +154,10 @@ const cases: Case[] = [
   { rule: 'name missing', content: md(`description: ${DESCRIPTION}`), errors: ['NAME_MISSING'] },
   { rule: 'name empty', content: md(fm('""')), errors: ['NAME_MISSING'] },
   { rule: 'name blank', content: md(fm('"   "')), errors: ['NAME_MISSING'] },
-  { rule: 'name null', content: md(fm('~')), errors: ['NAME_MISSING'] },
-  { rule: 'name is a list', content: md(fm('[a, b]')), errors: ['NAME_MISSING'] },
+  { rule: 'name ~ is the text "~"', content: md(fm('~')), errors: ['NAME_INVALID_CHARS'] },
+  { rule: 'name null is the text "null"', content: md(fm('null')), dirName: 'null', errors: [] },
+  { rule: 'name is a list', content: md(fm('\n  - a\n  - b')), errors: ['NAME_MISSING'] },
+  { rule: 'name is a flow list', content: md(fm('[a, b]')), errors: ['FRONTMATTER_INVALID_YAML'] },
   {
     rule: 'name over 64 characters',
     content: md(fm(NAME_65)),
@@ -241,7 +249,7 @@ const cases: Case[] = [
   },
   {
     rule: 'compatibility is a mapping',
-    content: md(fm('pdf-tools', 'compatibility: {python: "3.10"}')),
+    content: md(fm('pdf-tools', 'compatibility:\n  python: "3.10"')),
     errors: ['COMPATIBILITY_INVALID'],
   },
   {
@@ -275,8 +283,13 @@ const cases: Case[] = [
     errors: ['ALLOWED_TOOLS_INVALID'],
   },
   {
+    rule: 'nested metadata value (strict)',
+    content: md(fm('pdf-tools', 'metadata:\n  tags:\n    - a')),
+    errors: ['METADATA_INVALID'],
+  },
+  {
     rule: 'unknown field (strict): an error',
-    content: md(fm('pdf-tools', 'tags: [pdf]')),
+    content: md(fm('pdf-tools', 'tags: pdf')),
     errors: ['UNEXPECTED_FIELD'],
   },
   {
@@ -296,7 +309,7 @@ const cases: Case[] = [
   },
   {
     rule: 'default: unknown field is a warning',
-    content: md(fm('pdf-tools', 'tags: [pdf]')),
+    content: md(fm('pdf-tools', 'tags: pdf')),
     strict: false,
     errors: [],
     warnings: ['UNEXPECTED_FIELD'],
@@ -306,19 +319,19 @@ const cases: Case[] = [
     content: md(
       fm(
         'pdf-tools',
-        'model: sonnet\ncontext: fork\nagent: general\nargument-hint: "[file]"\ndisable-model-invocation: false\nuser-invocable: true\nhooks: {}\nversion: 1.2.0',
+        'model: sonnet\ncontext: fork\nagent: general\nargument-hint: "[file]"\ndisable-model-invocation: false\nuser-invocable: true\nhooks:\n  PreToolUse:\n    - matcher: Bash\nversion: 1.2.0',
       ),
     ),
     strict: false,
     errors: [],
-    warnings: [],
+    warnings: Array(8).fill('EXTENSION_FIELD'),
   },
   {
     rule: 'default: extension field of the wrong type',
     content: md(fm('pdf-tools', 'user-invocable: "yes please"')),
     strict: false,
     errors: [],
-    warnings: ['FIELD_WRONG_TYPE'],
+    warnings: ['EXTENSION_FIELD', 'FIELD_WRONG_TYPE'],
   },
   {
     rule: 'default: allowed-tools list is accepted with a warning',
@@ -332,11 +345,11 @@ const cases: Case[] = [
     content: md(fm('pdf-tools', 'metadata:\n  tags: [a, b]')),
     strict: false,
     errors: [],
-    warnings: ['METADATA_VALUE_NOT_STRING'],
+    warnings: ['YAML_FLOW_COLLECTION', 'METADATA_VALUE_NOT_STRING'],
   },
   {
     rule: 'default: errors of the specification stay errors',
-    content: md(fm('Pdf--Tools', 'compatibility: [x]')),
+    content: md(fm('Pdf--Tools', 'compatibility:\n  - x')),
     strict: false,
     errors: ['NAME_NOT_LOWERCASE', 'NAME_CONSECUTIVE_HYPHENS', 'COMPATIBILITY_INVALID'],
     warnings: [],
@@ -401,7 +414,7 @@ describe('validateSkillContent: the rules of agent-skills-spec.md', () => {
   });
 
   it('gives one UNEXPECTED_FIELD per unknown field, naming it', () => {
-    const report = validateSkillContent(md(fm('pdf-tools', 'tags: [a]\nowner: me')), {
+    const report = validateSkillContent(md(fm('pdf-tools', 'tags: a\nowner: me')), {
       strict: true,
     });
     expect(report.errors.map((e) => [e.code, e.field])).toEqual([
@@ -413,18 +426,18 @@ describe('validateSkillContent: the rules of agent-skills-spec.md', () => {
 
 describe('validateSkillContent: hostile input', () => {
   it('refuses an alias bomb quickly', () => {
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(md(aliasBomb()));
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     expect(report.errors[0].message).toMatch(/alias/);
   });
 
   it('refuses a 10 MB frontmatter quickly', () => {
     const content = md(`name: big\ndescription: x\npad: "${'x'.repeat(10 * 1024 * 1024)}"`);
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(content);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     expect(report.errors[0].message).toMatch(/65536 byte limit \(\d+ bytes\)/);
   });
@@ -434,17 +447,17 @@ describe('validateSkillContent: hostile input', () => {
       `name: x\ndescription: y\nz: ${'['.repeat(30_000)}${']'.repeat(30_000)}`,
       `name: x\ndescription: y\nz:\n  ${'- '.repeat(30_000)}x`,
     ]) {
-      const start = performance.now();
+      const start = cpuClock();
       const report = validateSkillContent(md(fmText));
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     }
   });
 
   it('refuses NUL bytes in content', () => {
-    const start = performance.now();
+    const start = cpuClock();
     const report = validateSkillContent(`---\nname: x\u0000\n---\n`);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(cpuMillisSince(start)).toBeLessThan(1000);
     expect(codes(report.errors)).toEqual(['SKILL_MD_BINARY']);
   });
 
@@ -629,9 +642,9 @@ describe('validateSkillDir', () => {
   describe('hostile files', () => {
     it('refuses an alias bomb in SKILL.md in under a second', async () => {
       const dir = skillDir('bomb', { 'SKILL.md': md(aliasBomb()) });
-      const start = performance.now();
+      const start = cpuClock();
       const report = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['FRONTMATTER_TOO_LARGE']);
     });
 
@@ -639,9 +652,9 @@ describe('validateSkillDir', () => {
       const dir = skillDir('big', {
         'SKILL.md': md(`name: big\ndescription: x\npad: "${'x'.repeat(10 * 1024 * 1024)}"`),
       });
-      const start = performance.now();
+      const start = cpuClock();
       const report = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(codes(report.errors)).toEqual(['SKILL_MD_TOO_LARGE']);
       expect(report.errors[0].message).toMatch(/exceeds 1048576 byte limit \(\d+ bytes\)/);
     });
@@ -652,9 +665,9 @@ describe('validateSkillDir', () => {
         Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256)),
       ]);
       const dir = skillDir('binary', { 'SKILL.md': png });
-      const start = performance.now();
+      const start = cpuClock();
       const report: ValidationReport = await validateSkillDir(dir);
-      expect(performance.now() - start).toBeLessThan(1000);
+      expect(cpuMillisSince(start)).toBeLessThan(1000);
       expect(report.errors).toEqual([
         {
           code: 'SKILL_MD_BINARY',

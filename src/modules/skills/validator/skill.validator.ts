@@ -3,13 +3,16 @@
  *
  * - strict: the specification alone. Only its six fields; any other field is an error; no
  *   warnings at all (quality, body and folder checks are skipped).
- * - default: the fields that common agent products add (protocol.md §4.2) are accepted, other
- *   unknown fields are `UNEXPECTED_FIELD` warnings, and the quality and folder checks add
- *   warnings. Default mode never has an error that strict mode would not have.
+ * - default: the fields that common agent products add (protocol.md §4.2) are accepted with an
+ *   `EXTENSION_FIELD` warning, other unknown fields are `UNEXPECTED_FIELD` warnings, and the
+ *   quality and folder checks add warnings. Default mode never has an error that strict mode
+ *   would not have, and whatever strict mode refuses beyond default mode has a warning there
+ *   (REFERENCE_REFUSAL_WARNING_CODES).
  *
- * Like the reference validator (whose YAML reader returns every scalar as a string), the fields
- * that the specification defines as strings accept a plain number or boolean as the text written
- * (`name: 2048`). Lists and mappings are not strings.
+ * Strict mode gives the verdict of the reference validator skills-ref, apart from the deliberate
+ * differences listed in docs/validation.md. Like skills-ref (whose YAML reader, StrictYAML,
+ * returns every scalar as text), `name: 2048` and `description: null` are the text written, and
+ * trimming removes what Python's `str.strip()` removes. Lists and mappings are not strings.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -42,9 +45,55 @@ import type {
   ValidationWarning,
 } from './validation.types';
 
-/** The name as the rules see it: trimmed, then Unicode NFKC. */
+/**
+ * The white space of Python's `str.strip()` (the characters of `str.isspace()`), which skills-ref
+ * trims with: unlike JavaScript's `trim()`, it includes U+001C to U+001F and U+0085 and leaves
+ * U+FEFF alone.
+ */
+const PYTHON_WHITESPACE = new Set([
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\x1c',
+  '\x1d',
+  '\x1e',
+  '\x1f',
+  ' ',
+  '\x85',
+  '\xa0',
+  '\u1680',
+  '\u2000',
+  '\u2001',
+  '\u2002',
+  '\u2003',
+  '\u2004',
+  '\u2005',
+  '\u2006',
+  '\u2007',
+  '\u2008',
+  '\u2009',
+  '\u200a',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+]);
+
+/** `text.strip()` of Python: both ends, by a linear scan (a regular expression would backtrack). */
+export function pythonStrip(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && PYTHON_WHITESPACE.has(text[start])) start += 1;
+  while (end > start && PYTHON_WHITESPACE.has(text[end - 1])) end -= 1;
+  return text.slice(start, end);
+}
+
+/** The name as the rules see it: trimmed (Python's white space), then Unicode NFKC. */
 export function normalizeSkillName(name: string): string {
-  return name.trim().normalize('NFKC');
+  return pythonStrip(name).normalize('NFKC');
 }
 
 /** Length in Unicode code points (what the reference validator counts). */
@@ -58,7 +107,13 @@ function quote(text: string): string {
   return `'${points.length > 80 ? `${points.slice(0, 80).join('')}…` : text}'`;
 }
 
+/** Python's `str.isalnum()` (Unicode letters and numbers) or `-`, as skills-ref allows. */
 const NAME_ALLOWED_CHAR = /^[\p{L}\p{N}-]$/u;
+
+/** Plain words that YAML 1.2 readers take for null, and skills-ref for text. */
+const NULL_WORDS = new Set(['null', 'Null', 'NULL', '~']);
+/** The booleans of the YAML 1.2 core schema. */
+const BOOLEAN_WORDS = new Set(['true', 'True', 'TRUE', 'false', 'False', 'FALSE']);
 
 /**
  * Every rule of the specification that `name` breaks (a name can break several). `name` is the
@@ -124,20 +179,15 @@ export function checkSkillName(name: string, dirName?: string): ValidationError[
 }
 
 type FieldValue =
-  | { kind: 'absent' }
-  | { kind: 'null' }
-  | { kind: 'string'; value: string }
-  | { kind: 'other'; value: unknown };
+  { kind: 'absent' } | { kind: 'string'; value: string } | { kind: 'other'; value: unknown };
 
+/** A field as skills-ref sees it: every scalar is text, a value left out is the empty text. */
 function readField(parsed: ParsedSkillMd, key: string): FieldValue {
-  const { frontmatter, scalarSource } = parsed;
+  const { frontmatter } = parsed;
   if (!Object.prototype.hasOwnProperty.call(frontmatter, key)) return { kind: 'absent' };
   const value = frontmatter[key];
   if (typeof value === 'string') return { kind: 'string', value };
-  if (Object.prototype.hasOwnProperty.call(scalarSource, key)) {
-    return { kind: 'string', value: scalarSource[key] };
-  }
-  if (value === null || value === undefined) return { kind: 'null' };
+  if (value === null || value === undefined) return { kind: 'string', value: '' };
   return { kind: 'other', value };
 }
 
@@ -171,13 +221,18 @@ function validateFrontmatter(
         message: `Unexpected field in frontmatter: ${quote(key)}; only ${SPEC_FIELDS.join(', ')} are allowed`,
       });
     } else if (EXTENSION_FIELDS.includes(key)) {
+      warnings.push({
+        code: 'EXTENSION_FIELD',
+        field: key,
+        message: `Field ${quote(key)} is an extension some agent products read; skills-ref and --strict refuse it`,
+      });
       const warning = checkExtensionField(key, parsed.frontmatter[key]);
       if (warning) warnings.push(warning);
     } else {
       warnings.push({
         code: 'UNEXPECTED_FIELD',
         field: key,
-        message: `Unknown frontmatter field ${quote(key)}; it is not part of the Agent Skills specification`,
+        message: `Unknown frontmatter field ${quote(key)}; it is not part of the Agent Skills specification (skills-ref and --strict refuse it)`,
       });
     }
   }
@@ -212,7 +267,7 @@ function validateFrontmatter(
       field: 'description',
       message: 'Missing required field in frontmatter: description',
     });
-  } else if (descriptionField.kind !== 'string' || descriptionField.value.trim().length === 0) {
+  } else if (descriptionField.kind !== 'string' || pythonStrip(descriptionField.value) === '') {
     errors.push({
       code: 'DESCRIPTION_MISSING',
       field: 'description',
@@ -249,23 +304,35 @@ function validateFrontmatter(
     }
   }
 
-  // metadata: a mapping, read as string keys to string values
-  if (Object.prototype.hasOwnProperty.call(parsed.frontmatter, 'metadata')) {
-    const metadata = parsed.frontmatter.metadata;
-    if (metadata !== null && !isPlainRecord(metadata)) {
+  // metadata: a mapping of string keys to string values (skills-ref accepts anything here); a
+  // value left out or a null word is no metadata
+  const metadata = readField(parsed, 'metadata');
+  if (metadata.kind === 'string' && metadata.value !== '' && !NULL_WORDS.has(metadata.value)) {
+    errors.push({
+      code: 'METADATA_INVALID',
+      field: 'metadata',
+      message: `Field 'metadata' must be a mapping of string keys to string values (got a string)`,
+    });
+  } else if (metadata.kind === 'other' && !isPlainRecord(metadata.value)) {
+    errors.push({
+      code: 'METADATA_INVALID',
+      field: 'metadata',
+      message: `Field 'metadata' must be a mapping of string keys to string values${got(metadata)}`,
+    });
+  } else if (parsed.metadataNonScalarKeys.length > 0) {
+    const keys = parsed.metadataNonScalarKeys.map((k) => `metadata.${k}`).join(', ');
+    if (strict) {
       errors.push({
         code: 'METADATA_INVALID',
         field: 'metadata',
-        message: `Field 'metadata' must be a mapping of string keys to string values (got ${describeValue(metadata)})`,
+        message: `Field 'metadata' must map keys to strings; ${keys} is a list or mapping`,
       });
-    } else if (!strict) {
-      for (const key of parsed.metadataNonScalarKeys) {
-        warnings.push({
-          code: 'METADATA_VALUE_NOT_STRING',
-          field: 'metadata',
-          message: `metadata.${key} is a list or mapping; metadata values are read as strings`,
-        });
-      }
+    } else {
+      warnings.push({
+        code: 'METADATA_VALUE_NOT_STRING',
+        field: 'metadata',
+        message: `${keys} is a list or mapping; metadata values are read as strings (--strict refuses it)`,
+      });
     }
   }
 
@@ -279,7 +346,7 @@ function validateFrontmatter(
         code: 'ALLOWED_TOOLS_LIST',
         field: 'allowed-tools',
         message:
-          "Field 'allowed-tools' should be a space-separated string; the list form is accepted",
+          "Field 'allowed-tools' should be a space-separated string; the list form is accepted (--strict refuses it)",
       });
     } else {
       errors.push({
@@ -300,24 +367,35 @@ function validateFrontmatter(
     });
   }
 
+  if (!strict) {
+    for (const key of parsed.nullWordKeys) {
+      if (!SPEC_FIELDS.includes(key) || key === 'metadata') continue;
+      warnings.push({
+        code: 'NULL_WORD_AS_TEXT',
+        field: key,
+        message: `Field ${quote(key)} is the text ${quote(String(parsed.frontmatter[key]))} for skills-ref; other YAML readers take it for no value`,
+      });
+    }
+  }
+
   const skill = name === undefined ? null : { name, description: description ?? '' };
   return { errors, warnings, skill, name, description };
 }
 
 /** Type checks of the extension fields accepted in default mode (skill-fleet.md §5, §6.1 step 8). */
 function checkExtensionField(key: string, value: unknown): ValidationWarning | null {
-  if (value === null || value === undefined) return null;
+  if (value === null || value === undefined || value === '') return null;
   let expected: string | null = null;
   switch (key) {
     case 'model':
     case 'context':
     case 'agent':
     case 'argument-hint':
-      if (typeof value !== 'string' && typeof value !== 'number') expected = 'a string';
+      if (typeof value !== 'string') expected = 'a string';
       break;
     case 'disable-model-invocation':
     case 'user-invocable':
-      if (typeof value !== 'boolean') expected = 'a boolean';
+      if (typeof value !== 'string' || !BOOLEAN_WORDS.has(value)) expected = 'a boolean';
       break;
     case 'hooks':
       if (!isPlainRecord(value) && !(Array.isArray(value) && value.every(isPlainRecord))) {
@@ -325,7 +403,7 @@ function checkExtensionField(key: string, value: unknown): ValidationWarning | n
       }
       break;
     case 'version':
-      if (typeof value !== 'string' && typeof value !== 'number') expected = 'a string';
+      if (typeof value !== 'string') expected = 'a string';
       break;
     default:
       break;
@@ -356,7 +434,7 @@ interface ContentRun {
 function runContent(content: string, options: ValidateContentOptions): ContentRun {
   const strict = options.strict ?? false;
   const reportPath = options.path ?? '<content>';
-  const result = parseSkillMd(content);
+  const result = parseSkillMd(content, { strict });
   if (!result.ok) {
     return { report: makeReport(reportPath, result.errors, [], null), parsed: null };
   }
@@ -370,7 +448,7 @@ function runContent(content: string, options: ValidateContentOptions): ContentRu
       message: `SKILL.md exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} byte limit (${size} bytes)`,
     });
   }
-  const warnings = [...fm.warnings];
+  const warnings = [...result.referenceWarnings, ...fm.warnings];
   if (!strict && !tooLarge) {
     warnings.push(
       ...checkSkillQuality({

@@ -40,13 +40,31 @@ export const SKILL_ERROR_CODES = [
 ] as const;
 export type SkillErrorCode = (typeof SKILL_ERROR_CODES)[number];
 
-/** Warning codes. Warnings never make a report invalid; strict mode produces none. */
-export const SKILL_WARNING_CODES = [
-  // frontmatter (default mode)
+/**
+ * Default-mode warnings for what the reference validator skills-ref refuses, and so `--strict`
+ * refuses too: a report that is valid by default but not in strict mode has at least one.
+ */
+export const REFERENCE_REFUSAL_WARNING_CODES = [
   'UNEXPECTED_FIELD',
-  'FIELD_WRONG_TYPE',
+  'EXTENSION_FIELD',
   'ALLOWED_TOOLS_LIST',
   'METADATA_VALUE_NOT_STRING',
+  'BYTE_ORDER_MARK',
+  'TRIPLE_DASH_IN_FRONTMATTER',
+  'YAML_CONTROL_CHARACTER',
+  'YAML_TAG',
+  'YAML_ANCHOR_ALIAS',
+  'YAML_MERGE_KEY',
+  'YAML_FLOW_COLLECTION',
+  'YAML_INDENTATION_INCONSISTENT',
+] as const;
+
+/** Warning codes. Warnings never make a report invalid; strict mode produces none. */
+export const SKILL_WARNING_CODES = [
+  ...REFERENCE_REFUSAL_WARNING_CODES,
+  // frontmatter (default mode): accepted by skills-ref, but worth knowing
+  'FIELD_WRONG_TYPE',
+  'NULL_WORD_AS_TEXT',
   // quality checks ported from the original Skill Fleet (skill-fleet.md §6.1, §6.2, §6.4)
   'NO_WHEN_TO_USE_SECTION',
   'NO_QUICK_START_SECTION',

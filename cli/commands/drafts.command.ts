@@ -1,0 +1,115 @@
+import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import type { Draft, DraftStatus } from '../../src/client';
+import { EXIT_REFUSED } from '../exit-codes';
+import { CliFailure, Printer, when } from '../printer';
+import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { confirmAtTerminal } from './skills.command';
+
+const DRAFT_STATUSES: readonly DraftStatus[] = ['open', 'promoted', 'discarded'];
+
+const promotedTo = (d: Draft): string =>
+  d.promoted ? `${d.promoted.skillId} v${d.promoted.version}` : '-';
+
+interface ListOptions extends RemoteCommandOptions {
+  status?: string;
+}
+
+@SubCommand({ name: 'list', description: 'List drafts (your own; an admin sees all)' })
+export class DraftsListCommand extends RemoteCommand<ListOptions> {
+  protected async execute(_args: string[], options: ListOptions): Promise<void> {
+    const status = options.status ? knownStatus(options.status, DRAFT_STATUSES) : undefined;
+    const reply = await this.remote.call(options, 'drafts.list', { ...(status && { status }) });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.table(
+        reply.drafts,
+        [
+          { header: 'JOB', value: (d) => d.jobId },
+          { header: 'NAME', value: (d) => d.name },
+          { header: 'CATEGORY', value: (d) => d.category },
+          { header: 'STATUS', value: (d) => d.status },
+          { header: 'PROMOTED TO', value: promotedTo },
+          { header: 'OWNER', value: (d) => d.ownerId ?? '-' },
+          { header: 'CREATED', value: (d) => when(d.createdAt) },
+        ],
+        'No drafts.',
+      ),
+    );
+  }
+
+  @Option({ flags: '--status <status>', description: 'open, promoted or discarded' })
+  parseStatus(value: string): string {
+    return value;
+  }
+}
+
+@SubCommand({ name: 'show', arguments: '<jobId>', description: 'Show one draft and its SKILL.md' })
+export class DraftsShowCommand extends RemoteCommand {
+  protected async execute([jobId]: string[], options: RemoteCommandOptions): Promise<void> {
+    const { drafts } = await this.remote.call(options, 'drafts.list', {});
+    const draft = drafts.find((d) => d.jobId === jobId);
+    if (!draft) {
+      // as the server answers for a draft the caller may not see
+      throw new CliFailure('NOT_FOUND', `Draft of job ${jobId} not found`, EXIT_REFUSED);
+    }
+    const { content } = await this.remote.call(options, 'skills.get', { skillId: draft.skillId });
+    const document = { draft, content };
+    this.printer.result(options.json === true, document, () => {
+      this.printer.fields([
+        ['job', draft.jobId],
+        ['name', draft.name],
+        ['category', draft.category],
+        ['status', draft.status],
+        ['promoted to', promotedTo(draft)],
+        ['owner', draft.ownerId ?? '-'],
+        ['created', when(draft.createdAt)],
+      ]);
+      this.printer.line();
+      this.printer.line(content.replace(/\n$/, ''));
+    });
+  }
+}
+
+interface DeleteOptions extends RemoteCommandOptions {
+  yes?: boolean;
+}
+
+@SubCommand({
+  name: 'delete',
+  arguments: '<jobId>',
+  description: "Delete a job's draft folder and record (asks unless --yes)",
+})
+export class DraftsDeleteCommand extends RemoteCommand<DeleteOptions> {
+  protected async execute([jobId]: string[], options: DeleteOptions): Promise<void> {
+    if (!options.yes && !(await confirmAtTerminal(`Delete the draft of job ${jobId}? [y/N] `))) {
+      this.printer.line('Not deleted.');
+      return;
+    }
+    const reply = await this.remote.call(options, 'drafts.delete', { jobId });
+    this.printer.result(options.json === true, reply, () =>
+      this.printer.line(`Deleted the draft of job ${jobId}.`),
+    );
+  }
+
+  @Option({ flags: '--yes', description: 'Delete without asking' })
+  parseYes(): boolean {
+    return true;
+  }
+}
+
+@Command({
+  name: 'drafts',
+  description: 'Drafts on a running server: list | show | delete',
+  subCommands: [DraftsListCommand, DraftsShowCommand, DraftsDeleteCommand],
+})
+export class DraftsCommand extends CommandRunner {
+  constructor(private readonly printer: Printer) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    groupUsage(
+      this.printer,
+      'skill-fleet drafts list [--status open|promoted|discarded] | show JOB_ID | delete JOB_ID [--yes]',
+    );
+  }
+}
