@@ -14,12 +14,18 @@ describe('makePrivateDir', () => {
 
   it('takes group and other bits off the folder and everything below it, keeping the owner’s', () => {
     const data = path.join(dir, 'data');
-    fs.mkdirSync(path.join(data, 'pgdata'), { recursive: true, mode: 0o755 });
-    fs.chmodSync(data, 0o755);
-    fs.writeFileSync(path.join(data, 'pgdata', 'PG_VERSION'), '17', { mode: 0o644 });
-    fs.writeFileSync(path.join(data, 'run.sh'), '', { mode: 0o755 });
+    // Modes set with chmod: the umask (maybe left by another test) does not apply to it.
+    const make = (file: string, mode: number, folder = false): void => {
+      if (folder) fs.mkdirSync(file, { recursive: true });
+      else fs.writeFileSync(file, '17');
+      fs.chmodSync(file, mode);
+    };
+    make(data, 0o755, true);
+    make(path.join(data, 'pgdata'), 0o755, true);
+    make(path.join(data, 'pgdata', 'PG_VERSION'), 0o644);
+    make(path.join(data, 'run.sh'), 0o755);
     const outside = path.join(dir, 'outside');
-    fs.writeFileSync(outside, '', { mode: 0o644 });
+    make(outside, 0o644);
     fs.symlinkSync(outside, path.join(data, 'link'));
 
     makePrivateDir(data);

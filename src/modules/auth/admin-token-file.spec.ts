@@ -25,7 +25,14 @@ describe('admin token file', () => {
   });
 
   it.each([
-    ['readable by others', () => fs.writeFileSync(file, 'planted', { mode: 0o644 }), /other users/],
+    [
+      'readable by others',
+      () => {
+        fs.writeFileSync(file, 'planted');
+        fs.chmodSync(file, 0o644);
+      },
+      /other users/,
+    ],
     [
       'a hard link to another file',
       () => {
