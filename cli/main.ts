@@ -4,6 +4,7 @@ import { CommandFactory } from 'nest-commander';
 import { ConfigError } from '../src/config/environment';
 import { CliModule } from './cli.module';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
+import { terminalJson, terminalText } from './terminal-text';
 import { UsageError } from './usage-error';
 
 const verbose = process.argv.includes('--verbose');
@@ -16,7 +17,7 @@ const json = jsonAt >= 0 && !process.argv[jsonAt + 1]?.trimStart().startsWith('{
 
 /** protocol.md §3: with --json, an error is `{error: {code, message}}` on stdout and nothing else. */
 function printJsonError(code: string, message: string): void {
-  process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+  process.stdout.write(`${terminalJson({ error: { code, message } })}\n`);
 }
 
 /** One clear line (or block, for configuration) per failure; a stack only with --verbose. */
@@ -31,17 +32,17 @@ function fail(error: unknown): never {
       err instanceof ConfigError ? 'CONFIG' : usage ? 'USAGE' : 'INTERNAL',
       err.message,
     );
-    if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (verbose && err.stack) process.stderr.write(`${terminalText(err.stack)}\n`);
     process.exit(usage ? EXIT_USAGE : EXIT_REFUSED);
   }
   if (err instanceof ConfigError) {
     process.stderr.write(
-      `${err.message}\nFix the variables above (see .env.example) and start again.\n`,
+      `${terminalText(err.message)}\nFix the variables above (see .env.example) and start again.\n`,
     );
     process.exit(EXIT_USAGE);
   }
-  process.stderr.write(`skill-fleet: ${err.message}\n`);
-  if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write(`skill-fleet: ${terminalText(err.message)}\n`);
+  if (verbose && err.stack) process.stderr.write(`${terminalText(err.stack)}\n`);
   process.exit(usage ? EXIT_USAGE : EXIT_REFUSED);
 }
 

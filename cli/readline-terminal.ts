@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Interrupted, Terminal, Withdrawn } from './terminal-prompts';
+import { terminalText } from './terminal-text';
 
 /**
  * The real terminal: one readline interface per question (closed before an editor takes the
@@ -19,8 +20,9 @@ export class ReadlineTerminal implements Terminal {
     private readonly output: NodeJS.WriteStream = process.stdout,
   ) {}
 
+  /** Prompt and skill text come from the server: written without control sequences. */
   write(text: string): void {
-    this.output.write(text);
+    this.output.write(terminalText(text));
   }
 
   line(question: string): Promise<string> {
@@ -42,7 +44,7 @@ export class ReadlineTerminal implements Terminal {
           reject(withdrawn ? new Withdrawn() : new Interrupted());
         }
       });
-      rl.question(question, (typed) => {
+      rl.question(terminalText(question), (typed) => {
         answered = true;
         rl.close();
         resolve(typed);

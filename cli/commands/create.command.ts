@@ -12,6 +12,7 @@ import { ReadlineTerminal } from '../readline-terminal';
 import { remoteFailure } from '../remote';
 import { askAtTerminal, Interrupted, Terminal, Withdrawn } from '../terminal-prompts';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { terminalText } from '../terminal-text';
 
 interface CreateOptions extends RemoteCommandOptions {
   autoApprove?: boolean;
@@ -94,13 +95,13 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
     let midLine = false;
     const readline = asking ? new ReadlineTerminal() : null;
     const write = (text: string): void => {
-      process.stdout.write(text);
+      process.stdout.write(terminalText(text));
       midLine = !text.endsWith('\n');
     };
     const output: Output = {
       // With --json, stdout carries only the final document; progress goes to stderr.
       progress: (text) => {
-        if (json) process.stderr.write(`${text}\n`);
+        if (json) process.stderr.write(`${terminalText(text)}\n`);
         else this.printer.line(`${midLine ? '\n' : ''}${text}`);
         midLine = false;
       },

@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import type { Prompt } from '../../src/client';
+import type { Methods, Prompt } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
@@ -14,10 +14,22 @@ interface ListOptions extends RemoteCommandOptions {
 export class PromptsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
     const status = options.status ? knownStatus(options.status, PROMPT_STATUSES) : undefined;
-    const reply = await this.remote.call(options, 'prompts.list', {
-      ...(status && { status }),
-      ...(options.job && { jobId: options.job }),
-    });
+    // The server answers a page at a time (count and byte budget); the command lists them all.
+    const reply: { prompts: Prompt[] } = { prompts: [] };
+    let cursor: string | null = null;
+    do {
+      const page: Methods['prompts.list']['reply'] = await this.remote.call(
+        options,
+        'prompts.list',
+        {
+          ...(status && { status }),
+          ...(options.job && { jobId: options.job }),
+          ...(cursor === null ? {} : { cursor }),
+        },
+      );
+      reply.prompts.push(...page.prompts);
+      cursor = page.nextCursor ?? null;
+    } while (cursor !== null);
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.prompts,

@@ -93,13 +93,28 @@ export class DashboardConnection implements Commands {
       this.client
         .call('jobs.list', { limit: 200 })
         .then(({ jobs }) => this.store.dispatch({ type: 'jobs.listed', jobs })),
-      this.client
-        .call('prompts.list', { status: 'open' })
-        .then(({ prompts }) => this.store.dispatch({ type: 'prompts.listed', prompts })),
+      this.openPrompts().then((prompts) =>
+        this.store.dispatch({ type: 'prompts.listed', prompts }),
+      ),
       this.client
         .call('skills.list', {})
         .then(({ skills }) => this.store.dispatch({ type: 'skills.listed', skills })),
     ]).catch((error: unknown) => this.fail(error));
+  }
+
+  /** Every open prompt: the server sends them a page (count and byte budget) at a time. */
+  private async openPrompts(): Promise<Prompt[]> {
+    const prompts: Prompt[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Methods['prompts.list']['reply'] = await this.client.call('prompts.list', {
+        status: 'open',
+        ...(cursor === null ? {} : { cursor }),
+      });
+      prompts.push(...page.prompts);
+      cursor = page.nextCursor ?? null;
+    } while (cursor !== null);
+    return prompts;
   }
 
   async createJob(task: string, options: Record<string, unknown>): Promise<Job> {

@@ -1,4 +1,5 @@
 import type { JobStatus } from '../../src/client';
+import { terminalText } from '../terminal-text';
 
 /** Text helpers for the views. Colour only ever adds to a word that is shown anyway. */
 
@@ -11,9 +12,12 @@ const STATUS_COLOURS: Record<JobStatus, string> = {
   cancelled: 'magenta',
 };
 
-/** Escapes blessed tags in text that came from the server or the user. */
+/**
+ * Text that came from the server or the user, made safe for a tagged blessed box: no control
+ * sequence, and its braces escaped so blessed does not read them as tags.
+ */
 export function esc(text: string): string {
-  return text.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+  return terminalText(text).replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 }
 
 export function colour(name: string, text: string): string {
@@ -58,9 +62,9 @@ export function duration(ms: number | null): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Cuts or pads plain text to exactly `width` characters. */
+/** Cuts or pads plain text (control sequences removed) to exactly `width` characters. */
 export function fit(text: string, width: number): string {
-  const flat = text.replace(/[\t\r\n]/g, ' ');
+  const flat = terminalText(text).replace(/[\t\n]/g, ' ');
   if (width <= 0) return '';
   if (flat.length <= width) return flat.padEnd(width);
   return width === 1 ? '…' : `${flat.slice(0, width - 1)}…`;
@@ -68,10 +72,10 @@ export function fit(text: string, width: number): string {
 
 export const shortId = (id: string): string => id.slice(0, 8);
 
-/** Plain text broken into lines of at most `width` characters, at spaces where it can. */
+/** Plain text (control sequences removed) broken into lines of at most `width` characters. */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
-  for (const raw of text.split('\n')) {
+  for (const raw of terminalText(text).split('\n')) {
     let line = raw.replace(/\t/g, '  ');
     while (line.length > width) {
       const space = line.lastIndexOf(' ', width);

@@ -205,8 +205,8 @@ export interface Methods {
   'jobs.unsubscribe': { payload: { jobId: string }; reply: Empty };
   'feed.subscribe': { payload: { topics: FeedTopic[] }; reply: Empty };
   'prompts.list': {
-    payload: { status?: Prompt['status']; jobId?: string };
-    reply: { prompts: Prompt[] };
+    payload: { status?: Prompt['status']; jobId?: string; limit?: number; cursor?: string };
+    reply: { prompts: Prompt[]; nextCursor: string | null };
   };
   'prompts.answer': {
     payload: { promptId: string; answer: Record<string, unknown> };

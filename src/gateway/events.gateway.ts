@@ -11,9 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { AppError } from '../common/errors/app-error';
 import { ErrorCode } from '../common/errors/error-codes';
+import { assertPayloadCost } from '../common/errors/payload-cost';
 import { bearerToken } from '../modules/auth/auth.guard';
 import type { Principal } from '../modules/auth/principal';
 import { TokensService } from '../modules/auth/tokens.service';
+import { AuthGate } from './auth-gate';
+import { GatewaySettings } from './gateway-settings';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_TRY_AGAIN_LATER,
@@ -43,8 +46,10 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
 };
 
 /**
- * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope and
- * the connection's rate limit, and dispatches to the method table. Every request gets exactly one
+ * The WebSocket endpoint at /ws. It authenticates at the upgrade, checks each frame's envelope, cost
+ * and the connection's rate limit, and dispatches to the method table. A socket is not read until its
+ * token check ends: frames sent meanwhile stay in the kernel's buffers (TCP pushes back on the
+ * sender), so they cost this process neither memory nor a query. Every request gets exactly one
  * reply, which the gateway sends itself so that a subscription's events can follow it in order.
  */
 @WebSocketGateway({ path: '/ws' })
@@ -52,11 +57,13 @@ const tokenFrom = (request: IncomingMessage): string | undefined => {
 export class EventsGateway implements OnGatewayConnection {
   private readonly logger = new Logger(EventsGateway.name);
   private readonly ready = new WeakMap<WebSocket, Promise<WsConnection | null>>();
+  private authGate?: AuthGate;
 
   constructor(
     private readonly tokens: TokensService,
     private readonly methods: WsMethods,
     private readonly connections: WsConnections,
+    private readonly settings: GatewaySettings,
   ) {}
 
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
@@ -64,7 +71,11 @@ export class EventsGateway implements OnGatewayConnection {
       socket.close(CLOSE_GOING_AWAY, 'server shutting down');
       return;
     }
-    this.ready.set(socket, this.authenticate(socket, tokenFrom(request)));
+    socket.pause();
+    const ready = this.authenticate(socket, tokenFrom(request));
+    // Resumed whatever the outcome: a refused socket must still read the peer's close frame.
+    void ready.finally(() => socket.resume());
+    this.ready.set(socket, ready);
   }
 
   @SubscribeMessage(REQUEST_EVENT)
@@ -84,11 +95,23 @@ export class EventsGateway implements OnGatewayConnection {
   }
 
   private async authenticate(socket: WebSocket, token: string | undefined) {
-    let principal: Principal | null;
+    let principal: Principal | null | 'busy';
     try {
-      principal = await this.tokens.authenticate(token);
+      this.authGate ??= new AuthGate(
+        this.settings.limits.authChecks.running,
+        this.settings.limits.authChecks.waiting,
+      );
+      // A socket that closed while it waited for its turn costs no query.
+      principal = await this.authGate.run(
+        async () => (socket.readyState === WebSocket.OPEN ? this.tokens.authenticate(token) : null),
+        'busy' as const,
+      );
     } catch (error) {
       this.logger.error(`Token check failed: ${(error as Error).message}`);
+      socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
+      return null;
+    }
+    if (principal === 'busy') {
       socket.close(CLOSE_TRY_AGAIN_LATER, 'try again later');
       return null;
     }
@@ -116,6 +139,7 @@ export class EventsGateway implements OnGatewayConnection {
       const request = parseRequest(data);
       replyTo = request.id;
       if (!allowed) throw this.rateLimited(connection);
+      assertPayloadCost(request.payload, 'payload');
       if (this.connections.draining) {
         throw AppError.unavailable('The server is shutting down; reconnect shortly');
       }
@@ -159,7 +183,7 @@ export class EventsGateway implements OnGatewayConnection {
       };
     }
     const errorId = randomUUID();
-    this.logger.error(`errorId=${errorId} ${(error as Error)?.stack ?? String(error)}`);
+    this.logger.error(`errorId=${errorId} ${String(error)}`, (error as Error)?.stack);
     return { code: ErrorCode.INTERNAL, message: 'Internal error', errorId };
   }
 }

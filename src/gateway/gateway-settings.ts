@@ -12,6 +12,11 @@ export interface GatewayLimits {
   drainTimeoutMs: number;
   /** How long a closing socket may hold its buffers while the peer does not answer the close. */
   closeTimeoutMs: number;
+  /**
+   * Token checks (one query each) run at once at the upgrade, and how many more may wait; a socket
+   * past both closes with 1013. Keeps a burst of unauthenticated sockets from taking the pool.
+   */
+  authChecks: { running: number; waiting: number };
 }
 
 export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
@@ -20,6 +25,7 @@ export const DEFAULT_GATEWAY_LIMITS: GatewayLimits = {
   rateLimit: { perSecond: 100, burst: 200 },
   drainTimeoutMs: 5_000,
   closeTimeoutMs: 5_000,
+  authChecks: { running: 2, waiting: 1_000 },
 };
 
 /**

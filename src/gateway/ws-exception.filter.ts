@@ -15,7 +15,7 @@ export class WsInternalErrorFilter implements WsExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const errorId = randomUUID();
-    this.logger.error(`errorId=${errorId} ${(exception as Error)?.stack ?? String(exception)}`);
+    this.logger.error(`errorId=${errorId} ${String(exception)}`, (exception as Error)?.stack);
     const client = host.switchToWs().getClient<WebSocket>();
     client.send(
       JSON.stringify(

@@ -392,9 +392,13 @@ describe(`gateway (${e2eMode()} mode)`, () => {
     it('closes with 1009 on a frame over WS_MAX_PAYLOAD, and answers one just under it', async () => {
       const limit = server.config.wsMaxPayload;
       const client = await connect(alice.token);
+      // Two halves: one string may not pass the payload's string limit (512 KiB).
       const frame = (size: number) => {
-        const head = JSON.stringify({ v: 1, id: 'big', type: 'ping', payload: { pad: '' } });
-        return head.replace('"pad":""', `"pad":"${'x'.repeat(size - head.length)}"`);
+        const head = JSON.stringify({ v: 1, id: 'big', type: 'ping', payload: { a: '', b: '' } });
+        const half = Math.floor((size - head.length) / 2);
+        return head
+          .replace('"a":""', `"a":"${'x'.repeat(half)}"`)
+          .replace('"b":""', `"b":"${'x'.repeat(size - head.length - half)}"`);
       };
       const near = await client.sendRaw(frame(limit), 'big');
       expect(near.ok).toBe(true);

@@ -5,6 +5,9 @@ export interface FieldError {
   message: string;
 }
 
+const MAX_FIELD_ERRORS = 20;
+const MAX_FIELD_PATH = 200;
+
 /** An error a client may see: a protocol code, a human message and optional details. */
 export class AppError extends Error {
   constructor(
@@ -24,7 +27,18 @@ export class AppError extends Error {
     return new AppError(ErrorCode.CONFLICT, message, details);
   }
 
-  static validation(details: FieldError[]): AppError {
+  /**
+   * At most MAX_FIELD_ERRORS entries, each field path cut to MAX_FIELD_PATH characters: a payload of
+   * many bad keys must not turn into a reply larger than itself.
+   */
+  static validation(all: FieldError[]): AppError {
+    const details = all.slice(0, MAX_FIELD_ERRORS).map(({ field, message }) => ({
+      field: field.length > MAX_FIELD_PATH ? `${field.slice(0, MAX_FIELD_PATH)}…` : field,
+      message,
+    }));
+    if (all.length > MAX_FIELD_ERRORS) {
+      details.push({ field: '…', message: `and ${all.length - MAX_FIELD_ERRORS} more` });
+    }
     const first = details[0];
     const message = first ? `${first.field}: ${first.message}` : 'Invalid input';
     return new AppError(ErrorCode.VALIDATION_FAILED, message, details);

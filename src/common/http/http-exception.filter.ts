@@ -69,7 +69,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const errorId = randomUUID();
     this.logger.error(
-      `errorId=${errorId} ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+      `errorId=${errorId} ${String(exception)}`,
+      exception instanceof Error ? exception.stack : undefined,
     );
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,

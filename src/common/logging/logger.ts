@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
+import { escapeLogText, escapeStack } from './log-text';
 import { redactUrlPasswords } from './redact-url';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -20,7 +21,11 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** Structured logs: one JSON object per line off a terminal, readable colour lines on one. */
+/**
+ * Structured logs: one JSON object per line off a terminal, readable colour lines on one. JSON
+ * escapes what messages hold; the readable lines escape control characters themselves, so that one
+ * message stays one line.
+ */
 class AppLogger extends ConsoleLogger {
   constructor(
     private readonly quietFramework: boolean,
@@ -42,8 +47,15 @@ class AppLogger extends ConsoleLogger {
     return typeof resolved === 'string' ? redactUrlPasswords(resolved) : resolved;
   }
 
+  protected override stringifyMessage(message: unknown, logLevel: LogLevel): string {
+    return super.stringifyMessage(
+      typeof message === 'string' ? escapeLogText(message) : message,
+      logLevel,
+    );
+  }
+
   protected override printStackTrace(stack: string): void {
-    super.printStackTrace(redactUrlPasswords(stack));
+    super.printStackTrace(stack && escapeStack(redactUrlPasswords(stack)));
   }
 }
 

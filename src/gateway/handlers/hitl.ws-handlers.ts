@@ -14,12 +14,9 @@ export class HitlWsHandlers implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.methods.register('prompts.list', async (payload, principal) => ({
-      prompts: await this.hitl.list(
-        principal,
-        await validateDto(ListPromptsDto, payload, 'payload'),
-      ),
-    }));
+    this.methods.register('prompts.list', async (payload, principal) =>
+      this.hitl.list(principal, await validateDto(ListPromptsDto, payload, 'payload')),
+    );
     this.methods.register('prompts.answer', async (payload, principal) => {
       assertCanWrite(principal);
       const dto = await validateDto(AnswerPromptDto, payload, 'payload');

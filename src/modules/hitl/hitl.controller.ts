@@ -29,7 +29,7 @@ export class HitlController {
 
   @Get('prompts')
   async list(@CurrentPrincipal() principal: Principal, @Query() query: ListPromptsDto) {
-    return { prompts: await this.hitl.list(principal, query) };
+    return this.hitl.list(principal, query);
   }
 
   @Post('prompts/:id/answer')

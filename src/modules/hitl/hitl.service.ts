@@ -1,10 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
 import { iso } from '../../common/iso';
+import {
+  countWithinBudget,
+  decodePageCursor,
+  encodePageCursor,
+  LIST_BYTE_BUDGET,
+  PG_ISO_TIME,
+} from '../../common/list-page';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks } from '../jobs/cancel-hooks';
 import { JobStore, JobTx, NewEvent } from '../jobs/job-store';
@@ -28,6 +35,7 @@ interface JobPromptOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 86400;
+const DEFAULT_PROMPTS_PAGE = 100;
 
 const jobOptions = (job: Job): JobPromptOptions =>
   ((job.input as { options?: JobPromptOptions }).options ?? {}) as JobPromptOptions;
@@ -125,25 +133,62 @@ export class HitlService extends PromptPort implements OnModuleInit {
     return toPromptView(answered.prompt);
   }
 
-  async list(principal: Principal, query: ListPromptsDto): Promise<PromptView[]> {
+  /**
+   * One page of prompts, oldest first: at most `limit` (default 100) and LIST_BYTE_BUDGET bytes of
+   * stored text, sized in SQL before any row is loaded; `nextCursor` goes on after the last one.
+   */
+  async list(
+    principal: Principal,
+    query: ListPromptsDto,
+  ): Promise<{ prompts: PromptView[]; nextCursor: string | null }> {
+    const none = { prompts: [], nextCursor: null };
+    if (query.jobId !== undefined && !isUUID(query.jobId)) return none;
+    const limit = query.limit ?? DEFAULT_PROMPTS_PAGE;
     const builder = this.dataSource
       .getRepository(Prompt)
       .createQueryBuilder('prompt')
       .innerJoin(Job, 'job', 'job.id = prompt.job_id')
+      .select('prompt.id', 'id')
+      .addSelect(PG_ISO_TIME('prompt.created_at'), 'at')
+      .addSelect(
+        'octet_length(prompt.payload::text) + coalesce(octet_length(prompt.answer::text), 0) + ' +
+          'coalesce(octet_length(prompt.body), 0) + octet_length(prompt.title)',
+        'size',
+      )
       .orderBy('prompt.created_at', 'ASC')
-      .take(500);
+      .addOrderBy('prompt.id', 'ASC')
+      .limit(limit + 1);
     if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
     if (query.status) builder.andWhere('prompt.status = :status', { status: query.status });
-    if (query.jobId) {
-      if (!isUUID(query.jobId)) return [];
-      builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
+    if (query.jobId) builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
+    if (query.cursor) {
+      const after = decodePageCursor(query.cursor, 'payload.cursor');
+      builder.andWhere('(prompt.created_at, prompt.id) > (:at::timestamptz, :id)', after);
     }
-    return (await builder.getMany()).map(toPromptView);
+    const sized = await builder.getRawMany<{ id: string; at: string; size: string | number }>();
+    const count = countWithinBudget(
+      sized.slice(0, limit).map((row) => Number(row.size)),
+      LIST_BYTE_BUDGET,
+    );
+    const page = sized.slice(0, count);
+    if (page.length === 0) return none;
+    const rows = await this.dataSource
+      .getRepository(Prompt)
+      .findBy({ id: In(page.map((row) => row.id)) });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const prompts = page.flatMap((row) => {
+      const prompt = byId.get(row.id);
+      return prompt ? [toPromptView(prompt)] : [];
+    });
+    const last = page[page.length - 1];
+    return { prompts, nextCursor: sized.length > count ? encodePageCursor(last) : null };
   }
 
   /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */
   async openPromptOf(principal: Principal, jobId: string): Promise<PromptView | null> {
-    const [prompt] = await this.list(principal, { jobId, status: 'open' });
+    const {
+      prompts: [prompt],
+    } = await this.list(principal, { jobId, status: 'open' });
     if (!prompt) await this.jobs.find(principal, jobId);
     return prompt ?? null;
   }

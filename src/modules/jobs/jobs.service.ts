@@ -22,15 +22,31 @@ interface Cursor {
   id: string;
 }
 
+const ISSUED_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+const isIssuedTime = (text: string): boolean =>
+  ISSUED_TIME.test(text) && new Date(text).toISOString() === text;
+
 const encodeCursor = (job: Job): string =>
   Buffer.from(
     JSON.stringify({ createdAt: new Date(job.createdAt).toISOString(), id: job.id }),
   ).toString('base64url');
 
+/** Only what encodeCursor writes: a UUID and an ISO time that round-trips, so no forged text reaches SQL. */
 function decodeCursor(cursor: string): Cursor {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
-    if (typeof parsed.id === 'string' && !Number.isNaN(Date.parse(parsed.createdAt))) return parsed;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (parsed !== null && typeof parsed === 'object') {
+      const { createdAt, id } = parsed as Record<string, unknown>;
+      if (
+        typeof id === 'string' &&
+        isUUID(id) &&
+        typeof createdAt === 'string' &&
+        isIssuedTime(createdAt)
+      ) {
+        return { createdAt, id };
+      }
+    }
   } catch {
     // fall through to the validation error
   }

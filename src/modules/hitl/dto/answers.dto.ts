@@ -5,11 +5,14 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
+  Max,
   MaxLength,
+  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -146,6 +149,20 @@ export class ListPromptsDto {
   @IsOptional()
   @IsString()
   jobId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  cursor?: string;
 }
 
 /** The clarify payload's questions (protocol.md 1.6), validated when a workflow asks. */

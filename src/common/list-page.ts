@@ -1,0 +1,60 @@
+import { isUUID } from 'class-validator';
+import { AppError } from './errors/app-error';
+
+/**
+ * What one list reply may weigh, in bytes of its items' stored JSON and text. A page stops before the
+ * item that would pass it (it always holds at least one item), and its `nextCursor` goes on from
+ * there. It stays well under a socket's slow-consumer limit (4 MiB), so a reply never closes its own
+ * socket.
+ */
+export const LIST_BYTE_BUDGET = 1024 * 1024;
+
+/** How many of `sizes`, from the first, fit in `budget` bytes; at least one when there is one. */
+export function countWithinBudget(sizes: readonly number[], budget = LIST_BYTE_BUDGET): number {
+  let total = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    total += sizes[i];
+    if (total > budget) return Math.max(1, i);
+  }
+  return sizes.length;
+}
+
+/** A position in a list ordered by (time, id): the time at full precision, as Postgres wrote it. */
+export interface PagePosition {
+  at: string;
+  id: string;
+}
+
+/** Postgres's own ISO form of a timestamptz, microseconds included (UTC). */
+export const PG_ISO_TIME = (column: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const POSITION_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+export const encodePageCursor = (position: PagePosition): string =>
+  Buffer.from(JSON.stringify({ at: position.at, id: position.id })).toString('base64url');
+
+/**
+ * Only what encodePageCursor wrote passes: a UUID and a valid time in PG_ISO_TIME's form, so no
+ * forged text reaches SQL. Anything else is VALIDATION_FAILED on `field`.
+ */
+export function decodePageCursor(cursor: string, field: string): PagePosition {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (parsed !== null && typeof parsed === 'object') {
+      const { at, id } = parsed as Record<string, unknown>;
+      if (
+        typeof id === 'string' &&
+        isUUID(id) &&
+        typeof at === 'string' &&
+        POSITION_TIME.test(at) &&
+        new Date(`${at.slice(0, 23)}Z`).toISOString() === `${at.slice(0, 23)}Z`
+      ) {
+        return { at, id };
+      }
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
+}
