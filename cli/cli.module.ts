@@ -13,6 +13,7 @@ import { CompletionCommand } from './commands/completion.command';
 import { CreateCommand } from './commands/create.command';
 import { DashboardCommand } from './commands/dashboard.command';
 import { DoctorCommand } from './commands/doctor.command';
+import { McpCommand } from './commands/mcp.command';
 import {
   JobsCancelCommand,
   JobsCommand,
@@ -99,6 +100,7 @@ import { XmlCommand } from './commands/xml.command';
     CreateCommand,
     CompletionCommand,
     DashboardCommand,
+    McpCommand,
   ],
 })
 export class CliModule {}

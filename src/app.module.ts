@@ -13,6 +13,7 @@ import { EventsModule } from './common/events/events.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { HitlModule } from './modules/hitl/hitl.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { McpModule } from './modules/mcp/mcp.module';
 import { WorkflowDefinition } from './modules/jobs/workflow';
 import { WorkflowsModule } from './workflows.module';
 
@@ -44,7 +45,7 @@ export class AppModule {
         HitlModule.forRoot(roles),
         AuthModule,
         SkillsModule,
-        ...(roles.api ? [HealthModule, GatewayModule, MetricsModule] : []),
+        ...(roles.api ? [HealthModule, GatewayModule, MetricsModule, McpModule] : []),
       ],
       providers: roles.api ? [{ provide: APP_GUARD, useClass: AuthGuard }] : [],
     };

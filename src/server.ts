@@ -69,7 +69,7 @@ export async function startServer(
         closeTimeoutMs: gateway.limits.closeTimeoutMs,
       }),
     );
-    app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics'] });
+    app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics', 'mcp'] });
     app.useGlobalFilters(new HttpExceptionFilter());
     app.useGlobalPipes(createValidationPipe());
     serveOpenApi(app);

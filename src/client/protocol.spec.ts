@@ -10,6 +10,7 @@ describe('client protocol types', () => {
   it('type every protocol method', () => {
     const typed: Record<keyof Methods, true> = {
       ping: true,
+      'auth.whoami': true,
       'jobs.create': true,
       'jobs.get': true,
       'jobs.list': true,
@@ -22,6 +23,8 @@ describe('client protocol types', () => {
       'prompts.answer': true,
       'skills.list': true,
       'skills.get': true,
+      'skills.files': true,
+      'skills.file': true,
       'skills.validate': true,
       'skills.promote': true,
       'skills.xml': true,

@@ -140,6 +140,12 @@ export interface Skill {
   validation: { valid: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] };
 }
 
+/** A file of a skill's folder; `path` is relative to the folder. */
+export interface SkillFile {
+  path: string;
+  size: number;
+}
+
 /** One version of a skill (`skills.history`). */
 export interface SkillVersion {
   version: number;
@@ -190,6 +196,7 @@ type Empty = Record<string, never>;
 /** Every method of protocol.md 1.3: its payload and its reply payload. */
 export interface Methods {
   ping: { payload: Empty; reply: { time: string } };
+  'auth.whoami': { payload: Empty; reply: { userId: string; role: Role; readOnly: boolean } };
   'jobs.create': {
     payload: { workflow: string; input: Record<string, unknown>; idempotencyKey?: string };
     reply: { job: Job };
@@ -217,6 +224,14 @@ export interface Methods {
     reply: { skills: Skill[] };
   };
   'skills.get': { payload: { skillId: string }; reply: { skill: Skill; content: string } };
+  'skills.files': {
+    payload: { skillId: string };
+    reply: { files: SkillFile[]; truncated: boolean };
+  };
+  'skills.file': {
+    payload: { skillId: string; path: string };
+    reply: { file: SkillFile & { content: string } };
+  };
   'skills.validate': {
     payload: { skillId: string } | { content: string };
     reply: { report: ValidationReport };

@@ -19,7 +19,7 @@ export type DependencyState = 'up' | 'down';
 export type SystemStatus = SystemStatusObject;
 
 /** The version in the package.json above this file (src/… in development, dist/src/… when built). */
-function packageVersion(): string {
+export function packageVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
     if (!fs.existsSync(file)) continue;

@@ -20,6 +20,7 @@ export type WsMethod = (
 /** Every method of protocol.md 1.3 (and the library's: history, rollback, delete, drafts). */
 export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'ping',
+  'auth.whoami',
   'jobs.create',
   'jobs.get',
   'jobs.list',
@@ -32,6 +33,8 @@ export const PROTOCOL_METHODS: ReadonlySet<string> = new Set([
   'prompts.answer',
   'skills.list',
   'skills.get',
+  'skills.files',
+  'skills.file',
   'skills.validate',
   'skills.promote',
   'skills.xml',
@@ -63,6 +66,12 @@ export class WsMethods {
 
   constructor() {
     this.register('ping', async () => ({ time: new Date().toISOString() }));
+    // who the token is: lets a client offer only what the token may do (`skill-fleet mcp`)
+    this.register('auth.whoami', async (_payload, { userId, role, readOnly }) => ({
+      userId,
+      role,
+      readOnly,
+    }));
   }
 
   register(type: string, method: WsMethod): void {

@@ -9,6 +9,7 @@ import {
   ListSkillsDto,
   PromoteDraftDto,
   RollbackSkillDto,
+  SkillFileDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -42,6 +43,16 @@ export class SkillsWsHandlers implements OnModuleInit {
     this.methods.register('skills.get', async (payload, principal) => {
       const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
       return this.skills.get(skillId, principal);
+    });
+
+    this.methods.register('skills.files', async (payload, principal) => {
+      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
+      return this.skills.files(skillId, principal);
+    });
+
+    this.methods.register('skills.file', async (payload, principal) => {
+      const { skillId, path } = await validateDto(SkillFileDto, payload, 'payload');
+      return { file: await this.skills.readFile(skillId, path, principal) };
     });
 
     this.methods.register('skills.validate', async (payload, principal) => {

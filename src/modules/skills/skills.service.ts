@@ -10,6 +10,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
+import { listSkillFiles, readSkillFile, SkillFileContent, SkillFileListing } from './skill-files';
 import { blockingIssues, readSkillRecord, sha256, SkillRecord, toView } from './skill-record';
 import {
   assertCategory,
@@ -212,6 +213,20 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       throw error;
     }
     return { skill: await this.current(ref, content), content };
+  }
+
+  /** The files of a skill's folder (SKILL.md included), relative to it. */
+  async files(id: string, viewer?: SkillViewer): Promise<SkillFileListing> {
+    const ref = parseSkillId(id);
+    await this.assertVisible(ref, viewer);
+    return listSkillFiles(await this.store.locate(ref));
+  }
+
+  /** One text file of a skill's folder; `filePath` is relative to the folder (skill-files.ts). */
+  async readFile(id: string, filePath: string, viewer?: SkillViewer): Promise<SkillFileContent> {
+    const ref = parseSkillId(id);
+    await this.assertVisible(ref, viewer);
+    return readSkillFile(await this.store.locate(ref), filePath);
   }
 
   /** Validates SKILL.md text, or a skill folder of the taxonomy (`skillId`). */

@@ -13,6 +13,7 @@ import {
   ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { MAX_FILE_PATH_LENGTH } from '../skill-files';
 import { DRAFT_STATUSES, DraftStatus, SKILL_STATUSES, SkillStatus } from '../skill.types';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
@@ -53,6 +54,13 @@ export class SkillIdDto {
   @IsNotEmpty()
   @MaxLength(512)
   skillId!: string;
+}
+
+export class SkillFileDto extends SkillIdDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_FILE_PATH_LENGTH)
+  path!: string;
 }
 
 /** REST body of `POST /skills/:id/rollback`. */

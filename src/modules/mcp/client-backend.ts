@@ -1,0 +1,68 @@
+import type { SkillFleetClient } from '../../client/skill-fleet-client';
+import type { Methods, Skill } from '../../client/protocol';
+import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+
+/**
+ * The backend of `skill-fleet mcp` (stdio): every operation is a protocol call over one WebSocket
+ * connection, so the server applies the token's rights exactly as for any other client.
+ */
+export class ClientBackend implements SkillFleetBackend {
+  constructor(
+    private readonly client: SkillFleetClient,
+    readonly canWrite: boolean,
+  ) {}
+
+  async searchSkills(filter: { query?: string; category?: string }) {
+    const payload: Methods['skills.list']['payload'] = {};
+    if (filter.query?.trim()) payload.query = filter.query;
+    if (filter.category) payload.category = filter.category;
+    return (await this.client.call('skills.list', payload)).skills;
+  }
+
+  getSkill(skillId: string) {
+    return this.client.call('skills.get', { skillId });
+  }
+
+  listFiles(skillId: string) {
+    return this.client.call('skills.files', { skillId });
+  }
+
+  async readFile(skillId: string, path: string) {
+    return (await this.client.call('skills.file', { skillId, path })).file;
+  }
+
+  async availableSkillsXml() {
+    return (await this.client.call('skills.xml', {})).xml;
+  }
+
+  async createSkill(input: { task: string; prompts?: Record<string, boolean | undefined> }) {
+    const options = input.prompts ? { prompts: input.prompts } : {};
+    const reply = await this.client.call('jobs.create', {
+      workflow: 'skill.create',
+      input: { task: input.task, options },
+    });
+    return reply.job;
+  }
+
+  async getJob(jobId: string) {
+    return (await this.client.call('jobs.get', { jobId })).job;
+  }
+
+  async openPrompt(jobId: string) {
+    const { prompts } = await this.client.call('prompts.list', { jobId, status: 'open' });
+    return prompts[0] ?? null;
+  }
+
+  async answerPrompt(promptId: string, answer: Record<string, unknown>) {
+    return (await this.client.call('prompts.answer', { promptId, answer })).prompt;
+  }
+
+  watchSkills(listener: (change: SkillChangeNotice) => void): () => void {
+    const subscription = this.client.subscribeFeed(['skills'], (event) => {
+      if (event.event !== 'skill.changed') return;
+      const payload = event.payload as { skill?: Skill; removed?: boolean };
+      if (payload.skill) listener({ skill: payload.skill, removed: payload.removed === true });
+    });
+    return () => subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,175 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import {
+  ResourceUpdatedNotificationSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Job, Skill } from '../../client/protocol';
+import { AppError } from '../../common/errors/app-error';
+import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+import {
+  createSkillFleetMcpServer,
+  MAX_SUBSCRIPTIONS,
+  RESOURCE_PAGE_SIZE,
+} from './skill-fleet-mcp-server';
+
+const skill = (id: string, status: Skill['status'] = 'active'): Skill => ({
+  id,
+  name: id.split('/').pop()!,
+  description: `about ${id}`,
+  category: id.split('/')[0],
+  path: `/skills/${id}`,
+  status,
+  version: 1,
+  declaredVersion: '1.0.0',
+  ownerId: null,
+  tags: [],
+  updatedAt: '2026-12-01T00:00:00.000Z',
+  validation: { valid: true, errors: [], warnings: [] },
+});
+
+/** A backend over a fixed list of skills; calls are recorded. */
+function fakeBackend(skills: Skill[], canWrite = true) {
+  const listeners = new Set<(change: SkillChangeNotice) => void>();
+  const calls: string[] = [];
+  const backend: SkillFleetBackend = {
+    canWrite,
+    searchSkills: () => Promise.resolve(skills),
+    getSkill: (id) => {
+      const found = skills.find((s) => s.id === id);
+      return found
+        ? Promise.resolve({ skill: found, content: `---\nname: ${found.name}\n---\nbody` })
+        : Promise.reject(AppError.notFound('Skill', id));
+    },
+    listFiles: () => Promise.resolve({ files: [{ path: 'SKILL.md', size: 30 }], truncated: false }),
+    readFile: () => Promise.reject(AppError.validation([{ field: 'path', message: 'is bad' }])),
+    availableSkillsXml: () => Promise.resolve('<available_skills>\n</available_skills>'),
+    createSkill: (input) => {
+      calls.push(`create ${input.task}`);
+      return Promise.resolve({ id: 'job-1', status: 'queued' } as Job);
+    },
+    getJob: () => Promise.reject(new Error('select * from jobs failed')),
+    openPrompt: () => Promise.resolve(null),
+    answerPrompt: () => Promise.reject(new Error('not used')),
+    watchSkills: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const change = (notice: SkillChangeNotice) => listeners.forEach((l) => l(notice));
+  return { backend, calls, change, listeners };
+}
+
+async function connected(backend: SkillFleetBackend) {
+  const mcp = createSkillFleetMcpServer(backend, '0.0.0-test');
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await mcp.server.connect(serverSide);
+  const client = new Client({ name: 'spec', version: '1' });
+  await client.connect(clientSide);
+  return { client, mcp };
+}
+
+const textOf = (result: unknown): string =>
+  ((result as CallToolResult).content[0] as { text: string }).text;
+
+describe('Skill Fleet MCP server', () => {
+  const many = Array.from({ length: RESOURCE_PAGE_SIZE + 30 }, (_, i) =>
+    skill(`cat/skill-${String(i).padStart(3, '0')}`),
+  );
+
+  it('pages resources/list by cursor, leaving drafts out, until nextCursor is gone', async () => {
+    const { backend } = fakeBackend([...many, skill('_drafts/job-9/draft-one', 'draft')]);
+    const { client, mcp } = await connected(backend);
+    const first = await client.listResources();
+    expect(first.resources[0].uri).toBe('skills://available');
+    expect(first.resources).toHaveLength(RESOURCE_PAGE_SIZE + 1);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await client.listResources({ cursor: first.nextCursor! });
+    expect(second.nextCursor).toBeUndefined();
+    const uris = [...first.resources, ...second.resources].map((r) => r.uri);
+    expect(uris).toHaveLength(many.length + 1);
+    expect(new Set(uris).size).toBe(uris.length);
+    expect(uris.some((u) => u.includes('_drafts'))).toBe(false);
+    await expect(client.listResources({ cursor: 'not-ours!' })).rejects.toThrow(/cursor/);
+    await mcp.close();
+  });
+
+  it('offers the write tools only when the backend can write', async () => {
+    const reader = await connected(fakeBackend([], false).backend);
+    expect((await reader.client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'get_skill',
+      'job_status',
+      'read_skill_file',
+      'search_skills',
+    ]);
+    await reader.mcp.close();
+  });
+
+  it('refuses input over its limits before calling the backend', async () => {
+    const { backend, calls } = fakeBackend([]);
+    const { client, mcp } = await connected(backend);
+    const tooLong = await client.callTool({
+      name: 'create_skill',
+      arguments: { task: 'x'.repeat(10_001) },
+    });
+    expect(tooLong.isError).toBe(true);
+    expect(textOf(tooLong)).toMatch(/task/);
+    const unknownSwitch = await client.callTool({
+      name: 'create_skill',
+      arguments: { task: 'ok', prompts: { everything: true } },
+    });
+    expect(unknownSwitch.isError).toBe(true);
+    const badLimit = await client.callTool({
+      name: 'search_skills',
+      arguments: { query: 'x', limit: 1000 },
+    });
+    expect(badLimit.isError).toBe(true);
+    expect(calls).toEqual([]);
+    await mcp.close();
+  });
+
+  it('reports refusals as CODE: message and hides the text of unexpected errors', async () => {
+    const { client, mcp } = await connected(fakeBackend([]).backend);
+    const refused = await client.callTool({
+      name: 'read_skill_file',
+      arguments: { id: 'a/b', path: 'x' },
+    });
+    expect(refused).toMatchObject({ isError: true });
+    expect(textOf(refused)).toBe('VALIDATION_FAILED: path: is bad');
+    const failed = await client.callTool({ name: 'job_status', arguments: { jobId: 'j' } });
+    expect(textOf(failed)).toBe('INTERNAL: the tool failed');
+    expect(textOf(failed)).not.toMatch(/select/);
+    await mcp.close();
+  });
+
+  it('notifies subscribers of published skills only, and stops listening on close', async () => {
+    const { backend, change, listeners } = fakeBackend([skill('cat/one')]);
+    const { client, mcp } = await connected(backend);
+    const updated: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      updated.push(n.params.uri);
+    });
+    await client.subscribeResource({ uri: 'skill://cat/one' });
+    await expect(client.subscribeResource({ uri: 'file:///etc/passwd' })).rejects.toThrow(
+      /can be subscribed/,
+    );
+    change({ skill: skill('_drafts/job-1/one', 'draft'), removed: false });
+    change({ skill: skill('cat/two'), removed: false });
+    change({ skill: skill('cat/one'), removed: false });
+    await client.ping(); // the notification was sent before the ping's reply
+    expect(updated).toEqual(['skill://cat/one']);
+    await mcp.close();
+    expect(listeners.size).toBe(0);
+  });
+
+  it('caps the subscriptions of one client', async () => {
+    const { client, mcp } = await connected(fakeBackend([]).backend);
+    for (let i = 0; i < MAX_SUBSCRIPTIONS; i++) {
+      await client.subscribeResource({ uri: `skill://cat/s-${i}` });
+    }
+    await expect(client.subscribeResource({ uri: 'skill://cat/one-more' })).rejects.toThrow(
+      new RegExp(`At most ${MAX_SUBSCRIPTIONS}`),
+    );
+    await mcp.close();
+  });
+});
