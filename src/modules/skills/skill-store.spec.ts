@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { refusal } from '../../../test/support/refusal';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { PermanentError } from '../jobs/workflow';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');
@@ -263,6 +264,26 @@ describe('SkillStore', () => {
         'job-1/async-await/SKILL.md': skillMd('async-await', 'First.'),
         'job-1/draft.json': JSON.stringify(manifest),
       });
+    });
+
+    it('fails at once, naming the path and the cause, when the disk refuses the draft', async () => {
+      const refused = Object.assign(
+        new Error(`EROFS: read-only file system, open '${root}/_drafts/x/SKILL.md'`),
+        { code: 'EROFS' },
+      );
+      const spy = jest.spyOn(fs.promises, 'writeFile').mockRejectedValueOnce(refused);
+      try {
+        const failure = await store.writeDraft('job-ro', manifest, skillMd('async-await')).then(
+          () => undefined,
+          (error: unknown) => error as PermanentError,
+        );
+        expect(failure).toBeInstanceOf(PermanentError);
+        expect(failure?.code).toBe('DRAFT_NOT_WRITTEN');
+        expect(failure?.message).toContain(`read-only file system, open '${root}/_drafts/`);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(workDirs(path.join(root, '_drafts'))).toEqual([]);
     });
 
     it('lets exactly one of two concurrent writers create the draft', async () => {
