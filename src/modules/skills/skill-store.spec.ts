@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { refusal } from '../../../test/support/refusal';
 import { ErrorCode } from '../../common/errors/error-codes';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');
