@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { IsNull, Repository } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
+import { readAdminTokenFile, writeAdminTokenFile } from './admin-token-file';
 import { assertAdmin, assertAdminCanWrite } from './policy';
 import type { Principal } from './principal';
 import { Role, Token } from './token.entity';
@@ -90,18 +89,16 @@ export class TokensService {
 
   /**
    * First start: when the admin token file is missing or no longer matches an active token, make an
-   * admin token and write it to `<DATA_DIR>/admin-token` (mode 0600). Returns the new secret, or null
-   * when the file was already good.
+   * admin token and write it to `<DATA_DIR>/admin-token` (created exclusively, mode 0600). A file
+   * there that this server did not write is refused (see admin-token-file). Returns the new secret,
+   * or null when the file was already good. The secret itself is never logged.
    */
   async ensureAdminToken(): Promise<string | null> {
     const file = this.config.adminTokenFile;
-    const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
-    const principal = await this.authenticate(existing);
+    const principal = await this.authenticate(readAdminTokenFile(file));
     if (principal?.role === 'admin') return null;
     const created = await this.create('admin', 'admin');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${created.token}\n`, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    writeAdminTokenFile(file, created.token);
     this.logger.log(`Created an admin token and wrote it to ${file}`);
     return created.token;
   }

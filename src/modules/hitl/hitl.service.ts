@@ -21,7 +21,7 @@ import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
 import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { ListPromptsDto } from './dto/answers.dto';
 import { Prompt, PromptStatus, PromptView, TimeoutAction, toPromptView } from './prompt.entity';
 import { isCancelAnswer, PromptKinds } from './prompt-kinds';
