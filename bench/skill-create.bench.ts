@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
 import { JobsService } from '../src/modules/jobs/jobs.service';
-import { SKILL_CREATE } from '../src/modules/skills/create/skill-create.workflow';
+import { SKILL_CREATE } from '../src/modules/skill-create/skill-create.workflow';
 import type { BenchRow } from './bench-row';
 import { BENCH_PRINCIPAL, BenchApp, fmtMs, mapLimit, percentile, withServicesApp } from './support';
 

@@ -9,6 +9,7 @@ import {
   SkillFleetError,
 } from '../src/client';
 import { ConfigError } from '../src/config/environment';
+import { isRecordedServer, readServerUrl } from '../src/modules/auth/admin-token-file';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
 import { loadConfig } from './load-config';
 import { CliFailure } from './printer';
@@ -18,6 +19,9 @@ export interface RemoteOptions {
   url?: string;
   token?: string;
 }
+
+/** A token for the remote commands when --token is not given (any server, any --url). */
+export const TOKEN_VARIABLE = 'SKILL_FLEET_TOKEN';
 
 const START_HINT =
   'Start a server with `npm start` (or `skill-fleet serve`), or point --url at a running one.';
@@ -30,7 +34,7 @@ export interface ServerTarget {
 
 /**
  * How the remote commands reach a running server (protocol.md §3): one WebSocket connection per
- * command, `--url` defaulting to ws://127.0.0.1:$PORT/ws and `--token` to `<DATA_DIR>/admin-token`.
+ * command, to `--url` with `--token` (defaults: see resolveTarget).
  */
 @Injectable()
 export class Remote {
@@ -74,27 +78,47 @@ export class Remote {
     }
   }
 
-  /** The server and token to use: the options, else ws://127.0.0.1:$PORT/ws and the admin token file. */
-  resolveTarget(options: RemoteOptions): ServerTarget {
+  /**
+   * The server and token to use. The URL: --url, else the one the server recorded in DATA_DIR, else
+   * ws://127.0.0.1:$PORT/ws. The token: --token, else SKILL_FLEET_TOKEN, else the admin token file,
+   * which is sent only to the server that recorded its URL beside it (never to another --url).
+   */
+  resolveTarget(
+    options: RemoteOptions,
+    environment: NodeJS.ProcessEnv = process.env,
+  ): ServerTarget {
     if (options.url && options.token) return { url: options.url, token: options.token };
     const config = loadConfig();
-    const url = options.url ?? `ws://127.0.0.1:${config.port}/ws`;
-    if (options.token) return { url, token: options.token };
-    let token: string;
-    try {
-      token = fs.readFileSync(config.adminTokenFile, 'utf8').trim();
-    } catch {
-      token = '';
-    }
-    if (!token) {
+    const recorded = readServerUrl(config.serverUrlFile);
+    const url = options.url ?? recorded ?? `ws://127.0.0.1:${config.port}/ws`;
+    const token = options.token ?? environment[TOKEN_VARIABLE]?.trim();
+    if (token) return { url, token };
+    if (!recorded || !isRecordedServer(url, recorded)) {
+      const whose = recorded
+        ? `it is sent only to the server that wrote it (${recorded})`
+        : `no running server recorded its address in ${config.serverUrlFile}`;
       throw new CliFailure(
         'NO_TOKEN',
-        `No token: --token was not given and ${config.adminTokenFile} does not exist or is empty`,
+        `No token for ${url}: --token was not given, ${TOKEN_VARIABLE} is not set, and the admin token in ${config.adminTokenFile} is not used because ${whose}`,
         EXIT_USAGE,
-        "Pass --token, or set DATA_DIR to the server's data folder (the server writes admin-token there on first start).",
+        `Pass --token or set ${TOKEN_VARIABLE} for this server.`,
       );
     }
-    return { url, token };
+    let fileToken: string;
+    try {
+      fileToken = fs.readFileSync(config.adminTokenFile, 'utf8').trim();
+    } catch {
+      fileToken = '';
+    }
+    if (!fileToken) {
+      throw new CliFailure(
+        'NO_TOKEN',
+        `No token: --token was not given, ${TOKEN_VARIABLE} is not set, and ${config.adminTokenFile} does not exist or is empty`,
+        EXIT_USAGE,
+        `Pass --token, set ${TOKEN_VARIABLE}, or set DATA_DIR to the server's data folder (the server writes admin-token there on first start).`,
+      );
+    }
+    return { url, token: fileToken };
   }
 }
 
@@ -105,7 +129,7 @@ const HINTS: Record<string, string> = {
   NOT_FOUND: 'Check the id (the list commands show the ids).',
   CONFLICT: 'The object is not in a state that allows this; `show` it to see its state.',
   FORBIDDEN: 'This needs an admin token that is not read-only.',
-  UNAUTHORIZED: 'The token was refused: pass a valid --token (or check DATA_DIR/admin-token).',
+  UNAUTHORIZED: `The token was refused: pass a valid --token or ${TOKEN_VARIABLE} (or check DATA_DIR/admin-token).`,
   RATE_LIMITED: 'Wait a moment and try again.',
   UNAVAILABLE: 'The server is busy or shutting down; try again.',
   INTERNAL: 'The server failed; its log has the details.',

@@ -12,10 +12,10 @@ import { SkillsModule } from './modules/skills/skills.module';
 import { EventsModule } from './common/events/events.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { HitlModule } from './modules/hitl/hitl.module';
+import { SkillCreateModule } from './modules/skill-create/skill-create.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { McpModule } from './modules/mcp/mcp.module';
 import { WorkflowDefinition } from './modules/jobs/workflow';
-import { WorkflowsModule } from './workflows.module';
 
 export interface AppOptions {
   /** Serve HTTP and the WebSocket gateway. */
@@ -41,7 +41,7 @@ export class AppModule {
         QueueModule.forRoot(config),
         EventsModule.forRoot(config),
         JobsModule.forRoot(config, roles),
-        WorkflowsModule.forRoot(roles.extraWorkflows),
+        SkillCreateModule.forRoot(roles.extraWorkflows),
         HitlModule.forRoot(roles),
         AuthModule,
         SkillsModule,

@@ -9,15 +9,17 @@ import { createValidationPipe } from './common/http/validation.pipe';
 import { createLogger } from './common/logging/logger';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgres } from './database/embedded-postgres';
+import { makePrivateDir } from './database/private-dir';
 import { GatewayLimits, GatewaySettings } from './gateway/gateway-settings';
 import { GatewayWsAdapter } from './gateway/ws-adapter';
+import { clientUrlOf, forgetServerUrl, recordServerUrl } from './modules/auth/admin-token-file';
 import { TokensService } from './modules/auth/tokens.service';
 
 export interface RunningServer {
   app: INestApplication;
   config: AppConfig;
   url: string;
-  /** The admin secret when this start created it (first start), else null. */
+  /** The admin secret when this start created it (first start), else null. Never printed. */
   newAdminToken: string | null;
   close(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startServer(
     gateway?: Partial<GatewayLimits>;
   },
 ): Promise<RunningServer> {
+  makePrivateDir(baseConfig.dataDir);
   const { config, embedded } = await withDatabase(baseConfig);
   try {
     const app = await NestFactory.create<NestExpressApplication>(
@@ -73,12 +76,15 @@ export async function startServer(
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as { port: number };
     const newAdminToken = await app.get(TokensService).ensureAdminToken();
+    const clientUrl = clientUrlOf(config.host, address.port);
+    recordServerUrl(config.serverUrlFile, clientUrl);
     return {
       app,
       config,
       url: `http://${config.host}:${address.port}`,
       newAdminToken,
       close: async () => {
+        forgetServerUrl(config.serverUrlFile, clientUrl);
         await app.close();
         await embedded?.stop();
       },
@@ -97,6 +103,7 @@ export async function startWorker(
     extraWorkflows?: WorkflowDefinition<never, unknown>[];
   } = {},
 ): Promise<RunningWorker> {
+  makePrivateDir(config.dataDir);
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot(config, { api: false, worker: true, extraWorkflows: options.extraWorkflows }),
     { logger: options.logger ?? createLogger(config), abortOnError: false },

@@ -1,5 +1,5 @@
-import { CommandTestFactory } from 'nest-commander-testing';
 import type { EventFrame } from '../../src/client';
+import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { CliFailure, Printer } from '../printer';
 import { Remote, RemoteOptions } from '../remote';
@@ -28,21 +28,6 @@ describe('create --prompts', () => {
     expect(() => parsePromptSwitches('all,preview')).toThrow(CliFailure);
   });
 });
-
-class CapturedOutput extends CliOutput {
-  lines: string[] = [];
-  documents: unknown[] = [];
-  problems: string[] = [];
-  override line(text = ''): void {
-    this.lines.push(text);
-  }
-  override json(value: unknown): void {
-    this.documents.push(value);
-  }
-  override problem(text: string): void {
-    this.problems.push(text);
-  }
-}
 
 const RESULT = {
   skillId: '_drafts/j1/pdf-tools',
@@ -85,28 +70,25 @@ class FakeRemote {
 describe('create: option parsing through the command', () => {
   let out: CapturedOutput;
   let remote: FakeRemote;
-  let exitCodeBefore: typeof process.exitCode;
   const stderr: string[] = [];
   let stderrWrite: jest.SpyInstance;
 
-  const run = async (...args: string[]) => {
-    const app = await CommandTestFactory.createTestingCommand({
-      imports: [],
-      providers: [CliOutput, Printer, Remote, CreateCommand],
-    })
-      .overrideProvider(CliOutput)
-      .useValue(out)
-      .overrideProvider(Remote)
-      .useValue(remote)
-      .compile();
-    await CommandTestFactory.run(app, args);
-  };
+  const run = (...args: string[]) =>
+    runCommand(
+      {
+        providers: [CliOutput, Printer, Remote, CreateCommand],
+        overrides: [
+          [CliOutput, out],
+          [Remote, remote],
+        ],
+      },
+      args,
+    );
 
+  isolateExitCode();
   beforeEach(() => {
     out = new CapturedOutput();
     remote = new FakeRemote();
-    exitCodeBefore = process.exitCode;
-    process.exitCode = undefined;
     stderr.length = 0;
     // --json sends progress to stderr; keep it out of the test output and check it.
     stderrWrite = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
@@ -116,7 +98,6 @@ describe('create: option parsing through the command', () => {
   });
   afterEach(() => {
     stderrWrite.mockRestore();
-    process.exitCode = exitCodeBefore;
   });
 
   it('sends the task, --auto-approve and --prompts to jobs.create; --json prints one document', async () => {

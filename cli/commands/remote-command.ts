@@ -25,7 +25,8 @@ export abstract class ServerCommand extends CommandRunner {
 
   @Option({
     flags: '--url <url>',
-    description: 'Server WebSocket address (default ws://127.0.0.1:$PORT/ws)',
+    description:
+      'Server WebSocket address (default: the one the server recorded in <DATA_DIR>/server-url, else ws://127.0.0.1:$PORT/ws)',
   })
   parseUrl(value: string): string {
     return parseServerUrl(value);
@@ -33,7 +34,8 @@ export abstract class ServerCommand extends CommandRunner {
 
   @Option({
     flags: '--token <token>',
-    description: 'Bearer token (default <DATA_DIR>/admin-token)',
+    description:
+      'Bearer token (default: SKILL_FLEET_TOKEN, else <DATA_DIR>/admin-token, sent only to the server recorded in <DATA_DIR>/server-url)',
   })
   parseToken(value: string): string {
     return value;

@@ -1,4 +1,4 @@
-import { CommandTestFactory } from 'nest-commander-testing';
+import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { Printer } from '../printer';
 import { Remote, RemoteOptions } from '../remote';
@@ -6,21 +6,6 @@ import { JobsCommand, JobsListCommand, JobsPurgeCommand, JobsShowCommand } from 
 import { PromptsAnswerCommand, PromptsCommand, PromptsListCommand } from './prompts.command';
 import { SkillsCommand, SkillsImportCommand, SkillsPromoteCommand } from './skills.command';
 import { TokensCommand, TokensCreateCommand } from './tokens.command';
-
-class CapturedOutput extends CliOutput {
-  lines: string[] = [];
-  documents: unknown[] = [];
-  problems: string[] = [];
-  override line(text = ''): void {
-    this.lines.push(text);
-  }
-  override json(value: unknown): void {
-    this.documents.push(value);
-  }
-  override problem(text: string): void {
-    this.problems.push(text);
-  }
-}
 
 interface Call {
   options: RemoteOptions;
@@ -41,45 +26,39 @@ class FakeRemote {
 describe('remote commands: option parsing and output', () => {
   let out: CapturedOutput;
   let remote: FakeRemote;
-  let exitCodeBefore: typeof process.exitCode;
 
-  const run = async (...args: string[]) => {
-    const app = await CommandTestFactory.createTestingCommand({
-      imports: [],
-      providers: [
-        CliOutput,
-        Printer,
-        Remote,
-        JobsCommand,
-        JobsListCommand,
-        JobsShowCommand,
-        JobsPurgeCommand,
-        PromptsCommand,
-        PromptsListCommand,
-        PromptsAnswerCommand,
-        SkillsCommand,
-        SkillsImportCommand,
-        SkillsPromoteCommand,
-        TokensCommand,
-        TokensCreateCommand,
-      ],
-    })
-      .overrideProvider(CliOutput)
-      .useValue(out)
-      .overrideProvider(Remote)
-      .useValue(remote)
-      .compile();
-    await CommandTestFactory.run(app, args);
-  };
+  const run = (...args: string[]) =>
+    runCommand(
+      {
+        providers: [
+          CliOutput,
+          Printer,
+          Remote,
+          JobsCommand,
+          JobsListCommand,
+          JobsShowCommand,
+          JobsPurgeCommand,
+          PromptsCommand,
+          PromptsListCommand,
+          PromptsAnswerCommand,
+          SkillsCommand,
+          SkillsImportCommand,
+          SkillsPromoteCommand,
+          TokensCommand,
+          TokensCreateCommand,
+        ],
+        overrides: [
+          [CliOutput, out],
+          [Remote, remote],
+        ],
+      },
+      args,
+    );
 
+  isolateExitCode();
   beforeEach(() => {
     out = new CapturedOutput();
     remote = new FakeRemote();
-    exitCodeBefore = process.exitCode;
-    process.exitCode = undefined;
-  });
-  afterEach(() => {
-    process.exitCode = exitCodeBefore;
   });
 
   it('jobs list: statuses, limit, --url and --token reach the call; --json prints the reply', async () => {

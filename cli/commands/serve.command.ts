@@ -27,8 +27,9 @@ export class ServeCommand extends CommandRunner {
     this.out.line(`Skill Fleet is up (${server.config.mode} mode) on ${server.url}`);
     this.out.line(`  WebSocket:  ${wsUrl}/ws`);
     this.out.line(`  Health:     ${server.url}/health/ready`);
-    if (server.newAdminToken) this.out.line(`  Admin token (shown once): ${server.newAdminToken}`);
+    // The secret itself is never printed: this output is often a log that others read.
     this.out.line(`  Admin token file: ${config.adminTokenFile}`);
+    if (server.newAdminToken) this.out.line('  (a new admin token was written to that file)');
     this.out.line('Press Ctrl-C to stop.');
     await untilShutdownSignal();
     this.out.line('Shutting down…');

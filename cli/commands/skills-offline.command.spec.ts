@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { CommandTestFactory } from 'nest-commander-testing';
 import { collectSkillsForXml, renderAvailableSkillsXml } from '../../src/modules/skills/validator';
+import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { UsageError } from '../usage-error';
 import { ValidateCommand } from './validate.command';
@@ -8,44 +8,26 @@ import { XmlCommand } from './xml.command';
 
 const FIXTURES = path.resolve(__dirname, '../../test/fixtures');
 
-class CapturedOutput extends CliOutput {
-  lines: string[] = [];
-  documents: unknown[] = [];
-  override line(text = ''): void {
-    this.lines.push(text);
-  }
-  override json(value: unknown): void {
-    this.documents.push(value);
-  }
-}
-
 describe('validate and xml commands (offline)', () => {
   let out: CapturedOutput;
   let failures: Error[];
-  let exitCodeBefore: typeof process.exitCode;
 
-  const run = async (...args: string[]) => {
-    const app = await CommandTestFactory.createTestingCommand(
-      { imports: [], providers: [ValidateCommand, XmlCommand, CliOutput] },
+  const run = (...args: string[]) =>
+    runCommand(
       {
+        providers: [ValidateCommand, XmlCommand, CliOutput],
+        overrides: [[CliOutput, out]],
         serviceErrorHandler: (error) => {
           failures.push(error);
         },
       },
-    )
-      .overrideProvider(CliOutput)
-      .useValue(out)
-      .compile();
-    await CommandTestFactory.run(app, args);
-  };
+      args,
+    );
 
+  isolateExitCode();
   beforeEach(() => {
     out = new CapturedOutput();
     failures = [];
-    exitCodeBefore = process.exitCode;
-  });
-  afterEach(() => {
-    process.exitCode = exitCodeBefore;
   });
 
   it('prints a readable report and exits 0 for a valid skill', async () => {

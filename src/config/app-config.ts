@@ -41,6 +41,8 @@ export class AppConfig {
   readonly sweepIntervalMs: number;
   readonly migrateOnBoot: boolean;
   readonly adminTokenFile: string;
+  /** Where a running server records its address: the CLI sends the admin token file's token there only. */
+  readonly serverUrlFile: string;
 
   constructor(env: EnvironmentVariables, isTty = false) {
     this.dataDir = path.resolve(env.DATA_DIR);
@@ -75,6 +77,7 @@ export class AppConfig {
     this.sweepIntervalMs = env.SWEEP_INTERVAL_MS;
     this.migrateOnBoot = env.DB_MIGRATE_ON_BOOT;
     this.adminTokenFile = path.join(this.dataDir, 'admin-token');
+    this.serverUrlFile = path.join(this.dataDir, 'server-url');
   }
 
   /** Loads and validates the environment; throws ConfigError listing every bad variable. */

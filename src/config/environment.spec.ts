@@ -138,6 +138,17 @@ describe('validateEnvironment and AppConfig.fromEnvironment', () => {
       expect(configErrorFor({ LLM_PROVIDER: 'foo' }).message).toContain('(got "foo")');
     });
 
+    it('quotes a malformed DATABASE_URL or REDIS_URL without its password', () => {
+      const error = configErrorFor({
+        DATABASE_URL: 'mysql://fleet:pg-s3cret@127.0.0.1/db',
+        REDIS_URL: 'redis:/:rd-s3cret@127.0.0.1:6379',
+      });
+      expect(error.problems).toHaveLength(2);
+      expect(error.message).toContain('(got "mysql://fleet:***@127.0.0.1/db")');
+      expect(error.message).toContain('(got "redis:***@127.0.0.1:6379")');
+      expect(error.message).not.toMatch(/s3cret/);
+    });
+
     it('reports several bad variables in ONE error that lists all of them, one per line', () => {
       const error = configErrorFor({
         PORT: '99999',

@@ -11,6 +11,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { redactUrlPasswords } from '../common/logging/redact-url';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'verbose'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -202,9 +203,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is never repeated in an error: it is a secret as a whole. */
+const SECRET_VARIABLES = new Set(['LLM_API_KEY']);
+
 const describe = (error: ValidationError): string => {
   const reasons = Object.values(error.constraints ?? {});
-  const shown = typeof error.value === 'string' ? ` (got "${error.value.slice(0, 80)}")` : '';
+  const shown =
+    typeof error.value === 'string' && !SECRET_VARIABLES.has(error.property)
+      ? ` (got "${redactUrlPasswords(error.value).slice(0, 80)}")`
+      : '';
   return `${error.property} ${reasons[0] ?? 'is invalid'}${shown}`;
 };
 

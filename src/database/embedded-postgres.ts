@@ -5,10 +5,19 @@ import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
 import { DataDirLock } from './data-dir-lock';
 import { PGliteServer } from './pglite-server';
+import { makePrivateDir } from './private-dir';
+
+/**
+ * How long a connection may hold the embedded database's one session (inside a transaction or an
+ * unfinished extended query) without sending anything before it is cut. Every other connection
+ * waits meanwhile; the server's own transactions send their statements back to back.
+ */
+export const IDLE_IN_TRANSACTION_LIMIT_MS = 30_000;
 
 /**
  * Postgres for one machine with no setup: PGlite (Postgres compiled to WASM) stored under DATA_DIR and
- * served on a loopback port (PGliteServer), so TypeORM uses its ordinary `postgres` driver.
+ * served on a Unix socket in DATA_DIR (PGliteServer), so TypeORM uses its ordinary `postgres` driver.
+ * DATA_DIR is made private (0700) first, so no other local user can open the socket or the files.
  * One process owns a DATA_DIR at a time.
  */
 export class EmbeddedPostgres {
@@ -21,19 +30,27 @@ export class EmbeddedPostgres {
     readonly url: string,
   ) {}
 
-  static async start(dataDir: string): Promise<EmbeddedPostgres> {
-    const lock = DataDirLock.acquire(dataDir);
+  static async start(
+    dataDir: string,
+    options: { idleInTransactionLimitMs?: number } = {},
+  ): Promise<EmbeddedPostgres> {
+    makePrivateDir(dataDir);
+    const lock = await DataDirLock.acquire(dataDir);
     try {
       const pgdata = path.join(dataDir, 'pgdata');
-      fs.mkdirSync(pgdata, { recursive: true });
+      fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
       const { PGlite } = await import('@electric-sql/pglite');
       const db = new PGlite(pgdata);
       await db.waitReady;
-      const server = new PGliteServer(db);
-      const url = `postgres://postgres@${await server.start()}/postgres`;
+      const server = new PGliteServer(
+        db,
+        options.idleInTransactionLimitMs ?? IDLE_IN_TRANSACTION_LIMIT_MS,
+      );
+      const socketDir = await server.start(dataDir);
+      const url = `postgres://postgres@/postgres?host=${encodeURIComponent(socketDir)}`;
       return new EmbeddedPostgres(db, server, lock, url);
     } catch (error) {
-      lock.release();
+      await lock.release();
       throw error;
     }
   }
@@ -46,7 +63,7 @@ export class EmbeddedPostgres {
     } catch (error) {
       this.logger.warn(`Embedded database did not close cleanly: ${(error as Error).message}`);
     } finally {
-      this.lock.release();
+      await this.lock.release();
     }
   }
 }

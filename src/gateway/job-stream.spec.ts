@@ -1,7 +1,11 @@
 import { encodeEvent, Frame } from './event-frames';
 import type { JobEventView } from '../modules/jobs/job-view';
-import { DEFAULT_JOB_STREAM_OPTIONS, JobStream, JobStreamOptions } from './job-stream';
-import type { FrameSink } from './ws-connection';
+import {
+  DEFAULT_JOB_STREAM_OPTIONS,
+  JobStream,
+  JobStreamOptions,
+  type FrameSink,
+} from './job-stream';
 
 const JOB = 'job-1';
 

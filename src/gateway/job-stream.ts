@@ -1,6 +1,14 @@
 import type { JobEventView } from '../modules/jobs/job-view';
 import { encodeEvent, Frame, jobTopic } from './event-frames';
-import type { FrameSink } from './ws-connection';
+
+/** Where a stream's frames go (a socket's connection, in the gateway). */
+export interface FrameSink {
+  readonly open: boolean;
+  /** False when the frame was refused (socket gone, or closed as a slow consumer). */
+  send(frame: Frame, written?: () => void): boolean;
+  /** Best effort: skipped when the socket is already half full (ephemeral `token` events). */
+  sendDroppable(frame: Frame): void;
+}
 
 /** Stored events of the job with seq > afterSeq, oldest first, at most `limit` (JobsService.events). */
 export type EventReader = (afterSeq: number, limit: number) => Promise<JobEventView[]>;
@@ -30,7 +38,7 @@ interface LiveEvent {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * One connection's stream of one job (protocol.md 1.4, design.md §4): every event with seq > afterSeq
+ * One connection's stream of one job (docs/protocol.md 1.4): every event with seq > afterSeq
  * exactly once and in order. Live events are registered before the log is read and held in `pending`
  * while catching up; the log is sent in pages, then the held events, dropping seqs already sent. A
  * live event that arrives after a gap (a late or lost publish) sends the stream back to the log.

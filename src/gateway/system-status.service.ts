@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { SystemStatus as SystemStatusObject } from '../client/protocol';
 import { AppConfig } from '../config/app-config';
+import { assertAdmin } from '../modules/auth/policy';
+import type { Principal } from '../modules/auth/principal';
 import { JobRunner } from '../modules/jobs/job-runner';
 import { JOBS_QUEUE, JobsQueue } from '../modules/jobs/jobs.queue';
 
@@ -53,7 +55,9 @@ export class SystemStatusService {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async status(): Promise<SystemStatus> {
+  /** For admins only (FORBIDDEN otherwise). */
+  async status(caller: Principal): Promise<SystemStatus> {
+    assertAdmin(caller);
     const [db, redis, queue, workers] = await Promise.all([
       this.check(this.dataSource.query('SELECT 1')),
       this.config.redisUrl ? this.check(this.queue.client.ping()) : ('unused' as const),

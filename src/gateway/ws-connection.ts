@@ -3,17 +3,8 @@ import { CLOSE_CODES, type FeedTopic } from '../client/protocol';
 import type { Principal } from '../modules/auth/principal';
 import type { Frame } from './event-frames';
 import type { GatewayLimits } from './gateway-settings';
-import type { JobStream } from './job-stream';
+import type { FrameSink, JobStream } from './job-stream';
 import { TokenBucket } from './token-bucket';
-
-/** Where a stream's frames go. */
-export interface FrameSink {
-  readonly open: boolean;
-  /** False when the frame was refused (socket gone, or closed as a slow consumer). */
-  send(frame: Frame, written?: () => void): boolean;
-  /** Best effort: skipped when the socket is already half full (ephemeral `token` events). */
-  sendDroppable(frame: Frame): void;
-}
 
 /** One authenticated socket and what it is subscribed to. */
 export class WsConnection implements FrameSink {

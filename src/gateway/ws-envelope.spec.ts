@@ -1,13 +1,9 @@
 import { BadFrame, MAX_PAYLOAD_DEPTH, parseRequest } from './ws-envelope';
+import { thrown } from '../../test/support/refusal';
 
 const refusal = (data: unknown): { replyTo: string | null; message: string } => {
-  try {
-    parseRequest(data);
-  } catch (error) {
-    if (error instanceof BadFrame) return { replyTo: error.replyTo, message: error.message };
-    throw error;
-  }
-  throw new Error('accepted');
+  const error = thrown(() => parseRequest(data), BadFrame);
+  return { replyTo: error.replyTo, message: error.message };
 };
 
 describe('parseRequest', () => {

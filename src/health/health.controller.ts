@@ -4,6 +4,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-codes';
 import { Public } from '../modules/auth/auth.guard';
 import { QueueHealthIndicator } from './queue.health';
+import { StorageHealthIndicator } from './storage.health';
 
 /** The part of Express's response the controller uses. */
 interface StatusResponse {
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly queue: QueueHealthIndicator,
+    private readonly storage: StorageHealthIndicator,
   ) {}
 
   /** The process is up. */
@@ -27,7 +29,7 @@ export class HealthController {
   }
 
   /**
-   * 200 when the database and the queue answer. Otherwise 503 with the protocol's error fields
+   * 200 when the database and the queue answer and DATA_DIR and SKILLS_ROOT take a write. Otherwise 503 with the protocol's error fields
    * (`code: UNAVAILABLE`, a message naming what is down) beside terminus's per-dependency report.
    */
   @Get('ready')
@@ -36,6 +38,7 @@ export class HealthController {
       return await this.health.check([
         () => this.database.pingCheck('database', { timeout: 1000 }),
         () => this.queue.check('queue'),
+        () => this.storage.check('storage'),
       ]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;

@@ -26,6 +26,7 @@ describe(`foundation (${e2eMode()} mode)`, () => {
     const body = (await ready.json()) as { details: Record<string, { status: string }> };
     expect(body.details.database.status).toBe('up');
     expect(body.details.queue.status).toBe('up');
+    expect(body.details.storage.status).toBe('up');
   });
 
   it('writes the admin token file with mode 0600 and reuses it on the next start', async () => {

@@ -1,5 +1,6 @@
 import { OfflineProvider, chunkText } from '../../src/modules/llm/offline.provider';
 import type { ChatMessage } from '../../src/modules/llm/llm-provider';
+import { SKILL_CREATE_OFFLINE_RULES } from '../../src/modules/skill-create/offline-rules';
 import {
   completion,
   FakeOpenAi,
@@ -14,7 +15,7 @@ import {
  * over HTTP with replies that make sense to the workflow.
  */
 export async function startRuleBasedModel(): Promise<FakeOpenAi> {
-  const rules = new OfflineProvider();
+  const rules = new OfflineProvider(SKILL_CREATE_OFFLINE_RULES);
   return FakeOpenAi.start({
     handler: async (request: RecordedRequest): Promise<FakeReply> => {
       const body = request.body as { messages: ChatMessage[]; stream?: boolean };

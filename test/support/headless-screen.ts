@@ -3,8 +3,8 @@ import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 
 /**
- * A blessed screen with no terminal (stack-notes.md "blessed"): keys are written to a fake TTY input,
- * and what was drawn is read back as plain text from `screen.lines`.
+ * A blessed screen with no terminal: keys are written to a fake TTY input, and what was drawn is
+ * read back as plain text from `screen.lines`.
  */
 export interface HeadlessScreen {
   screen: Widgets.Screen;

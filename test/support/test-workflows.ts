@@ -1,12 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../../src/common/errors/app-error';
-import {
-  checkRound,
-  defineWorkflow,
-  PermanentError,
-  WorkflowDefinition,
-} from '../../src/modules/jobs/workflow';
+import { PermanentError } from '../../src/common/errors/permanent-error';
+import { checkRound, defineWorkflow, WorkflowDefinition } from '../../src/modules/jobs/workflow';
 
 /** Input of `test.steps`, a workflow registered only in tests to drive the engine. */
 export interface StepsInput {

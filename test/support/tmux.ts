@@ -10,8 +10,7 @@ const run = promisify(execFile);
 /**
  * A program in a real terminal: a detached tmux session on a private tmux server (its own socket in
  * a temporary directory, so nothing else's sessions are touched), driven with send-keys and read with
- * capture-pane
- * (stack-notes.md "blessed").
+ * capture-pane.
  */
 export class TmuxTerminal {
   private constructor(

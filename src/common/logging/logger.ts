@@ -1,6 +1,7 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { escapeLogText, escapeStack } from './log-text';
+import { redactUrlPasswords } from './redact-url';
 
 const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -40,6 +41,12 @@ class AppLogger extends ConsoleLogger {
     super.log(message, ...rest);
   }
 
+  /** No log line names a URL with its password (a driver's error may quote DATABASE_URL). */
+  protected override resolveMessage(message: unknown): unknown {
+    const resolved = super.resolveMessage(message);
+    return typeof resolved === 'string' ? redactUrlPasswords(resolved) : resolved;
+  }
+
   protected override stringifyMessage(message: unknown, logLevel: LogLevel): string {
     return super.stringifyMessage(
       typeof message === 'string' ? escapeLogText(message) : message,
@@ -48,7 +55,7 @@ class AppLogger extends ConsoleLogger {
   }
 
   protected override printStackTrace(stack: string): void {
-    super.printStackTrace(stack && escapeStack(stack));
+    super.printStackTrace(stack && escapeStack(redactUrlPasswords(stack)));
   }
 }
 

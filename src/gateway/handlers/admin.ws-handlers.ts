@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '../../common/errors/app-error';
 import { iso } from '../../common/iso';
 import { validateDto } from '../../common/errors/validation';
 import { EventBus } from '../../common/events/event-bus';
-import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import { TokensService } from '../../modules/auth/tokens.service';
 import { assertEmptyPayload, CreateTokenDto, TokenIdDto } from '../dto/gateway.dto';
 import { SystemStatusService } from '../system-status.service';
@@ -20,15 +18,12 @@ export class AdminWsHandlers {
 
   readonly handlers = {
     'tokens.create': async (payload, principal) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
-      const { userId, role, readOnly } = await validateDto(CreateTokenDto, payload, 'payload');
-      return this.tokens.create(userId, role, readOnly ?? false);
+      const request = await validateDto(CreateTokenDto, payload, 'payload');
+      return this.tokens.createFor(principal, request);
     },
     'tokens.list': async (payload, principal) => {
-      assertAdmin(principal);
       assertEmptyPayload(payload);
-      const rows = await this.tokens.list();
+      const rows = await this.tokens.listFor(principal);
       return {
         tokens: rows.map((row) => ({
           id: row.id,
@@ -42,18 +37,15 @@ export class AdminWsHandlers {
       };
     },
     'tokens.revoke': async (payload, principal, call) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
       const { id } = await validateDto(TokenIdDto, payload, 'payload');
-      if (!(await this.tokens.revoke(id))) throw AppError.notFound('Token', id);
+      await this.tokens.revokeFor(principal, id);
       // After the reply, so that an admin revoking its own token still hears the answer.
       call.afterReply(() => this.bus.publish({ kind: 'token-revoked', tokenId: id }));
       return {};
     },
     'system.status': async (payload, principal) => {
-      assertAdmin(principal);
       assertEmptyPayload(payload);
-      return this.system.status();
+      return this.system.status(principal);
     },
   } satisfies Partial<WsHandlerTable>;
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { validateDto } from '../../common/errors/validation';
-import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
   CancelJobDto,
   CreateJobDto,
@@ -18,7 +17,6 @@ export class JobsWsHandlers {
 
   readonly handlers = {
     'jobs.create': async (payload, principal) => {
-      assertCanWrite(principal);
       const dto = await validateDto(CreateJobDto, payload, 'payload');
       return { job: await this.jobs.create(principal, dto) };
     },
@@ -29,19 +27,16 @@ export class JobsWsHandlers {
     'jobs.list': async (payload, principal) =>
       this.jobs.list(principal, await validateDto(ListJobsDto, payload, 'payload')),
     'jobs.cancel': async (payload, principal) => {
-      assertCanWrite(principal);
       const dto = await validateDto(CancelJobDto, payload, 'payload');
       return { job: await this.jobs.cancel(principal, dto) };
     },
     'jobs.retry': async (payload, principal) => {
-      assertCanWrite(principal);
       const { jobId } = await validateDto(JobIdDto, payload, 'payload');
       return { job: await this.jobs.retry(principal, jobId) };
     },
     'jobs.purge': async (payload, principal) => {
-      assertAdmin(principal);
       const { olderThanDays } = await validateDto(PurgeJobsDto, payload, 'payload');
-      return { purged: await this.jobs.purge(olderThanDays) };
+      return { purged: await this.jobs.purge(principal, olderThanDays) };
     },
   } satisfies Partial<WsHandlerTable>;
 }

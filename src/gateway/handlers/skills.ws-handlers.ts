@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/errors/app-error';
 import { validateDto } from '../../common/errors/validation';
-import { assertAdmin, assertCanWrite } from '../../modules/auth/auth.guard';
 import {
   DraftJobIdDto,
   ImportSkillsDto,
@@ -58,7 +57,6 @@ export class SkillsWsHandlers {
     },
 
     'skills.promote': async (payload, principal) => {
-      assertCanWrite(principal);
       const { jobId, overwrite } = await validateDto(PromoteDraftDto, payload, 'payload');
       return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
     },
@@ -69,13 +67,11 @@ export class SkillsWsHandlers {
     },
 
     'skills.rollback': async (payload, principal) => {
-      assertCanWrite(principal);
       const { skillId, version } = await validateDto(RollbackSkillDto, payload, 'payload');
       return { skill: await this.skills.rollback(skillId, version, principal) };
     },
 
     'skills.delete': async (payload, principal) => {
-      assertCanWrite(principal);
       const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
       await this.skills.delete(skillId, principal);
       return { deleted: true };
@@ -87,7 +83,6 @@ export class SkillsWsHandlers {
     },
 
     'drafts.delete': async (payload, principal) => {
-      assertCanWrite(principal);
       const { jobId } = await validateDto(DraftJobIdDto, payload, 'payload');
       await this.skills.deleteDraft(jobId, principal);
       return { deleted: true };
@@ -99,15 +94,11 @@ export class SkillsWsHandlers {
     },
 
     'skills.import': async (payload, principal) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
       const { path, category, overwrite } = await validateDto(ImportSkillsDto, payload, 'payload');
       return this.skills.import(path, { category, overwrite }, principal);
     },
 
     'skills.reindex': async (payload, principal) => {
-      assertAdmin(principal);
-      assertCanWrite(principal);
       assertNoParams(payload);
       return this.skills.reindex(principal);
     },

@@ -62,17 +62,3 @@ export const CurrentPrincipal = createParamDecorator(
     return principal;
   },
 );
-
-/** Commands that change state refuse read-only tokens (protocol.md 1.1). */
-export function assertCanWrite(principal: Principal): void {
-  if (principal.readOnly) {
-    throw new AppError(ErrorCode.FORBIDDEN, 'This token is read-only');
-  }
-}
-
-/** Admin-only methods refuse everyone else. */
-export function assertAdmin(principal: Principal): void {
-  if (principal.role !== 'admin') {
-    throw new AppError(ErrorCode.FORBIDDEN, 'This method needs an admin token');
-  }
-}

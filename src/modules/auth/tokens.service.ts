@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { IsNull, Repository } from 'typeorm';
+import { AppError } from '../../common/errors/app-error';
 import { AppConfig } from '../../config/app-config';
+import { readAdminTokenFile, writeAdminTokenFile } from './admin-token-file';
+import { assertAdmin, assertAdminCanWrite } from './policy';
 import type { Principal } from './principal';
 import type { Role } from '../../client/protocol';
 import { Token } from './token.entity';
@@ -30,6 +31,28 @@ export class TokensService {
     private readonly config: AppConfig,
   ) {}
 
+  /** `tokens.create`: a writing admin makes a token for someone. */
+  createFor(
+    caller: Principal,
+    request: { userId: string; role: Role; readOnly?: boolean },
+  ): Promise<CreatedToken> {
+    assertAdminCanWrite(caller);
+    return this.create(request.userId, request.role, request.readOnly ?? false);
+  }
+
+  /** `tokens.list`: every token (never a secret), for an admin. */
+  listFor(caller: Principal): Promise<Token[]> {
+    assertAdmin(caller);
+    return this.list();
+  }
+
+  /** `tokens.revoke`: a writing admin revokes an active token; NOT_FOUND when none has that id. */
+  async revokeFor(caller: Principal, id: string): Promise<void> {
+    assertAdminCanWrite(caller);
+    if (!(await this.revoke(id))) throw AppError.notFound('Token', id);
+  }
+
+  /** Makes a token, with no check of who asks: first start, tests, and createFor. */
   async create(userId: string, role: Role, readOnly = false): Promise<CreatedToken> {
     const secret = `sf_${randomBytes(32).toString('base64url')}`;
     const row = await this.tokens.save(
@@ -67,18 +90,16 @@ export class TokensService {
 
   /**
    * First start: when the admin token file is missing or no longer matches an active token, make an
-   * admin token and write it to `<DATA_DIR>/admin-token` (mode 0600). Returns the new secret, or null
-   * when the file was already good.
+   * admin token and write it to `<DATA_DIR>/admin-token` (created exclusively, mode 0600). A file
+   * there that this server did not write is refused (see admin-token-file). Returns the new secret,
+   * or null when the file was already good. The secret itself is never logged.
    */
   async ensureAdminToken(): Promise<string | null> {
     const file = this.config.adminTokenFile;
-    const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
-    const principal = await this.authenticate(existing);
+    const principal = await this.authenticate(readAdminTokenFile(file));
     if (principal?.role === 'admin') return null;
     const created = await this.create('admin', 'admin');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${created.token}\n`, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    writeAdminTokenFile(file, created.token);
     this.logger.log(`Created an admin token and wrote it to ${file}`);
     return created.token;
   }

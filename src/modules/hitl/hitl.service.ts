@@ -6,6 +6,7 @@ import type { FeedEvents, PromptStatus, TimeoutAction } from '../../client/proto
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
 import { iso } from '../../common/iso';
+import { assertCanWrite, canSee } from '../auth/policy';
 import {
   countWithinBudget,
   decodePageCursor,
@@ -21,7 +22,7 @@ import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
 import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { ListPromptsDto } from './dto/answers.dto';
 import { Prompt, PromptView, toPromptView } from './prompt.entity';
 import { isCancelAnswer, PromptKinds } from './prompt-kinds';
@@ -108,6 +109,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
    * in one transaction (or `waiting → cancelled` for a cancel answer). Later answers get CONFLICT.
    */
   async answer(principal: Principal, promptId: string, answer: Answer): Promise<PromptView> {
+    assertCanWrite(principal);
     const { prompt, ownerId } = await this.find(principal, promptId);
     if (prompt.status !== 'open') throw this.closedConflict(prompt);
     await this.kinds.validate(prompt.kind, answer, prompt.payload);
@@ -192,6 +194,17 @@ export class HitlService extends PromptPort implements OnModuleInit {
     } = await this.list(principal, { jobId, status: 'open' });
     if (!prompt) await this.jobs.find(principal, jobId);
     return prompt ?? null;
+  }
+
+  /** Answers the job's open prompt (the original's `POST /hitl/:jobId/response`); null when none. */
+  async answerOpenPrompt(
+    principal: Principal,
+    jobId: string,
+    answer: Answer,
+  ): Promise<PromptView | null> {
+    assertCanWrite(principal);
+    const open = await this.openPromptOf(principal, jobId);
+    return open && this.answer(principal, open.id, answer);
   }
 
   /** Applies each expired prompt's timeout action; returns how many it closed. */
@@ -359,7 +372,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
         )) as Record<string, unknown>[])
       : [];
     const ownerId = rows[0]?.job_owner_id as string | undefined;
-    if (!ownerId || (!isAdmin(principal) && ownerId !== principal.userId)) {
+    if (!ownerId || !canSee(principal, ownerId)) {
       throw AppError.notFound('Prompt', promptId.slice(0, 64));
     }
     return { prompt: this.toPrompt(rows[0]), ownerId };

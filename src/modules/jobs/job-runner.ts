@@ -12,7 +12,8 @@ import { Job } from './job.entity';
 import { JobsQueue } from './jobs.queue';
 import { PromptPort, WaitingForAnswer } from './prompt.port';
 import { RunWriter } from './run-writer';
-import { PermanentError, StepTools, WorkflowContext, WorkflowDefinition } from './workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
+import { StepTools, WorkflowContext, WorkflowDefinition } from './workflow';
 import { WorkflowRegistry } from './workflow.registry';
 
 /** Logs one event of a running job (and sets columns with it); throws once the run lost its job. */

@@ -16,7 +16,7 @@ const CORE = [JobStore, JobsQueue, JobsService, WorkflowRegistry, CancelHooks, P
  * The engine. Every process gets the core (store, queue, service, registry); the REST controller
  * only where the API runs, and the processor, runner and sweeper only where a worker runs.
  * The runner asks people through the PromptPort that the (global) HITL module provides; the
- * workflows come from the (global) WorkflowsModule.
+ * workflows come from the (global) SkillCreateModule.
  */
 @Module({})
 export class JobsModule {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
+import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import type { JobStatus } from '../../client/protocol';
 import { FINAL_STATUSES, isFinal } from './job-status';
@@ -56,7 +57,7 @@ function decodeCursor(cursor: string): Cursor {
   ]);
 }
 
-/** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here. */
+/** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here (policy.ts). */
 @Injectable()
 export class JobsService {
   constructor(
@@ -69,6 +70,7 @@ export class JobsService {
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
+    assertCanWrite(principal);
     const workflow = this.registry.require(dto.workflow);
     if (Buffer.byteLength(JSON.stringify(dto.input)) > MAX_INPUT_BYTES) {
       throw AppError.validation([
@@ -113,7 +115,7 @@ export class JobsService {
   async find(principal: Principal, jobId: string): Promise<Job> {
     if (!isUUID(jobId)) throw AppError.notFound('Job', jobId.slice(0, 64));
     const job = await this.dataSource.getRepository(Job).findOneBy({ id: jobId });
-    if (!job || (!isAdmin(principal) && job.ownerId !== principal.userId)) {
+    if (!job || !canSee(principal, job.ownerId)) {
       throw AppError.notFound('Job', jobId);
     }
     return job;
@@ -183,6 +185,7 @@ export class JobsService {
    * it aborts its step when the event reaches it. A finished job answers CONFLICT.
    */
   async cancel(principal: Principal, dto: CancelJobDto): Promise<JobView> {
+    assertCanWrite(principal);
     const found = await this.find(principal, dto.jobId);
     const reason = dto.reason ?? `cancelled by ${principal.userId}`;
     const cancelled = await this.store.run(async (tx) => {
@@ -206,6 +209,7 @@ export class JobsService {
 
   /** A failed job continues from its last finished step. */
   async retry(principal: Principal, jobId: string): Promise<JobView> {
+    assertCanWrite(principal);
     const job = await this.find(principal, jobId);
     const queued = await this.store.transition(job.id, JobTransitions.retry(principal.userId));
     if (!queued) {
@@ -219,9 +223,10 @@ export class JobsService {
 
   /**
    * Deletes finished jobs (and their events and steps) older than the given age, then runs the
-   * purge hooks (their drafts go too).
+   * purge hooks (their drafts go too). Admins with write scope only.
    */
-  async purge(olderThanDays: number): Promise<number> {
+  async purge(principal: Principal, olderThanDays: number): Promise<number> {
+    assertAdminCanWrite(principal);
     const [rows, purged] = (await this.dataSource.query(
       `DELETE FROM jobs WHERE status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval
        RETURNING id`,

@@ -1,15 +1,5 @@
 import type { LogLevel, StepUsage } from '../../client/protocol';
-
-/** Fails the job at once, with this code, without retries. */
-export class PermanentError extends Error {
-  constructor(
-    message: string,
-    readonly code = 'PERMANENT_ERROR',
-  ) {
-    super(message);
-    this.name = 'PermanentError';
-  }
-}
+import { PermanentError } from '../../common/errors/permanent-error';
 
 export interface StepTools {
   /** Fires on cancel, lease loss or shutdown; pass it to every call that can take long. */
@@ -68,7 +58,7 @@ export function defineWorkflow<I, R>(
 
 /**
  * Every ask-loop has a round limit. Call at the top of each round: past `max` the job fails with a
- * message naming the loop, instead of spinning (the original's W14).
+ * message naming the loop, instead of spinning forever.
  */
 export function checkRound(loop: string, round: number, max: number): void {
   if (round > max) {

@@ -1,4 +1,4 @@
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 
 /**
  * The LLM port. Workflows call `complete` and never know which provider answers: `openai` (any

@@ -11,7 +11,9 @@ async function providerFor(env: Record<string, string>): Promise<LlmProvider> {
   @Global()
   @Module({ providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] })
   class ConfigStub {}
-  const moduleRef = await Test.createTestingModule({ imports: [ConfigStub, LlmModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigStub, LlmModule.forRoot({})],
+  }).compile();
   return moduleRef.get(LlmProvider);
 }
 
@@ -60,6 +62,7 @@ describe('createLlmProvider', () => {
   it('passes per-step models and tuning to the openai provider', () => {
     const provider = createLlmProvider(
       { provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', models: { plan: 'from-env' } },
+      {},
       { models: { generate: 'big' } },
     ) as OpenAiProvider;
     expect(provider.modelFor('generate')).toBe('big');
@@ -68,6 +71,6 @@ describe('createLlmProvider', () => {
   });
 
   it('refuses openai without a base URL', () => {
-    expect(() => createLlmProvider({ provider: 'openai', models: {} })).toThrow(/LLM_BASE_URL/);
+    expect(() => createLlmProvider({ provider: 'openai', models: {} }, {})).toThrow(/LLM_BASE_URL/);
   });
 });

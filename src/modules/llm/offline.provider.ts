@@ -1,4 +1,4 @@
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import {
   baseStep,
   LLM_ERROR_CODES,
@@ -9,17 +9,24 @@ import {
   type LlmResult,
   type LlmUsage,
 } from './llm-provider';
-import { OFFLINE_RULES, offlineInput, type OfflineRule } from './offline-rules';
+import { readInputBlock, type InputBlock } from './input-block';
+
+/** What a rule answers: text, or JSON that a schema call parses. */
+export type OfflineOutput = { text: string } | { json: object };
+/** One step's answer from the input block of the last user message; plain and deterministic. */
+export type OfflineRule = (block: InputBlock) => OfflineOutput;
+/** Rules by step name; a workflow brings its own (the port knows none). */
+export type OfflineRules = Readonly<Record<string, OfflineRule>>;
 
 /**
- * Deterministic, no network: answers each step with the rule of the same (base) name in
- * `offline-rules.ts`, reading the input block of the last user message. The same request always
- * gives the same reply. Usage is an estimate from word counts (about 3 words to 4 tokens).
+ * Deterministic, no network: answers each step with the rule of the same (base) name, reading the
+ * input block of the last user message. The same request always gives the same reply. Usage is an
+ * estimate from word counts (about 3 words to 4 tokens).
  */
 export class OfflineProvider extends LlmProvider {
   readonly name = 'offline';
 
-  constructor(private readonly rules: Readonly<Record<string, OfflineRule>> = OFFLINE_RULES) {
+  constructor(private readonly rules: OfflineRules) {
     super();
   }
 
@@ -37,7 +44,7 @@ export class OfflineProvider extends LlmProvider {
         LLM_ERROR_CODES.offlineUnsupported,
       );
     }
-    const output = rule(offlineInput(req.messages));
+    const output = rule(readInputBlock(req.messages));
     const text = 'text' in output ? output.text : JSON.stringify(output.json, null, 2);
     const usage = estimateUsage(req.messages, text);
 

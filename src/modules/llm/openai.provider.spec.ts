@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { rejection } from '../../../test/support/refusal';
 import {
   completion,
   errorReply,
@@ -7,7 +8,7 @@ import {
   sseChunks,
   streamReply,
 } from '../../../test/support/fake-openai-server';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { LlmBadOutputError, type JsonSchemaSpec } from './llm-provider';
 import { LlmCallError, OpenAiProvider, type OpenAiProviderOptions } from './openai.provider';
 
@@ -55,15 +56,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('OpenAiProvider', () => {

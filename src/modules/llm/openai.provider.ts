@@ -1,5 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import {
   addUsage,
   baseStep,

@@ -4,7 +4,7 @@ import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { validateDto } from '../../common/errors/validation';
 import type { EventBus } from '../../common/events/event-bus';
-import { assertCanWrite } from '../auth/auth.guard';
+import { assertCanWrite } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { AnswerPromptDto } from '../hitl/dto/answers.dto';
 import type { HitlService } from '../hitl/hitl.service';

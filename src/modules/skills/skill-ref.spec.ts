@@ -1,16 +1,9 @@
 import { AppError } from '../../common/errors/app-error';
+import { thrown } from '../../../test/support/refusal';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { parseSkillId, skillIdOf } from './skill-ref';
 
-function refusal(id: string): AppError {
-  try {
-    parseSkillId(id);
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error(`${JSON.stringify(id)} was accepted`);
-}
+const refusal = (id: string): AppError => thrown(() => parseSkillId(id), AppError);
 
 describe('parseSkillId', () => {
   it.each([

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppError } from '../../common/errors/app-error';
+import { refusal } from '../../../test/support/refusal';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { PermanentError } from '../../common/errors/permanent-error';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');
@@ -33,16 +34,6 @@ function tree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
 }
 
 /** The fs seam with renames that fail when `fail` says so, recording every rename. */
@@ -90,7 +81,7 @@ describe('SkillStore', () => {
     });
 
     it('answers NOT_FOUND for a missing skill', async () => {
-      const error = await rejection(store.read({ kind: 'skill', category: 'x', name: 'y' }));
+      const error = await refusal(store.read({ kind: 'skill', category: 'x', name: 'y' }));
       expect(error.code).toBe(ErrorCode.NOT_FOUND);
     });
 
@@ -111,7 +102,7 @@ describe('SkillStore', () => {
       it('a skill folder that is a symlink out of the root', async () => {
         fs.mkdirSync(path.join(root, 'python'));
         fs.symlinkSync(path.join(outside, 'secret'), path.join(root, 'python', 'secret'));
-        const error = await rejection(
+        const error = await refusal(
           store.read({ kind: 'skill', category: 'python', name: 'secret' }),
         );
         expect(error.code).toBe(ErrorCode.VALIDATION_FAILED);
@@ -123,7 +114,7 @@ describe('SkillStore', () => {
 
       it('a category folder that is a symlink out of the root', async () => {
         fs.symlinkSync(outside, path.join(root, 'python'));
-        const error = await rejection(
+        const error = await refusal(
           store.read({ kind: 'skill', category: 'python', name: 'secret' }),
         );
         expect(error.code).toBe(ErrorCode.VALIDATION_FAILED);
@@ -134,7 +125,7 @@ describe('SkillStore', () => {
         const dir = path.join(root, 'python', 'evil');
         fs.mkdirSync(dir, { recursive: true });
         fs.symlinkSync('/etc/passwd', path.join(dir, 'SKILL.md'));
-        const error = await rejection(
+        const error = await refusal(
           store.read({ kind: 'skill', category: 'python', name: 'evil' }),
         );
         expect(error.code).toBe(ErrorCode.VALIDATION_FAILED);
@@ -168,7 +159,7 @@ describe('SkillStore', () => {
 
     it('refuses an existing skill without overwrite: CONFLICT and nothing changed', async () => {
       withOldSkill();
-      const error = await rejection(store.install(source, target, false));
+      const error = await refusal(store.install(source, target, false));
       expect(error.code).toBe(ErrorCode.CONFLICT);
       expect(error.details).toEqual({ skillId: 'python/async-await' });
       expect(tree(targetDir())).toEqual(old);
@@ -251,7 +242,7 @@ describe('SkillStore', () => {
     it('refuses a category folder that is a symlink out of the root, writing nothing', async () => {
       fs.symlinkSync(outside, path.join(root, 'python'));
       const before = tree(outside);
-      const error = await rejection(store.install(source, target, false));
+      const error = await refusal(store.install(source, target, false));
       expect(error.code).toBe(ErrorCode.VALIDATION_FAILED);
       expect(tree(outside)).toEqual(before);
     });
@@ -273,6 +264,26 @@ describe('SkillStore', () => {
         'job-1/async-await/SKILL.md': skillMd('async-await', 'First.'),
         'job-1/draft.json': JSON.stringify(manifest),
       });
+    });
+
+    it('fails at once, naming the path and the cause, when the disk refuses the draft', async () => {
+      const refused = Object.assign(
+        new Error(`EROFS: read-only file system, open '${root}/_drafts/x/SKILL.md'`),
+        { code: 'EROFS' },
+      );
+      const spy = jest.spyOn(fs.promises, 'writeFile').mockRejectedValueOnce(refused);
+      try {
+        const failure = await store.writeDraft('job-ro', manifest, skillMd('async-await')).then(
+          () => undefined,
+          (error: unknown) => error as PermanentError,
+        );
+        expect(failure).toBeInstanceOf(PermanentError);
+        expect(failure?.code).toBe('DRAFT_NOT_WRITTEN');
+        expect(failure?.message).toContain(`read-only file system, open '${root}/_drafts/`);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(workDirs(path.join(root, '_drafts'))).toEqual([]);
     });
 
     it('lets exactly one of two concurrent writers create the draft', async () => {
@@ -340,14 +351,14 @@ describe('SkillStore', () => {
       ['with NUL', '/tmp/a\0b', 'must not contain NUL characters'],
       ['missing', '/nonexistent/skills', 'does not exist or is not a folder'],
     ])('refuses a %s path', async (_label, dir, message) => {
-      const error = await rejection(store.importSource(dir));
+      const error = await refusal(store.importSource(dir));
       expect(error.details).toEqual([{ field: 'path', message }]);
     });
 
     it('refuses the root itself, a folder inside it, and a folder holding it', async () => {
       fs.mkdirSync(path.join(root, 'python'));
       for (const dir of [root, path.join(root, 'python'), base]) {
-        const error = await rejection(store.importSource(dir));
+        const error = await refusal(store.importSource(dir));
         expect(error.details).toEqual([
           { field: 'path', message: 'must be outside the skills root' },
         ]);

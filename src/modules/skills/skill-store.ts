@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { AppError } from '../../common/errors/app-error';
+import { PermanentError } from '../../common/errors/permanent-error';
 import {
   assertCategory,
   assertJobId,
@@ -40,6 +41,18 @@ export interface SkillFsOps {
 const nodeFsOps: SkillFsOps = { rename: (from, to) => fs.rename(from, to) };
 
 const DRAFT_MANIFEST = 'draft.json';
+
+/**
+ * A draft the disk refuses (read-only, full, no permission) fails its job at once: retrying does not
+ * help, and the error names the path and the cause.
+ */
+function draftNotWritten(error: unknown): Error {
+  if (!errnoCode(error)) return error as Error;
+  return new PermanentError(
+    `Could not write the draft: ${(error as Error).message}`,
+    'DRAFT_NOT_WRITTEN',
+  );
+}
 
 export interface DraftManifest {
   name: string;
@@ -398,12 +411,17 @@ export class SkillStore {
     if (existing) return { created: false, manifest: existing };
     const draftsDir = path.join(this.root, DRAFTS_DIR);
     await this.assertInside(draftsDir, 'jobId');
-    await fs.mkdir(draftsDir, { recursive: true });
     const tmp = path.join(draftsDir, workDirName('tmp', newStamp(), jobId));
     try {
-      await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
-      await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
-      await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), { flag: 'wx' });
+      try {
+        await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
+        await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
+        await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), {
+          flag: 'wx',
+        });
+      } catch (error) {
+        throw draftNotWritten(error);
+      }
       try {
         await this.fsOps.rename(tmp, path.join(draftsDir, jobId));
         return { created: true, manifest };

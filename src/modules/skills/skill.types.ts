@@ -68,8 +68,11 @@ export interface SkillListFilter {
   status?: SkillStatus;
 }
 
-/** Who is asking. Drafts are visible to admins and to the owner of their job; skills to everyone. */
-export type SkillViewer = Pick<Principal, 'userId' | 'role'>;
+/**
+ * Who is asking. Drafts are visible to admins and to the owner of their job; skills to everyone.
+ * Changes need a token that is not read-only.
+ */
+export type SkillViewer = Pick<Principal, 'userId' | 'role' | 'readOnly'>;
 
 export interface SkillWithContent {
   skill: SkillView;

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { assertCanWrite, CurrentPrincipal } from '../auth/auth.guard';
+import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
 import {
   ListDraftsDto,
@@ -46,7 +46,6 @@ export class SkillsController {
     @Body() body: RollbackBodyDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    assertCanWrite(principal);
     return { skill: await this.skills.rollback(segments.join('/'), body.version, principal) };
   }
 
@@ -59,7 +58,6 @@ export class SkillsController {
   @Delete('skills/*id')
   @ApiOperation({ summary: 'Delete a skill; its history stays (skills.delete; owner or admin)' })
   async delete(@Param('id') segments: string[], @CurrentPrincipal() principal: Principal) {
-    assertCanWrite(principal);
     await this.skills.delete(segments.join('/'), principal);
     return { deleted: true };
   }
@@ -78,7 +76,6 @@ export class SkillsController {
   @Delete('drafts/:jobId')
   @ApiOperation({ summary: "Delete a job's draft folder and record (drafts.delete)" })
   async deleteDraft(@Param('jobId') jobId: string, @CurrentPrincipal() principal: Principal) {
-    assertCanWrite(principal);
     await this.skills.deleteDraft(jobId, principal);
     return { deleted: true };
   }
@@ -90,7 +87,6 @@ export class SkillsController {
     @Body() body: PromoteOptionsDto,
     @CurrentPrincipal() principal: Principal,
   ) {
-    assertCanWrite(principal);
     return { skill: await this.skills.promote(jobId, body, principal) };
   }
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { AppError } from '../../common/errors/app-error';
+import { refusal } from '../../../test/support/refusal';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { createDataSource } from '../../database/data-source';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
@@ -18,22 +18,12 @@ import { SkillsService } from './skills.service';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');
 
-const ALICE: SkillViewer = { userId: 'alice', role: 'user' };
-const BOB: SkillViewer = { userId: 'bob', role: 'user' };
-const ADMIN: SkillViewer = { userId: 'root', role: 'admin' };
+const ALICE: SkillViewer = { userId: 'alice', role: 'user', readOnly: false };
+const BOB: SkillViewer = { userId: 'bob', role: 'user', readOnly: false };
+const ADMIN: SkillViewer = { userId: 'root', role: 'admin', readOnly: false };
 
 const skillMd = (name: string, description: string, body = '# Title\n\nSome body text.\n') =>
   `---\nname: ${name}\ndescription: ${description}\n---\n${body}`;
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('SkillsService', () => {
   let dataDir: string;

@@ -9,6 +9,7 @@ import { EntityManager, Repository } from 'typeorm';
 import type { DraftStatus } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
 import { ErrorCode } from '../../common/errors/error-codes';
+import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
 import { listSkillFiles, readSkillFile, SkillFileContent, SkillFileListing } from './skill-files';
@@ -115,7 +116,7 @@ const UPSERT_COLUMNS = [
 
 /** Drafts are seen by the system, admins and the owner of their job; skills by everyone. */
 const canSeeDraft = (ownerId: string | null, viewer?: SkillViewer): boolean =>
-  !viewer || viewer.role === 'admin' || ownerId === viewer.userId;
+  !viewer || canSee(viewer, ownerId);
 
 /**
  * Skills: the taxonomy on disk (SkillStore) and its index in the `skills` table. Disk is written
@@ -279,6 +280,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     options: { overwrite?: boolean },
     viewer?: SkillViewer,
   ): Promise<SkillView> {
+    if (viewer) assertCanWrite(viewer);
     assertJobId(jobId);
     const manifest = await this.store.readDraft(jobId);
     if (!manifest || !canSeeDraft(manifest.ownerId, viewer)) {
@@ -316,6 +318,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     options: ImportOptions = {},
     viewer?: SkillViewer,
   ): Promise<ImportResult> {
+    if (viewer) assertAdminCanWrite(viewer);
     const flatCategory =
       options.category === undefined ? undefined : assertCategory(options.category);
     const source = await this.store.importSource(dir);
@@ -400,6 +403,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * Only the owner and admins (FORBIDDEN otherwise, nothing changed).
    */
   async rollback(skillId: string, version: number, viewer?: SkillViewer): Promise<SkillView> {
+    if (viewer) assertCanWrite(viewer);
     const target = libraryTarget(skillId);
     const id = skillIdOf({ kind: 'skill', ...target });
     const kept = (await versionsOf(this.skills.manager, id)).find((v) => v.version === version);
@@ -427,6 +431,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * continues the numbering (and gets a new owner). Only the owner and admins.
    */
   async delete(skillId: string, viewer?: SkillViewer): Promise<void> {
+    if (viewer) assertCanWrite(viewer);
     const target = libraryTarget(skillId);
     const id = skillIdOf({ kind: 'skill', ...target });
     const removed = await this.skills.manager.transaction(async (manager) => {
@@ -455,6 +460,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Deletes a job's draft: its folder, its row and its index row. NOT_FOUND for others' drafts. */
   async deleteDraft(jobId: string, viewer?: SkillViewer): Promise<void> {
+    if (viewer) assertCanWrite(viewer);
     assertJobId(jobId);
     const [draft] = await listDrafts(this.skills.manager, { jobIds: [jobId] }, viewer);
     const manifest = await this.store.readDraft(jobId);
@@ -488,9 +494,11 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    * Rebuilds the index from the folders. Rows of skills that are gone are deleted, unless they
    * were written after the walk began (a concurrent promotion or import in another process). The
    * dependency graph is checked in the same transaction; a skill counts as changed when its
-   * SKILL.md or its validation (dependency problems included) differs from before.
+   * SKILL.md or its validation (dependency problems included) differs from before. A caller other
+   * than the system must be a writing admin.
    */
   async reindex(viewer?: SkillViewer): Promise<{ indexed: number }> {
+    if (viewer) assertAdminCanWrite(viewer);
     await this.store.recover();
     const [{ startedAt }] = await this.skills.query<{ startedAt: Date }[]>(
       'SELECT clock_timestamp() AS "startedAt"',

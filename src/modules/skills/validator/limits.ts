@@ -1,4 +1,4 @@
-/** Limits of the Agent Skills specification (reference/agent-skills-spec.md). */
+/** Limits of the Agent Skills specification (agentskills.io). */
 export const MAX_NAME_LENGTH = 64;
 export const MAX_DESCRIPTION_LENGTH = 1024;
 export const MAX_COMPATIBILITY_LENGTH = 500;

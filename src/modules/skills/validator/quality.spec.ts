@@ -15,10 +15,10 @@ import {
 } from './quality';
 
 /**
- * Expected values below are worked out by hand from the formulas of reference/skill-fleet.md
- * §6.4-§6.6; the working is in the comments.
+ * Expected values below are worked out by hand from the formulas in quality.ts; the working is in
+ * the comments.
  */
-describe('quality score (skill-fleet.md §6.5)', () => {
+describe('quality score', () => {
   // A short skill with frontmatter, 3 headers, a list, 1 fenced block and 3 inline code spans.
   const contentA = [
     '---',
@@ -112,7 +112,7 @@ describe('quality score (skill-fleet.md §6.5)', () => {
   });
 });
 
-describe('quality rules (skill-fleet.md §6.4)', () => {
+describe('quality rules', () => {
   it('counts words and sentences like Python', () => {
     expect(countWords('  a\tb\n\nc  ')).toBe(3);
     expect(splitSentences('One. Two!! Three?..  ')).toEqual(['One', 'Two', 'Three']);
@@ -144,7 +144,7 @@ describe('quality rules (skill-fleet.md §6.4)', () => {
   });
 });
 
-describe('template compliance (skill-fleet.md §6.6)', () => {
+describe('template compliance', () => {
   it('scores found sections over required sections (default template)', () => {
     // default: Instructions, Examples, Troubleshooting; 2 found → 2/3; elements present → 1 issue
     const c = computeTemplateCompliance('## Instructions\nsee guide\n## Examples\nexample\n');
@@ -187,7 +187,7 @@ describe('checkSkillQuality', () => {
     ).toEqual([]);
   });
 
-  it('matches trigger words at word starts only (weakness W22: "task" is not "ask")', () => {
+  it('matches trigger words at word starts only ("task" is not "ask")', () => {
     const codesFor = (description: string): string[] =>
       checkSkillQuality({ description, body: goodBody, content: goodBody }).map((w) => w.code);
     expect(codesFor('Helps with tasks.')).toEqual(['DESCRIPTION_NO_TRIGGER']);

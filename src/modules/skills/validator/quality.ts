@@ -1,5 +1,6 @@
 /**
- * Quality checks and scores of the original Skill Fleet, ported from reference/skill-fleet.md §6.
+ * Quality checks and scores of the original Skill Fleet (the system this project replaces), ported
+ * formula for formula.
  * They are warnings and scores only: nothing here makes a skill invalid.
  *
  * Every scan is linear in the input (no regular expression here can backtrack quadratically), so
@@ -8,7 +9,7 @@
 import type { ValidationWarning } from './validation.types';
 import { MAX_BODY_LINES } from './limits';
 
-/** skill-fleet.md §6.10 `QualityThresholds` (and §6.4 size bands). */
+/** The original's quality thresholds, and the word counts of its size bands. */
 export const QUALITY_THRESHOLDS = {
   validationPass: 0.75,
   refinementTarget: 0.8,
@@ -76,7 +77,7 @@ function countOccurrences(haystack: string, needle: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §6.4 Quality rules (AssessQualityModule): word count, size band, verbosity, recommendations
+// Quality rules (the original's AssessQualityModule): word count, size band, verbosity, recommendations
 // ---------------------------------------------------------------------------------------------
 
 export type SizeAssessment = 'optimal' | 'acceptable' | 'too_large';
@@ -100,14 +101,14 @@ const FILLER_PHRASES = [
 ];
 const FILLER_REGEX = new RegExp(`\\b(?:${FILLER_PHRASES.join('|')})\\b`, 'gi');
 
-/** §6.4 size band: under 3000 words optimal, under 5000 acceptable, else too large. */
+/** Size band: under 3000 words optimal, under 5000 acceptable, else too large. */
 export function assessSize(wordCount: number): SizeAssessment {
   if (wordCount < QUALITY_THRESHOLDS.optimalWordCountMax) return 'optimal';
   if (wordCount < QUALITY_THRESHOLDS.acceptableWordCountMax) return 'acceptable';
   return 'too_large';
 }
 
-/** §6.4 verbosity, steps 1-6. */
+/** Verbosity, in the original's six steps. */
 export function computeVerbosity(text: string): number {
   const sentences = splitSentences(text);
   if (sentences.length === 0) return 0;
@@ -118,7 +119,7 @@ export function computeVerbosity(text: string): number {
   return clamp(roundHalfEven(0.6 * lengthScore + 0.4 * fillerScore, 2), 0, 1);
 }
 
-/** §6.4 rule part of AssessQualityModule, on the whole SKILL.md content. */
+/** The rule part of the original's AssessQualityModule, on the whole SKILL.md content. */
 export function assessQuality(content: string): QualityAssessment {
   const wordCount = countWords(content);
   const sizeAssessment = assessSize(wordCount);
@@ -147,7 +148,7 @@ export function assessQuality(content: string): QualityAssessment {
 }
 
 // ---------------------------------------------------------------------------------------------
-// §6.5 Generation reward (SkillQualityReward): the quality score of the creation workflow
+// Generation reward (the original's SkillQualityReward): the quality score of the creation workflow
 // ---------------------------------------------------------------------------------------------
 
 export interface QualityScore {
@@ -174,7 +175,7 @@ const FENCED_BLOCK = /```[\s\S]*?```/g;
 const INLINE_CODE = /`[^`]+`/g;
 const HEADER = /^#{1,6}\s+.+$/gm;
 
-/** §6.5 completeness: required-section substrings and frontmatter markers. */
+/** Completeness: required-section substrings and frontmatter markers. */
 export function scoreCompleteness(content: string): number {
   const lower = content.toLowerCase();
   const found = COMPLETENESS_SECTIONS.filter((s) => lower.includes(s)).length;
@@ -210,7 +211,7 @@ function hasListLine(content: string): boolean {
   return false;
 }
 
-/** §6.5 structure: headers, first header level, lists; capped at 1. */
+/** Structure: headers, first header level, lists; capped at 1. */
 export function scoreStructure(content: string): number {
   const headers: string[] = content.match(HEADER) ?? [];
   let score = 0;
@@ -222,7 +223,7 @@ export function scoreStructure(content: string): number {
   return Math.min(score, 1);
 }
 
-/** §6.5 clarity: sentence length band and passive phrases, without code. */
+/** Clarity: sentence length band and passive phrases, without code. */
 export function scoreClarity(content: string): number {
   const prose = content.replace(FENCED_BLOCK, '').replace(INLINE_CODE, '');
   const sentences = splitSentences(prose);
@@ -235,7 +236,7 @@ export function scoreClarity(content: string): number {
   return (lengthScore + passiveScore) / 2;
 }
 
-/** §6.5 examples: fenced blocks, inline code spans (outside fences), the word "example". */
+/** Examples: fenced blocks, inline code spans (outside fences), the word "example". */
 export function scoreExamples(content: string): number {
   const fenced = content.match(FENCED_BLOCK)?.length ?? 0;
   const inline = content.replace(FENCED_BLOCK, '').match(INLINE_CODE)?.length ?? 0;
@@ -248,7 +249,7 @@ export function scoreExamples(content: string): number {
   return Math.min(score, 1);
 }
 
-/** §6.5 conciseness, by word count. */
+/** Conciseness, by word count. */
 export function scoreConciseness(content: string): number {
   const w = countWords(content);
   if (w < 500) return (w / 500) * 0.5;
@@ -257,7 +258,7 @@ export function scoreConciseness(content: string): number {
   return Math.max(0.4, 0.7 - (w - 5000) / 5000);
 }
 
-/** §6.5 SkillQualityReward over the whole SKILL.md text (frontmatter included, as the original). */
+/** The quality score (the original's SkillQualityReward) over the whole SKILL.md text (frontmatter included, as the original). */
 export function computeQualityScore(content: string): QualityScore {
   const completeness = scoreCompleteness(content);
   const structure = scoreStructure(content);
@@ -276,7 +277,7 @@ export function computeQualityScore(content: string): QualityScore {
 }
 
 /**
- * §6.5 refinement-loop feedback, joined with "; ": missing required sections, missing
+ * Refinement-loop feedback, joined with "; ": missing required sections, missing
  * frontmatter, fewer than 2 code blocks, the first 3 missing template sections, a band message
  * by score, or the default.
  */
@@ -303,7 +304,7 @@ export function buildQualityFeedback(
 }
 
 // ---------------------------------------------------------------------------------------------
-// §6.6 Template compliance (category templates of skill-fleet.md §2, Phase 2)
+// Template compliance (the category templates of `CATEGORY_TEMPLATES`)
 // ---------------------------------------------------------------------------------------------
 
 export type TemplateCategory =
@@ -340,7 +341,7 @@ export const CATEGORY_TEMPLATES: Record<
   },
 };
 
-/** §6.6 keyword variations that detect a template element. */
+/** Keyword variations that detect a template element. */
 export const TEMPLATE_ELEMENT_KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   template: ['template', 'boilerplate', 'starter'],
   style_guide: ['style', 'guideline', 'formatting', 'convention'],
@@ -374,7 +375,7 @@ export function isTemplateCategory(value: string): value is TemplateCategory {
   return Object.prototype.hasOwnProperty.call(CATEGORY_TEMPLATES, value);
 }
 
-/** §6.6 template compliance; an unknown category uses the default template. */
+/** Template compliance; an unknown category uses the default template. */
 export function computeTemplateCompliance(
   content: string,
   category = 'default',
@@ -404,7 +405,7 @@ export function computeTemplateCompliance(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Quality warnings of validate (default mode): §6.1 documentation, §6.2 structure, §6.4 size
+// Quality warnings of validate (default mode): documentation, structure, size
 // ---------------------------------------------------------------------------------------------
 
 export interface QualityCheckInput {
@@ -420,8 +421,8 @@ export interface QualityCheckInput {
 
 const RESERVED_WORDS = ['anthropic', 'claude'];
 /**
- * §6.2 trigger indicators. The original matched them as bare substrings, so "task" passed as
- * "ask" (weakness W22); here each must start a word. "Use <up to 3 words> when" is also accepted
+ * Trigger indicators. The original matched them as bare substrings, so "task" passed as
+ * "ask"; here each must start a word. "Use <up to 3 words> when" is also accepted
  * ("Use this skill when …").
  */
 const TRIGGER = new RegExp(

@@ -241,7 +241,7 @@ export async function checkBodyLinks(dir: string, body: string): Promise<Validat
 // Symlinks and subdirectories
 // ---------------------------------------------------------------------------------------------
 
-/** skill-fleet.md §6.1 step 9 */
+/** Top-level subdirectories a skill may have; others get a warning. */
 const KNOWN_SUBDIRECTORIES = [
   'references',
   'guides',
@@ -300,7 +300,7 @@ export async function checkSymlinks(dir: string): Promise<ValidationWarning[]> {
   return warnings;
 }
 
-/** skill-fleet.md §6.1 step 9: empty, legacy and unknown top-level subdirectories (not dot-dirs). */
+/** Warnings for empty, legacy and unknown top-level subdirectories (dot-directories are skipped). */
 export async function checkSubdirectories(dir: string): Promise<ValidationWarning[]> {
   const warnings: ValidationWarning[] = [];
   for (const entry of await listSorted(dir)) {

@@ -60,7 +60,7 @@ interface Case {
   message?: string;
 }
 
-/** One case per rule of reference/agent-skills-spec.md (strict unless `strict: false`). */
+/** One case per rule of the Agent Skills specification (strict unless `strict: false`). */
 const cases: Case[] = [
   // ---- valid skills
   { rule: 'minimal valid skill', content: md(fm('pdf-tools')), dirName: 'pdf-tools', errors: [] },

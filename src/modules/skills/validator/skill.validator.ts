@@ -1,5 +1,5 @@
 /**
- * SKILL.md validator: the rules of reference/agent-skills-spec.md, the report of protocol.md §4.2.
+ * SKILL.md validator: the rules of the Agent Skills specification (agentskills.io), the report of docs/protocol.md §4.2.
  *
  * - strict: the specification alone. Only its six fields; any other field is an error; no
  *   warnings at all (quality, body and folder checks are skipped).
@@ -382,7 +382,7 @@ function validateFrontmatter(
   return { errors, warnings, skill, name, description };
 }
 
-/** Type checks of the extension fields accepted in default mode (skill-fleet.md §5, §6.1 step 8). */
+/** Type checks of the extension fields that default mode accepts (the original's frontmatter fields). */
 function checkExtensionField(key: string, value: unknown): ValidationWarning | null {
   if (value === null || value === undefined || value === '') return null;
   let expected: string | null = null;

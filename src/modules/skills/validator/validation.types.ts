@@ -1,6 +1,6 @@
 /**
  * Types and codes of the SKILL.md validator. The report shape is the one of protocol.md §4.2; the
- * error codes of the specification are those of reference/agent-skills-spec.md.
+ * error codes follow the rules of the Agent Skills specification (agentskills.io).
  */
 
 /** Error codes. A report with at least one error is not valid. */
@@ -65,7 +65,7 @@ export const SKILL_WARNING_CODES = [
   // frontmatter (default mode): accepted by skills-ref, but worth knowing
   'FIELD_WRONG_TYPE',
   'NULL_WORD_AS_TEXT',
-  // quality checks ported from the original Skill Fleet (skill-fleet.md §6.1, §6.2, §6.4)
+  // quality checks ported from the original Skill Fleet: documentation, structure, size
   'NO_WHEN_TO_USE_SECTION',
   'NO_QUICK_START_SECTION',
   'NO_RECOGNIZABLE_SECTIONS',

@@ -1,20 +1,21 @@
-import { PermanentError } from '../jobs/workflow';
+import { PermanentError } from '../../common/errors/permanent-error';
 import {
   computeQualityScore,
   computeTemplateCompliance,
   validateSkillContent,
 } from '../skills/validator';
-import { LlmBadOutputError, type JsonSchemaSpec, type LlmResult } from './llm-provider';
-import { chunkText, OfflineProvider } from './offline.provider';
+import { formatInputBlock } from '../llm/input-block';
+import { LlmBadOutputError, type JsonSchemaSpec, type LlmResult } from '../llm/llm-provider';
+import { chunkText, OfflineProvider } from '../llm/offline.provider';
 import {
-  formatInputBlock,
   offlineInput,
   type OfflineInput,
   type OfflinePlan,
   type OfflineRequirements,
-} from './offline-rules';
+} from './offline-input';
+import { SKILL_CREATE_OFFLINE_RULES } from './offline-rules';
 
-const llm = new OfflineProvider();
+const llm = new OfflineProvider(SKILL_CREATE_OFFLINE_RULES);
 const signal = (): AbortSignal => new AbortController().signal;
 
 function ask(step: string, input: OfflineInput): Promise<LlmResult<unknown>> {
@@ -114,7 +115,7 @@ describe('OfflineProvider', () => {
     const input: OfflineInput = { task: TASKS[2], answers: { audience: 'SREs' } };
     for (const step of ['requirements', 'plan', 'generate']) {
       const a = await ask(step, input);
-      const b = await new OfflineProvider().complete({
+      const b = await new OfflineProvider(SKILL_CREATE_OFFLINE_RULES).complete({
         step,
         messages: [{ role: 'user', content: formatInputBlock(input) }],
         signal: signal(),

@@ -13,9 +13,9 @@ import {
   ValidateNested,
   validate,
 } from 'class-validator';
-import { AppError } from '../../../common/errors/app-error';
-import { STRICT_VALIDATION, toFieldErrors } from '../../../common/errors/validation';
-import { SKILL_STYLES, type SkillStyle } from '../../llm/offline-rules';
+import { AppError } from '../../common/errors/app-error';
+import { STRICT_VALIDATION, toFieldErrors } from '../../common/errors/validation';
+import { SKILL_STYLES, type SkillStyle } from './offline-input';
 
 export class PromptSwitchesDto {
   @IsOptional() @IsBoolean() clarify?: boolean;
