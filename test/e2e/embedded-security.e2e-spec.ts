@@ -143,8 +143,10 @@ async function createJobs(url: string, token: string, count: number): Promise<st
   for (let i = 0; i < count; i++) {
     const created = await rest.post('/jobs', {
       workflow: 'skill.create',
-      input: { task: `write a skill for reading csv files, take ${i}` },
-      options: { autoApprove: true },
+      input: {
+        task: `write a skill for reading csv files, take ${i}`,
+        options: { autoApprove: true },
+      },
     });
     expect(created.status).toBe(201);
     ids.push(created.body.job.id as string);
@@ -330,28 +332,36 @@ if (e2eMode() === 'embedded') {
       fake.on('connection', (socket, request: IncomingMessage) => {
         seen.push(`${request.url} ${JSON.stringify(request.headers)}`);
         socket.on('message', (data: Buffer) => seen.push(data.toString()));
+        // It records and hangs up: the client then stops waiting for replies.
+        setTimeout(() => socket.close(), 200);
       });
       await new Promise((resolve) => fake.once('listening', resolve));
       const fakeUrl = `ws://127.0.0.1:${(fake.address() as { port: number }).port}/ws`;
-      const run = (env: Record<string, string>) =>
-        spawnSync(process.execPath, [cliMain, 'jobs', 'list', '--json', '--url', fakeUrl], {
-          cwd: ws.cwd,
-          env: { ...ws.env, ...env },
-          encoding: 'utf8',
-          timeout: 30_000,
-        });
+      // Asynchronous: the fake server answers from this process's event loop meanwhile.
+      const run = async (env: Record<string, string>) => {
+        const proc = new Proc(
+          process.execPath,
+          [cliMain, 'jobs', 'list', '--json', '--url', fakeUrl],
+          ws.cwd,
+          { ...ws.env, ...env },
+        );
+        const timer = setTimeout(() => proc.child.kill('SIGKILL'), 60_000);
+        const status = await proc.exited;
+        clearTimeout(timer);
+        return { status, out: proc.out };
+      };
       try {
-        const refused = run({});
+        const refused = await run({});
         expect(refused.status).toBe(2);
-        const error = (JSON.parse(refused.stdout) as { error: { code: string; message: string } })
-          .error;
+        const json = refused.out.slice(refused.out.indexOf('{'));
+        const error = (JSON.parse(json) as { error: { code: string; message: string } }).error;
         expect(error.code).toBe('NO_TOKEN');
         expect(error.message).toContain('--token');
         expect(error.message).toContain('SKILL_FLEET_TOKEN');
         expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
 
         // The fake server does see a token that is meant for it.
-        run({ SKILL_FLEET_TOKEN: 'sf_meant_for_this_server' });
+        await run({ SKILL_FLEET_TOKEN: 'sf_meant_for_this_server' });
         expect(seen.join('\n')).toContain('sf_meant_for_this_server');
         expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
       } finally {
