@@ -143,8 +143,10 @@ async function createJobs(url: string, token: string, count: number): Promise<st
   for (let i = 0; i < count; i++) {
     const created = await rest.post('/jobs', {
       workflow: 'skill.create',
-      input: { task: `write a skill for reading csv files, take ${i}` },
-      options: { autoApprove: true },
+      input: {
+        task: `write a skill for reading csv files, take ${i}`,
+        options: { autoApprove: true },
+      },
     });
     expect(created.status).toBe(201);
     ids.push(created.body.job.id as string);
@@ -187,62 +189,66 @@ async function expectSecondServerRefused(ws: Workspace, ownerPid: number): Promi
 
 if (e2eMode() === 'embedded') {
   describe('embedded database: no other local user gets in', () => {
-    it('refuses the Postgres protocol on every TCP port of the server, and keeps DATA_DIR private', async () => {
-      const ws = await workspace();
-      const { proc, url } = await serve(ws);
-      const ports = listeningTcpPorts(proc.child.pid!);
-      // The HTTP/WebSocket port is the only one: the database has none.
-      expect(ports).toEqual([Number(new URL(url).port)]);
-      for (const port of ports) {
-        for (const credentials of [
-          { user: 'postgres' },
-          { user: 'intruder', password: 'wrong-password' },
-        ]) {
-          const client = new Client({
-            host: '127.0.0.1',
-            port,
-            database: 'postgres',
-            connectionTimeoutMillis: 5_000,
-            ...credentials,
-          });
-          client.on('error', () => undefined);
-          const outcome = await client
-            .connect()
-            .then(() => client.query('SELECT 1'))
-            .then(
-              () => 'answered',
-              () => 'refused',
-            );
-          await client.end().catch(() => undefined);
-          expect({ port, user: credentials.user, outcome }).toEqual({
-            port,
-            user: credentials.user,
-            outcome: 'refused',
-          });
+    it(
+      'refuses the Postgres protocol on every TCP port of the server, and keeps DATA_DIR private',
+      async () => {
+        const ws = await workspace();
+        const { proc, url } = await serve(ws);
+        const ports = listeningTcpPorts(proc.child.pid!);
+        // The HTTP/WebSocket port is the only one: the database has none.
+        expect(ports).toEqual([Number(new URL(url).port)]);
+        for (const port of ports) {
+          for (const credentials of [
+            { user: 'postgres' },
+            { user: 'intruder', password: 'wrong-password' },
+          ]) {
+            const client = new Client({
+              host: '127.0.0.1',
+              port,
+              database: 'postgres',
+              connectionTimeoutMillis: 5_000,
+              ...credentials,
+            });
+            client.on('error', () => undefined);
+            const outcome = await client
+              .connect()
+              .then(() => client.query('SELECT 1'))
+              .then(
+                () => 'answered',
+                () => 'refused',
+              );
+            await client.end().catch(() => undefined);
+            expect({ port, user: credentials.user, outcome }).toEqual({
+              port,
+              user: credentials.user,
+              outcome: 'refused',
+            });
+          }
         }
-      }
 
-      // Files and folders: 0700/0600, and another user cannot list, read or connect.
-      expect(fs.statSync(ws.dataDir).mode & 0o777).toBe(0o700);
-      expect(fs.statSync(path.join(ws.dataDir, 'pgdata')).mode & 0o077).toBe(0);
-      expect(fs.statSync(path.join(ws.dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
-      const asNobody = (...args: string[]) =>
-        spawnSync('runuser', ['-u', 'nobody', '--', ...args], { encoding: 'utf8' });
-      expect(asNobody('ls', path.dirname(ws.dataDir)).status).toBe(0);
-      expect(asNobody('ls', ws.dataDir).status).not.toBe(0);
-      expect(asNobody('cat', path.join(ws.dataDir, 'admin-token')).status).not.toBe(0);
-      const socket = path.join(ws.dataDir, '.s.PGSQL.5432');
-      expect(fs.lstatSync(socket).isSocket()).toBe(true);
-      const connect = asNobody(
-        process.execPath,
-        '-e',
-        `require('net').connect(${JSON.stringify(socket)}).on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`,
-      );
-      expect({ status: connect.status, out: connect.stdout.trim() }).toEqual({
-        status: 3,
-        out: 'EACCES',
-      });
-    });
+        // Files and folders: 0700/0600, and another user cannot list, read or connect.
+        expect(fs.statSync(ws.dataDir).mode & 0o777).toBe(0o700);
+        expect(fs.statSync(path.join(ws.dataDir, 'pgdata')).mode & 0o077).toBe(0);
+        expect(fs.statSync(path.join(ws.dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+        const asNobody = (...args: string[]) =>
+          spawnSync('runuser', ['-u', 'nobody', '--', ...args], { encoding: 'utf8' });
+        expect(asNobody('ls', path.dirname(ws.dataDir)).status).toBe(0);
+        expect(asNobody('ls', ws.dataDir).status).not.toBe(0);
+        expect(asNobody('cat', path.join(ws.dataDir, 'admin-token')).status).not.toBe(0);
+        const socket = path.join(ws.dataDir, '.s.PGSQL.5432');
+        expect(fs.lstatSync(socket).isSocket()).toBe(true);
+        const connect = asNobody(
+          process.execPath,
+          '-e',
+          `require('net').connect(${JSON.stringify(socket)}).on('connect', () => process.exit(0)).on('error', (e) => { console.log(e.code); process.exit(3); })`,
+        );
+        expect({ status: connect.status, out: connect.stdout.trim() }).toEqual({
+          status: 3,
+          out: 'EACCES',
+        });
+      },
+      2 * START_MS,
+    );
   });
 
   describe('restart after a crash', () => {
@@ -315,79 +321,95 @@ if (e2eMode() === 'embedded') {
       2 * START_MS,
     );
 
-    it('a CLI command with --url to another server and no --token sends no token', async () => {
-      const ws = await workspace();
-      fs.mkdirSync(ws.dataDir, { recursive: true });
-      fs.writeFileSync(path.join(ws.dataDir, 'admin-token'), 'sf_local_admin_secret\n', {
-        mode: 0o600,
-      });
-      fs.writeFileSync(
-        path.join(ws.dataDir, 'server-url'),
-        `ws://127.0.0.1:${await closedPort()}/ws\n`,
-      );
-      const seen: string[] = [];
-      const fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-      fake.on('connection', (socket, request: IncomingMessage) => {
-        seen.push(`${request.url} ${JSON.stringify(request.headers)}`);
-        socket.on('message', (data: Buffer) => seen.push(data.toString()));
-      });
-      await new Promise((resolve) => fake.once('listening', resolve));
-      const fakeUrl = `ws://127.0.0.1:${(fake.address() as { port: number }).port}/ws`;
-      const run = (env: Record<string, string>) =>
-        spawnSync(process.execPath, [cliMain, 'jobs', 'list', '--json', '--url', fakeUrl], {
-          cwd: ws.cwd,
-          env: { ...ws.env, ...env },
-          encoding: 'utf8',
-          timeout: 30_000,
+    it(
+      'a CLI command with --url to another server and no --token sends no token',
+      async () => {
+        const ws = await workspace();
+        fs.mkdirSync(ws.dataDir, { recursive: true });
+        fs.writeFileSync(path.join(ws.dataDir, 'admin-token'), 'sf_local_admin_secret\n', {
+          mode: 0o600,
         });
-      try {
-        const refused = run({});
-        expect(refused.status).toBe(2);
-        const error = (JSON.parse(refused.stdout) as { error: { code: string; message: string } })
-          .error;
-        expect(error.code).toBe('NO_TOKEN');
-        expect(error.message).toContain('--token');
-        expect(error.message).toContain('SKILL_FLEET_TOKEN');
-        expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
+        fs.writeFileSync(
+          path.join(ws.dataDir, 'server-url'),
+          `ws://127.0.0.1:${await closedPort()}/ws\n`,
+        );
+        const seen: string[] = [];
+        const fake = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+        fake.on('connection', (socket, request: IncomingMessage) => {
+          seen.push(`${request.url} ${JSON.stringify(request.headers)}`);
+          socket.on('message', (data: Buffer) => seen.push(data.toString()));
+          // It records and hangs up: the client then stops waiting for replies.
+          setTimeout(() => socket.close(), 200);
+        });
+        await new Promise((resolve) => fake.once('listening', resolve));
+        const fakeUrl = `ws://127.0.0.1:${(fake.address() as { port: number }).port}/ws`;
+        // Asynchronous: the fake server answers from this process's event loop meanwhile.
+        const run = async (env: Record<string, string>) => {
+          const proc = new Proc(
+            process.execPath,
+            [cliMain, 'jobs', 'list', '--json', '--url', fakeUrl],
+            ws.cwd,
+            { ...ws.env, ...env },
+          );
+          const timer = setTimeout(() => proc.child.kill('SIGKILL'), 60_000);
+          const status = await proc.exited;
+          clearTimeout(timer);
+          return { status, out: proc.out };
+        };
+        try {
+          const refused = await run({});
+          expect(refused.status).toBe(2);
+          const json = refused.out.slice(refused.out.indexOf('{'));
+          const error = (JSON.parse(json) as { error: { code: string; message: string } }).error;
+          expect(error.code).toBe('NO_TOKEN');
+          expect(error.message).toContain('--token');
+          expect(error.message).toContain('SKILL_FLEET_TOKEN');
+          expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
 
-        // The fake server does see a token that is meant for it.
-        run({ SKILL_FLEET_TOKEN: 'sf_meant_for_this_server' });
-        expect(seen.join('\n')).toContain('sf_meant_for_this_server');
-        expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
-      } finally {
-        await new Promise((resolve) => fake.close(resolve));
-      }
-    });
+          // The fake server does see a token that is meant for it.
+          await run({ SKILL_FLEET_TOKEN: 'sf_meant_for_this_server' });
+          expect(seen.join('\n')).toContain('sf_meant_for_this_server');
+          expect(seen.join('\n')).not.toContain('sf_local_admin_secret');
+        } finally {
+          await new Promise((resolve) => fake.close(resolve));
+        }
+      },
+      2 * START_MS,
+    );
   });
 
   describe('storage readiness', () => {
-    it('/health/ready goes 503 naming storage while SKILLS_ROOT takes no write, and 200 again after', async () => {
-      const ws = await workspace();
-      const skillsRoot = path.join(ws.cwd, 'skills');
-      ws.env.SKILLS_ROOT = skillsRoot;
-      const { url } = await serve(ws);
-      const ready = async () => {
-        const response = await fetch(`${url}/health/ready`);
-        const body = (await response.json()) as {
-          message?: string;
-          error?: Record<string, { message?: string }>;
-          details: Record<string, { status: string }>;
+    it(
+      '/health/ready goes 503 naming storage while SKILLS_ROOT takes no write, and 200 again after',
+      async () => {
+        const ws = await workspace();
+        const skillsRoot = path.join(ws.cwd, 'skills');
+        ws.env.SKILLS_ROOT = skillsRoot;
+        const { url } = await serve(ws);
+        const ready = async () => {
+          const response = await fetch(`${url}/health/ready`);
+          const body = (await response.json()) as {
+            message?: string;
+            error?: Record<string, { message?: string }>;
+            details: Record<string, { status: string }>;
+          };
+          return { status: response.status, body };
         };
-        return { status: response.status, body };
-      };
-      expect((await ready()).status).toBe(200);
+        expect((await ready()).status).toBe(200);
 
-      fs.renameSync(skillsRoot, `${skillsRoot}.away`);
-      fs.writeFileSync(skillsRoot, 'not a folder');
-      const down = await ready();
-      expect(down.status).toBe(503);
-      expect(down.body.message).toContain('storage');
-      expect(down.body.error?.storage.message).toContain(skillsRoot);
-      expect(down.body.details.database.status).toBe('up');
+        fs.renameSync(skillsRoot, `${skillsRoot}.away`);
+        fs.writeFileSync(skillsRoot, 'not a folder');
+        const down = await ready();
+        expect(down.status).toBe(503);
+        expect(down.body.message).toContain('storage');
+        expect(down.body.error?.storage.message).toContain(skillsRoot);
+        expect(down.body.details.database.status).toBe('up');
 
-      fs.rmSync(skillsRoot);
-      fs.renameSync(`${skillsRoot}.away`, skillsRoot);
-      expect((await ready()).status).toBe(200);
-    });
+        fs.rmSync(skillsRoot);
+        fs.renameSync(`${skillsRoot}.away`, skillsRoot);
+        expect((await ready()).status).toBe(200);
+      },
+      2 * START_MS,
+    );
   });
 }
