@@ -23,6 +23,8 @@ const BAD_VALUES: Record<string, string> = {
   LLM_MODEL_GENERATE: 'gpt 4o',
   LLM_MODEL_REVIEW: 'gpt 4o',
   WS_MAX_PAYLOAD: '10',
+  SKILL_FILE_MAX_BYTES: '12',
+  SKILL_MAX_BYTES: 'lots',
   LOG_LEVEL: 'loud',
   LOG_FORMAT: 'xml',
   JOB_LEASE_SECONDS: '1',
