@@ -18,5 +18,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 1,
   testTimeout: 60000,
+  // A child process a test failed to stop (a CLI `serve` left running) kept jest waiting after the
+  // last test until CI's limit; exit once the results are written, and let the run report them.
+  forceExit: true,
   ...jestTransform,
 };
