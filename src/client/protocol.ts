@@ -191,11 +191,15 @@ export interface SkillFile {
 /** One version of a skill (`skills.history`). */
 export interface SkillVersion {
   version: number;
+  /** the user who made it (`system` for the server's own writes) */
   by: string;
   createdAt: string;
+  /** SHA-256 of its SKILL.md */
   checksum: string;
   action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  /** the job whose draft it came from */
   jobId?: string;
+  /** a rollback: the version whose content it restored */
   restoredFrom?: number;
   validation: { valid: boolean; errors: number; warnings: number };
 }
@@ -206,12 +210,15 @@ export type DraftStatus = (typeof DRAFT_STATUSES)[number];
 /** A job's draft (`drafts.list`). */
 export interface Draft {
   jobId: string;
+  /** the draft's own skill id, `_drafts/<jobId>/<name>` (for `skills.get`) */
   skillId: string;
   name: string;
   category: string;
   ownerId: string | null;
+  /** `promoted` once promoted; `discarded` when its job was cancelled or failed; else `open` */
   status: DraftStatus;
   createdAt: string;
+  /** the skill and version its latest promotion made */
   promoted: { skillId: string; version: number; at: string } | null;
 }
 

@@ -1,4 +1,4 @@
-import type { DraftStatus, SkillStatus } from '../../client/protocol';
+import type { Draft, SkillStatus, SkillVersion } from '../../client/protocol';
 import type { Principal } from '../auth/principal';
 import type { ValidationError, ValidationIssue, ValidationWarning } from './validator';
 
@@ -31,36 +31,9 @@ export interface SkillView {
 export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
 export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
 
-/** One version of a skill in the library (`skills.history`). */
-export interface SkillVersionView {
-  version: number;
-  /** the user who made it (`system` for the server's own writes) */
-  by: string;
-  createdAt: string;
-  /** SHA-256 of its SKILL.md */
-  checksum: string;
-  action: LibraryAction;
-  /** the job whose draft it came from */
-  jobId?: string;
-  /** a rollback: the version whose content it restored */
-  restoredFrom?: number;
-  validation: { valid: boolean; errors: number; warnings: number };
-}
-
-/** A job's draft and where it went (`drafts.list`). */
-export interface DraftView {
-  jobId: string;
-  /** the draft's own skill id, `_drafts/<jobId>/<name>` (for `skills.get`) */
-  skillId: string;
-  name: string;
-  category: string;
-  ownerId: string | null;
-  /** `promoted` once promoted; `discarded` when its job was cancelled or failed; else `open` */
-  status: DraftStatus;
-  createdAt: string;
-  /** the skill and version its latest promotion made */
-  promoted: { skillId: string; version: number; at: string } | null;
-}
+/** The wire shapes of `skills.history` and `drafts.list`, defined once in the protocol. */
+export type SkillVersionView = SkillVersion;
+export type DraftView = Draft;
 
 export interface SkillListFilter {
   query?: string;
