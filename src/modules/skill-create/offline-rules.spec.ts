@@ -93,7 +93,9 @@ describe('OfflineProvider', () => {
           expect(content).toContain(`\n## ${section}\n`);
         }
         expect(content).toMatch(/## Quick Start\n[^#]*```[a-z]+\n/);
-        expect(computeQualityScore(content).score).toBeGreaterThanOrEqual(0.8);
+        // A scaffold is not a finished skill: the content factor of the score (issue 17) keeps it
+        // below the hand-written fixtures (scaffold-quality.spec.ts), whatever its structure.
+        expect(computeQualityScore(content).score).toBeLessThan(0.8);
         // default mode adds no warning either
         expect(validateSkillContent(content, { dirName: requirements.name }).warnings).toEqual([]);
       });

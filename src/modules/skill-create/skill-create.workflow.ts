@@ -374,7 +374,14 @@ async function generate(run: Run, brief: Brief): Promise<string> {
   await ctx.progress(40, 'Writing the SKILL.md');
   let best = await generateDraft(run, brief, '1', {});
   let bestScore = computeQualityScore(best).score;
-  for (let attempt = 2; bestScore < input.options.qualityThreshold && attempt <= 3; attempt++) {
+  // The offline rules write the same scaffold again, whatever the feedback: only a person (in
+  // preview) or a model can raise its score, so offline there is no refinement loop.
+  const rounds = run.llm.name === 'offline' ? 1 : 3;
+  for (
+    let attempt = 2;
+    bestScore < input.options.qualityThreshold && attempt <= rounds;
+    attempt++
+  ) {
     const candidate = await generateDraft(run, brief, String(attempt), {
       feedback: `Raise the quality score (now ${bestScore}): clearer sections, a runnable example, no filler.`,
       content: best,
