@@ -22,6 +22,7 @@ import {
   segmentsOf,
   skillIdOf,
 } from './skill-ref';
+import { DRAFT_FILE_PATH } from './skill.types';
 import {
   checkSkillName,
   errnoCode,
@@ -58,6 +59,8 @@ export interface DraftManifest {
   name: string;
   category: string;
   ownerId: string | null;
+  /** sha256 of the SKILL.md an offline scaffold was written with (absent: not a scaffold) */
+  scaffoldSha256?: string;
 }
 
 /** A skill folder found on disk. `manifest` is set for drafts. */
@@ -388,11 +391,15 @@ export class SkillStore {
       return null;
     }
     if (!isPlainRecord(raw)) return null;
-    const { name, category, ownerId } = raw;
+    const { name, category, ownerId, scaffoldSha256 } = raw;
     if (typeof name !== 'string' || !isNameSegment(name)) return null;
     if (typeof category !== 'string' || !isNameSegment(category)) return null;
     if (ownerId !== null && typeof ownerId !== 'string') return null;
-    return { name, category, ownerId };
+    const scaffold =
+      typeof scaffoldSha256 === 'string' && /^[0-9a-f]{64}$/.test(scaffoldSha256)
+        ? { scaffoldSha256 }
+        : {};
+    return { name, category, ownerId, ...scaffold };
   }
 
   /**
@@ -403,6 +410,7 @@ export class SkillStore {
     jobId: string,
     manifest: DraftManifest,
     content: string,
+    files: { path: string; content: string }[] = [],
   ): Promise<{ created: boolean; manifest: DraftManifest }> {
     assertJobId(jobId);
     assertName(manifest.name, 'name');
@@ -416,6 +424,14 @@ export class SkillStore {
       try {
         await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
         await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
+        for (const file of files) {
+          if (!DRAFT_FILE_PATH.test(file.path) || file.path.includes('..')) {
+            throw new Error(`Not a draft file path: ${file.path}`);
+          }
+          const target = path.join(tmp, manifest.name, file.path);
+          await fs.mkdir(path.dirname(target), { recursive: true });
+          await fs.writeFile(target, file.content, { flag: 'wx' });
+        }
         await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), {
           flag: 'wx',
         });

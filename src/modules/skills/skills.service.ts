@@ -62,6 +62,7 @@ import type {
   SkillViewer,
   SkillWithContent,
 } from './skill.types';
+import { DRAFT_FILE_PATH, OFFLINE_SCAFFOLD, OFFLINE_SCAFFOLD_MESSAGE } from './skill.types';
 import {
   collectSkillsForXml,
   renderAvailableSkillsXml,
@@ -256,6 +257,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       name: assertName(name, 'name'),
       category: assertCategory(options.category ?? DEFAULT_CATEGORY),
       ownerId: options.ownerId ?? null,
+      ...(options.scaffold && { scaffoldSha256: sha256(content) }),
     };
     const size = Buffer.byteLength(content, 'utf8');
     if (size > RESOURCE_LIMITS.maxSkillMdBytes) {
@@ -263,7 +265,20 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
       ]);
     }
-    const { created, manifest: draft } = await this.store.writeDraft(jobId, manifest, content);
+    const files = options.files ?? [];
+    files.forEach((file, i) => {
+      if (!DRAFT_FILE_PATH.test(file.path)) {
+        throw AppError.validation([
+          { field: `files.${i}.path`, message: 'must be references/<file> with a safe file name' },
+        ]);
+      }
+    });
+    const { created, manifest: draft } = await this.store.writeDraft(
+      jobId,
+      manifest,
+      content,
+      files,
+    );
     await recordDraft(this.skills.manager, { jobId, ...draft });
     const ref: SkillRef = { kind: 'draft', jobId, name: draft.name };
     const { text } = await this.store.read(ref);
@@ -277,7 +292,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async promote(
     jobId: string,
-    options: { overwrite?: boolean },
+    options: { overwrite?: boolean; allowScaffold?: boolean },
     viewer?: SkillViewer,
   ): Promise<SkillView> {
     if (viewer) assertCanWrite(viewer);
@@ -288,6 +303,18 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
     const draftDir = await this.store.locate({ kind: 'draft', jobId, name: manifest.name });
     const issues = blockingIssues(await validateSkillDir(draftDir));
+    if (issues.length === 0 && manifest.scaffoldSha256 && !options.allowScaffold) {
+      const { text } = await this.store.read({ kind: 'draft', jobId, name: manifest.name });
+      if (sha256(text) === manifest.scaffoldSha256) {
+        throw new AppError(
+          ErrorCode.VALIDATION_FAILED,
+          `The draft of job ${jobId} is an offline scaffold no person has edited (${OFFLINE_SCAFFOLD}): ` +
+            `${OFFLINE_SCAFFOLD_MESSAGE}; edit it, or promote it as it is with allowScaffold: true ` +
+            '(CLI --allow-scaffold)',
+          [{ code: OFFLINE_SCAFFOLD, message: OFFLINE_SCAFFOLD_MESSAGE }],
+        );
+      }
+    }
     if (issues.length > 0) {
       throw new AppError(
         ErrorCode.VALIDATION_FAILED,
