@@ -10,7 +10,7 @@ import { assertCanWrite, canSee } from '../auth/policy';
 import {
   countWithinBudget,
   decodePageCursor,
-  encodePageCursor,
+  pageOf,
   LIST_BYTE_BUDGET,
   PG_ISO_TIME,
 } from '../../common/list-page';
@@ -37,7 +37,6 @@ interface JobPromptOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 86400;
-const DEFAULT_PROMPTS_PAGE = 100;
 
 const jobOptions = (job: Job): JobPromptOptions =>
   ((job.input as { options?: JobPromptOptions }).options ?? {}) as JobPromptOptions;
@@ -148,7 +147,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
   ): Promise<{ prompts: PromptView[]; nextCursor: string | null }> {
     const none = { prompts: [], nextCursor: null };
     if (query.jobId !== undefined && !isUUID(query.jobId)) return none;
-    const limit = query.limit ?? DEFAULT_PROMPTS_PAGE;
+    const limit = query.limit ?? ListPromptsDto.DEFAULT_LIMIT;
     const builder = this.dataSource
       .getRepository(Prompt)
       .createQueryBuilder('prompt')
@@ -176,7 +175,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       sized.slice(0, limit).map((row) => Number(row.size)),
       LIST_BYTE_BUDGET,
     );
-    const page = sized.slice(0, count);
+    const { page, nextCursor } = pageOf(sized, count);
     if (page.length === 0) return none;
     const rows = await this.dataSource
       .getRepository(Prompt)
@@ -186,8 +185,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       const prompt = byId.get(row.id);
       return prompt ? [toPromptView(prompt)] : [];
     });
-    const last = page[page.length - 1];
-    return { prompts, nextCursor: sized.length > count ? encodePageCursor(last) : null };
+    return { prompts, nextCursor };
   }
 
   /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
+import { decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import {
@@ -19,12 +20,12 @@ import { JobEventView, JobView, toJobView } from './job-view';
 import { JobsQueue } from './jobs.queue';
 import { WorkflowRegistry } from './workflow.registry';
 import { CancelHooks, PurgeHooks, RewindHooks } from './cancel-hooks';
-import type {
-  CancelJobDto,
-  CreateJobDto,
-  JobStepsDto,
+import {
+  type CancelJobDto,
+  type CreateJobDto,
+  type JobStepsDto,
   ListJobsDto,
-  RewindJobDto,
+  type RewindJobDto,
 } from './dto/jobs.dto';
 
 /** Statuses a job can be rewound from: not while a worker runs it or it waits for one. */
@@ -38,44 +39,6 @@ const MAX_PURGE_PREVIEW = 200;
 
 /** Largest accepted `input`, serialised. */
 export const MAX_INPUT_BYTES = 256 * 1024;
-
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-const ISSUED_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-const isIssuedTime = (text: string): boolean =>
-  ISSUED_TIME.test(text) && new Date(text).toISOString() === text;
-
-const encodeCursor = (job: Job): string =>
-  Buffer.from(
-    JSON.stringify({ createdAt: new Date(job.createdAt).toISOString(), id: job.id }),
-  ).toString('base64url');
-
-/** Only what encodeCursor writes: a UUID and an ISO time that round-trips, so no forged text reaches SQL. */
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed !== null && typeof parsed === 'object') {
-      const { createdAt, id } = parsed as Record<string, unknown>;
-      if (
-        typeof id === 'string' &&
-        isUUID(id) &&
-        typeof createdAt === 'string' &&
-        isIssuedTime(createdAt)
-      ) {
-        return { createdAt, id };
-      }
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw AppError.validation([
-    { field: 'payload.cursor', message: 'is not a cursor this server issued' },
-  ]);
-}
 
 /** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here (policy.ts). */
 @Injectable()
@@ -150,26 +113,30 @@ export class JobsService {
     principal: Principal,
     query: ListJobsDto,
   ): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
-    const limit = query.limit ?? 50;
+    const limit = query.limit ?? ListJobsDto.DEFAULT_LIMIT;
     const builder = this.dataSource
       .getRepository(Job)
       .createQueryBuilder('job')
+      .addSelect(PG_ISO_TIME('job.created_at'), 'page_at')
       .orderBy('job.created_at', 'DESC')
       .addOrderBy('job.id', 'DESC')
-      .take(limit + 1);
+      .limit(limit + 1);
     if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
     if (query.status?.length)
       builder.andWhere('job.status IN (:...status)', { status: query.status });
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      builder.andWhere('(job.created_at, job.id) < (:createdAt, :id)', cursor);
+      const before = decodePageCursor(query.cursor, 'payload.cursor');
+      builder.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id)', before);
     }
-    const rows = await builder.getMany();
-    const page = rows.slice(0, limit);
-    return {
-      jobs: page.map(toJobView),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
-    };
+    const { raw, entities } = await builder.getRawAndEntities<{
+      page_at: string;
+      job_id: string;
+    }>();
+    const { nextCursor } = pageOf(
+      raw.map((row) => ({ at: row.page_at, id: row.job_id })),
+      limit,
+    );
+    return { jobs: entities.slice(0, limit).map(toJobView), nextCursor };
   }
 
   /** Stored events after `afterSeq`, oldest first. */

@@ -15,6 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { JOB_STATUSES, type JobStatus } from '../../../client/protocol';
+import { PageQueryDto } from '../../../common/page-query.dto';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })
@@ -61,7 +62,7 @@ export class CancelJobDto extends CancelBodyDto {
 const toArray = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.split(',').filter(Boolean) : value;
 
-export class ListJobsDto {
+export class ListJobsDto extends PageQueryDto(50) {
   @ApiPropertyOptional({
     description: 'statuses to include (comma-separated)',
     enum: JOB_STATUSES,
@@ -75,20 +76,6 @@ export class ListJobsDto {
     message: `each status must be one of: ${JOB_STATUSES.join(', ')}`,
   })
   status?: JobStatus[];
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class JobEventsQueryDto {
