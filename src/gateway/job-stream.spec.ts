@@ -6,6 +6,7 @@ import {
   JobStreamOptions,
   type FrameSink,
 } from './job-stream';
+import { sleep } from '../common/sleep';
 
 const JOB = 'job-1';
 
@@ -77,7 +78,7 @@ class Log {
   };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+const settle = () => sleep(5);
 
 function setup(options: Partial<JobStreamOptions> = {}) {
   const sink = new Sink();
@@ -163,7 +164,7 @@ describe('JobStream', () => {
     stream.start(0);
     await settle();
     stream.offer(3, live(3));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(sink.seqs()).toEqual([1]);
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain('event 2 is missing');
