@@ -327,9 +327,7 @@ describe('OfflineProvider', () => {
     const usage = result.usage!;
     expect(usage.completionTokens).toBe(Math.ceil((words * 4) / 3));
     expect(usage.promptTokens).toBeGreaterThan(0);
-    expect(usage.totalTokens).toBe(
-      usage.promptTokens + usage.completionTokens,
-    );
+    expect(usage.totalTokens).toBe(usage.promptTokens + usage.completionTokens);
   });
 
   it('parses its JSON through the request schema', async () => {
