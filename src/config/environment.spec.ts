@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { thrown } from '../../test/support/refusal';
 import { AppConfig } from './app-config';
 import { ConfigError, validateEnvironment } from './environment';
 
@@ -8,15 +9,8 @@ const SERVICES = {
 };
 
 /** The ConfigError that validating `raw` throws (fails the test if it does not throw one). */
-function configErrorFor(raw: Record<string, string>): ConfigError {
-  try {
-    validateEnvironment(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(raw)}`);
-}
+const configErrorFor = (raw: Record<string, string>): ConfigError =>
+  thrown(() => validateEnvironment(raw), ConfigError);
 
 describe('validateEnvironment and AppConfig.fromEnvironment', () => {
   describe('valid environments', () => {

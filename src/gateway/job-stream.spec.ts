@@ -1,4 +1,4 @@
-import { waitFor } from '../../test/support/wait-for';
+import { sleep, waitFor } from '../../test/support/wait-for';
 import { encodeEvent, Frame } from './event-frames';
 import type { JobEventView } from '../modules/jobs/job-view';
 import {
@@ -79,7 +79,7 @@ class Log {
 }
 
 /** Lets queued promise callbacks run (only where no condition can be awaited). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+const settle = () => sleep(5);
 
 /** Waits until `expectation` passes, however slow the machine: a stream page waits a turn of the event loop. */
 const until = (expectation: () => void) =>

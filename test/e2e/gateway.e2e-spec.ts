@@ -16,8 +16,8 @@ import { allEvents, Rest, sideEffectDir, waitForStatus } from '../support/jobs';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WsTestClient } from '../support/ws-test-client';
+import { sleep } from '../support/wait-for';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const UNKNOWN_JOB = '00000000-0000-4000-8000-000000000000';
 
 describe(`gateway (${e2eMode()} mode)`, () => {
