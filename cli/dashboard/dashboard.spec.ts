@@ -427,6 +427,7 @@ describe('dashboard views (headless 80×24)', () => {
         name: 'pandas-tips',
         category: 'python',
         ownerId: 'admin',
+        version: 1,
         createdAt: '2026-01-01T00:00:00.000Z',
       };
       commands.listDrafts.mockResolvedValueOnce([{ ...draft, status: 'open', promoted: null }]);

@@ -6,7 +6,12 @@ import { AppError } from '../../common/errors/app-error';
 import { decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
-import type { JobStatus } from '../../client/protocol';
+import {
+  STEP_OUTPUT_MAX_CHARS,
+  type JobStatus,
+  type JobStepInfo,
+  type StepUsage,
+} from '../../client/protocol';
 import { FINAL_STATUSES, isFinal } from './job-status';
 import { JobStore } from './job-store';
 import { JobTransitions } from './job-transitions';
@@ -14,8 +19,23 @@ import { Job } from './job.entity';
 import { JobEventView, JobView, toJobView } from './job-view';
 import { JobsQueue } from './jobs.queue';
 import { WorkflowRegistry } from './workflow.registry';
-import { CancelHooks, PurgeHooks } from './cancel-hooks';
-import { type CancelJobDto, type CreateJobDto, ListJobsDto } from './dto/jobs.dto';
+import { CancelHooks, PurgeHooks, RewindHooks } from './cancel-hooks';
+import {
+  type CancelJobDto,
+  type CreateJobDto,
+  type JobStepsDto,
+  ListJobsDto,
+  type RewindJobDto,
+} from './dto/jobs.dto';
+
+/** Statuses a job can be rewound from: not while a worker runs it or it waits for one. */
+export const REWINDABLE: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'waiting'];
+
+/** Steps `jobs.steps` returns at most. */
+const MAX_STEPS = 500;
+
+/** Job ids `jobs.purge` with `dryRun` lists at most (it counts them all). */
+const MAX_PURGE_PREVIEW = 200;
 
 /** Largest accepted `input`, serialised. */
 export const MAX_INPUT_BYTES = 256 * 1024;
@@ -30,6 +50,7 @@ export class JobsService {
     private readonly registry: WorkflowRegistry,
     private readonly cancelHooks: CancelHooks,
     private readonly purgeHooks: PurgeHooks,
+    private readonly rewindHooks: RewindHooks,
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
@@ -186,6 +207,125 @@ export class JobsService {
     }
     await this.queue.enqueue(queued);
     return toJobView(queued);
+  }
+
+  /**
+   * Goes back to `toStep`: its stored result and those of every step recorded after it (by their
+   * last `step.started` in the log) are discarded, with the prompts opened since (an open one is
+   * cancelled); earlier steps and answers stay and are replayed, not run again. The job is queued
+   * for a new run, logged as `job.rewound` then `job.status`, in one transaction with the row held.
+   * NOT_FOUND for an unknown step (or a job the principal may not see); CONFLICT while it runs.
+   */
+  async rewind(principal: Principal, dto: RewindJobDto): Promise<JobView> {
+    assertCanWrite(principal);
+    const found = await this.find(principal, dto.jobId);
+    const queued = await this.store.run(async (tx) => {
+      const job = await tx.manager
+        .getRepository(Job)
+        .findOneOrFail({ where: { id: found.id }, lock: { mode: 'pessimistic_write' } });
+      if (!REWINDABLE.includes(job.status)) {
+        throw AppError.conflict(
+          `Job ${job.id} is ${job.status}; only a ${REWINDABLE.join(', ')} job can be rewound`,
+          { status: job.status },
+        );
+      }
+      // Each live step with the seq of its last start; a replayed step logs no start of its own.
+      const steps = (await tx.manager.query(
+        `SELECT s.name, max(e.seq) AS seq
+           FROM job_steps s
+           JOIN job_events e ON e.job_id = s.job_id AND e.type = 'step.started'
+                            AND e.payload ->> 'step' = s.name
+          WHERE s.job_id = $1 AND s.discarded_at IS NULL
+          GROUP BY s.name`,
+        [job.id],
+      )) as { name: string; seq: number }[];
+      const target = steps.find((step) => step.name === dto.toStep);
+      if (!target) throw AppError.notFound('Step', dto.toStep.slice(0, 200));
+      const discarded = steps
+        .filter((step) => step.seq >= target.seq)
+        .sort((a, b) => a.seq - b.seq)
+        .map((step) => step.name);
+      await tx.manager.query(
+        `UPDATE job_steps SET discarded_at = now()
+          WHERE job_id = $1 AND discarded_at IS NULL AND name = ANY($2::text[])`,
+        [job.id, discarded],
+      );
+      const closed = await this.rewindHooks.run(tx, job, target.seq);
+      const updated = await tx.transition(
+        job.id,
+        JobTransitions.rewind(job.status, dto.toStep, discarded, closed),
+      );
+      if (!updated) throw new Error(`Job ${job.id} changed under its row lock`);
+      return updated;
+    });
+    await this.queue.enqueue(queued);
+    return toJobView(queued);
+  }
+
+  /**
+   * The job's recorded steps, oldest first (at most MAX_STEPS); with `includeDiscarded`, also the
+   * results rewinds discarded. Outputs longer than STEP_OUTPUT_MAX_CHARS come back cut, as text.
+   */
+  async steps(principal: Principal, dto: JobStepsDto): Promise<JobStepInfo[]> {
+    const job = await this.find(principal, dto.jobId);
+    const rows = (await this.dataSource.query(
+      `SELECT name, status, attempt, started_at, finished_at, duration_ms, usage, error,
+              discarded_at, octet_length(output::text) > $2 AS truncated,
+              CASE WHEN octet_length(output::text) > $2 THEN to_jsonb(left(output::text, $2))
+                   ELSE output END AS output
+         FROM job_steps
+        WHERE job_id = $1 ${dto.includeDiscarded ? '' : 'AND discarded_at IS NULL'}
+        ORDER BY started_at, id
+        LIMIT $3`,
+      [job.id, STEP_OUTPUT_MAX_CHARS, MAX_STEPS],
+    )) as {
+      name: string;
+      status: JobStepInfo['status'];
+      attempt: number;
+      started_at: Date;
+      finished_at: Date | null;
+      duration_ms: number | null;
+      usage: StepUsage | null;
+      error: JobStepInfo['error'];
+      discarded_at: Date | null;
+      truncated: boolean | null;
+      output: unknown;
+    }[];
+    return rows.map((row) => ({
+      name: row.name,
+      status: row.status,
+      attempt: row.attempt,
+      startedAt: new Date(row.started_at).toISOString(),
+      finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+      durationMs: row.duration_ms,
+      usage: row.usage,
+      error: row.error,
+      output: row.output ?? null,
+      outputTruncated: row.truncated === true,
+      discardedAt: row.discarded_at ? new Date(row.discarded_at).toISOString() : null,
+    }));
+  }
+
+  /**
+   * What `purge` would delete, without deleting: how many jobs, and the ids of the newest
+   * MAX_PURGE_PREVIEW. Admins with write scope only, as purge itself.
+   */
+  async purgePreview(
+    principal: Principal,
+    olderThanDays: number,
+  ): Promise<{ count: number; jobIds: string[] }> {
+    assertAdminCanWrite(principal);
+    const where = `status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`;
+    const params = [FINAL_STATUSES, String(olderThanDays)];
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM jobs WHERE ${where}`,
+      params,
+    )) as [{ count: number }];
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM jobs WHERE ${where} ORDER BY finished_at DESC, id LIMIT ${MAX_PURGE_PREVIEW}`,
+      params,
+    )) as { id: string }[];
+    return { count, jobIds: rows.map((row) => row.id) };
   }
 
   /**

@@ -480,6 +480,7 @@ async function save(
     const saved = await skills.writeDraft(ctx.jobId, brief.requirements.name, content, {
       category: brief.category,
       ownerId: ctx.ownerId,
+      run: ctx.run,
     });
     return { skillId: saved.skill.id, draftPath: saved.skill.path };
   });

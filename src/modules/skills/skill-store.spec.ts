@@ -266,6 +266,20 @@ describe('SkillStore', () => {
       });
     });
 
+    it("replaces the draft with a later run's (a rewind), and keeps it for the same run", async () => {
+      await store.writeDraft('job-r', manifest, skillMd('async-await', 'First.'));
+      const later = { ...manifest, name: 'renamed', run: 2 };
+      const second = await store.writeDraft('job-r', later, skillMd('renamed', 'Second.'));
+      const again = await store.writeDraft('job-r', later, skillMd('renamed', 'Third.'));
+      expect(second).toEqual({ created: true, replaced: manifest, manifest: later });
+      expect(again).toEqual({ created: false, manifest: later });
+      expect(await store.readDraft('job-r')).toEqual(later);
+      expect(tree(path.join(root, '_drafts'))).toEqual({
+        'job-r/renamed/SKILL.md': skillMd('renamed', 'Second.'),
+        'job-r/draft.json': JSON.stringify(later),
+      });
+    });
+
     it('fails at once, naming the path and the cause, when the disk refuses the draft', async () => {
       const refused = Object.assign(
         new Error(`EROFS: read-only file system, open '${root}/_drafts/x/SKILL.md'`),

@@ -46,6 +46,11 @@ export interface DraftOptions {
   category?: string;
   /** the user who owns the job; only they (and admins) see the draft */
   ownerId?: string;
+  /**
+   * the job run writing it (default 1): a draft of an earlier run is replaced, and the draft's
+   * version goes up; one of the same or a later run is kept
+   */
+  run?: number;
 }
 
 export interface ImportRejection {

@@ -254,6 +254,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       name: assertName(name, 'name'),
       category: assertCategory(options.category ?? DEFAULT_CATEGORY),
       ownerId: options.ownerId ?? null,
+      ...(options.run !== undefined && options.run > 1 && { run: options.run }),
     };
     const size = Buffer.byteLength(content, 'utf8');
     if (size > RESOURCE_LIMITS.maxSkillMdBytes) {
@@ -261,8 +262,21 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
       ]);
     }
-    const { created, manifest: draft } = await this.store.writeDraft(jobId, manifest, content);
-    await recordDraft(this.skills.manager, { jobId, ...draft });
+    const {
+      created,
+      replaced,
+      manifest: draft,
+    } = await this.store.writeDraft(jobId, manifest, content);
+    await recordDraft(this.skills.manager, { jobId, ...draft, run: draft.run ?? 1 });
+    if (replaced && replaced.name !== draft.name) {
+      // the earlier run's draft had another name: its index row goes with its folder
+      const old = skillIdOf({ kind: 'draft', jobId, name: replaced.name });
+      const gone = await this.skills.findOneBy({ id: old });
+      if (gone) {
+        await this.skills.delete({ id: old });
+        this.emitView(toView(gone), gone.ownerId, true, actorOf());
+      }
+    }
     const ref: SkillRef = { kind: 'draft', jobId, name: draft.name };
     const { text } = await this.store.read(ref);
     return { skill: await this.current(ref, text), content: text, created };

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -100,4 +101,41 @@ export class PurgeJobsDto {
   @Min(0)
   @Max(36500)
   olderThanDays!: number;
+
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class RewindBodyDto {
+  @ApiProperty({
+    description: 'the recorded step to run again from (it and every later step are discarded)',
+    maxLength: 200,
+  })
+  @IsString()
+  @Length(1, 200)
+  toStep!: string;
+}
+
+export class RewindJobDto extends RewindBodyDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
+}
+
+export class StepsQueryDto {
+  @ApiPropertyOptional({
+    description: 'also the results earlier rewinds discarded',
+    default: false,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean()
+  includeDiscarded?: boolean;
+}
+
+export class JobStepsDto extends StepsQueryDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
 }
