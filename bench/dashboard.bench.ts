@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Job } from '../src/client';
 import type { BenchRow } from './bench-row';
-import { fmtMs, met, percentile, sleep } from './support';
+import { fmtMs, met, percentile } from './support';
+import { sleep } from '../src/common/sleep';
 
 const run = promisify(execFile);
 

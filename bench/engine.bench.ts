@@ -19,9 +19,9 @@ import {
   median,
   rawStateChange,
   REDIS_URL,
-  sleep,
   withServicesApp,
 } from './support';
+import { sleep } from '../src/common/sleep';
 
 /** The worker concurrency of both the engine and the bare Bull baseline. */
 const CONCURRENCY = 10;

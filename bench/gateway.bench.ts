@@ -7,7 +7,7 @@ import { EventBus } from '../src/common/events/event-bus';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import type { BenchRow } from './bench-row';
-import { BENCH_PRINCIPAL, int, mapLimit, median, withServicesApp } from './support';
+import { BENCH_PRINCIPAL, int, mapLimit, median, percentile, withServicesApp } from './support';
 
 const FANOUTS = [1, 10, 100, 1000];
 /** Events in flight (published, not yet delivered to every subscriber) during a throughput run. */
@@ -45,10 +45,6 @@ const idleWorkflow = defineWorkflow<Record<string, never>, null>({
 
 const log = (message: string) => process.stderr.write(`[gateway bench] ${message}\n`);
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 /** A typical stored event's payload; `t` carries the publish time for the latency figure. */
 const payloadAt = (t: number) => ({
@@ -162,7 +158,7 @@ async function paced(
     publish(firstSeq + i, performance.now());
     await round.until(i + 1);
   }
-  return percentile(round.latencies, 99);
+  return percentile(round.latencies, 0.99);
 }
 
 // ---------------------------------------------------------------------------------------------

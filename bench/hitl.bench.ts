@@ -20,9 +20,9 @@ import {
   met,
   percentile,
   rawStateChange,
-  sleep,
   withServicesApp,
 } from './support';
+import { sleep } from '../src/common/sleep';
 
 /** The default sweeper period: the only timer work that waiting jobs could add. */
 const SWEEP_INTERVAL_MS = 5000;

@@ -17,6 +17,7 @@ import { SkillStore } from '../src/modules/skills/skill-store';
 import { SkillsService } from '../src/modules/skills/skills.service';
 import { validateSkillDir } from '../src/modules/skills/validator';
 import type { BenchRow } from './bench-row';
+import { percentile } from './support';
 
 const CATEGORIES = 20;
 /** Folders validated at once, as many as reindex reads at once. */
@@ -87,9 +88,6 @@ function generateTaxonomy(root: string, count: number): void {
     fs.writeFileSync(path.join(dir, 'references', 'details.md'), `# Details\n\n${prose}\n`);
   }
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 const rate = (count: number, ms: number): string => `${Math.round((count / ms) * 1000)} skills/s`;
 const millis = (ms: number): string => `${ms.toFixed(2)} ms`;
@@ -198,16 +196,16 @@ export async function runSkillsBench(opts: { quick: boolean }): Promise<BenchRow
         },
         {
           name: `skills: search p50 (${searches} queries)`,
-          ours: millis(percentile(ours, 50)),
-          baseline: millis(percentile(scan, 50)),
-          ratio: ratio(percentile(ours, 50), percentile(scan, 50)),
+          ours: millis(percentile(ours, 0.5)),
+          baseline: millis(percentile(scan, 0.5)),
+          ratio: ratio(percentile(ours, 0.5), percentile(scan, 0.5)),
           note: 'websearch_to_tsquery + ts_rank; baseline = ILIKE substring scan of name/description/body',
         },
         {
           name: `skills: search p99 (${searches} queries)`,
-          ours: millis(percentile(ours, 99)),
-          baseline: millis(percentile(scan, 99)),
-          ratio: ratio(percentile(ours, 99), percentile(scan, 99)),
+          ours: millis(percentile(ours, 0.99)),
+          baseline: millis(percentile(scan, 0.99)),
+          ratio: ratio(percentile(ours, 0.99), percentile(scan, 0.99)),
           note: 'half the queries match one skill, half about 6 % of them',
         },
       ];

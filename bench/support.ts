@@ -16,9 +16,6 @@ import { RunningServer, startServer } from '../src/server';
 export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
-export const sleep = (millis: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, millis));
-
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

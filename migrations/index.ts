@@ -5,6 +5,7 @@ import { CreateHitlPrompts1795300000000 } from './1795300000000-CreateHitlPrompt
 import { AddSkillDependencies1795400000000 } from './1795400000000-AddSkillDependencies';
 import { CreateDeploymentSettings1795500000000 } from './1795500000000-CreateDeploymentSettings';
 import { CreateSkillLibrary1795600000000 } from './1795600000000-CreateSkillLibrary';
+import { AddJobRewind1795740000000 } from './1795740000000-AddJobRewind';
 
 /** Every migration, oldest first. A new migration file is added here by hand after review. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   AddSkillDependencies1795400000000,
   CreateDeploymentSettings1795500000000,
   CreateSkillLibrary1795600000000,
+  AddJobRewind1795740000000,
 ];

@@ -325,6 +325,8 @@ function describe(event: JobEvent, jobId: string): string | null {
       return `failed: ${JSON.stringify(event.payload.error)}`;
     case 'job.cancelled':
       return `cancelled${event.payload.reason ? `: ${event.payload.reason}` : ''}`;
+    case 'job.rewound':
+      return `rewound to step ${event.payload.toStep} (discarded: ${event.payload.discardedSteps.join(', ')})`;
     case 'job.created':
     case 'step.completed':
     case 'prompt.expired':

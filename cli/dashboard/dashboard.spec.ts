@@ -5,6 +5,7 @@ import { headlessScreen, HeadlessScreen, KEYS } from '../../test/support/headles
 import type { Commands } from './connection';
 import { Dashboard } from './dashboard';
 import { initialState, Store } from './store';
+import { sleep } from '../../test/support/wait-for';
 
 /** Every view on a headless 80×24 screen: keys in, text out. */
 
@@ -392,7 +393,7 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text).toContain('▾ python/');
       expect(text).toContain('pandas-tips [draft] (job d');
       await press(KEYS.down);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
       text = await draw();
       expect(text).toContain('validation: valid (0 errors, 0 warnings)');
       expect(text).toContain('# Body of python/async-await');
@@ -448,6 +449,7 @@ describe('dashboard views (headless 80×24)', () => {
         name: 'pandas-tips',
         category: 'python',
         ownerId: 'admin',
+        version: 1,
         createdAt: '2026-01-01T00:00:00.000Z',
       };
       commands.listDrafts.mockResolvedValueOnce([{ ...draft, status: 'open', promoted: null }]);

@@ -177,6 +177,11 @@ function applyToJob(job: Job, event: LoggedEvent): Job {
     case 'job.failed':
       changed.error = event.payload.error;
       break;
+    case 'job.rewound':
+      changed.result = null;
+      changed.error = null;
+      changed.finishedAt = null;
+      break;
     case 'job.created':
     case 'step.completed':
     case 'step.failed':

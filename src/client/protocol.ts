@@ -123,6 +123,27 @@ export interface Job {
   finishedAt: string | null;
 }
 
+/** A job's recorded step (`jobs.steps`), oldest first. */
+export interface JobStepInfo {
+  name: string;
+  status: 'running' | 'completed' | 'failed';
+  /** the attempt that recorded this result */
+  attempt: number;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  usage: StepUsage | null;
+  error: { code: string; message: string } | null;
+  /** the step's output; when its JSON is longer than `STEP_OUTPUT_MAX_CHARS`, the cut JSON text */
+  output: unknown;
+  outputTruncated: boolean;
+  /** set when a rewind discarded this result (only with `includeDiscarded`) */
+  discardedAt: string | null;
+}
+
+/** Characters of a step's output JSON that `jobs.steps` returns at most. */
+export const STEP_OUTPUT_MAX_CHARS = 16384;
+
 /** One question of a `clarify` prompt's payload (protocol.md 1.6). */
 export interface ClarifyQuestion {
   id: string;
@@ -188,6 +209,10 @@ export interface SkillFile {
   size: number;
 }
 
+/** How a library version came to be (`SkillVersion.action`). */
+export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
+export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
+
 /** One version of a skill (`skills.history`). */
 export interface SkillVersion {
   version: number;
@@ -196,7 +221,7 @@ export interface SkillVersion {
   createdAt: string;
   /** SHA-256 of its SKILL.md */
   checksum: string;
-  action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  action: LibraryAction;
   /** the job whose draft it came from */
   jobId?: string;
   /** a rollback: the version whose content it restored */
@@ -217,6 +242,8 @@ export interface Draft {
   ownerId: string | null;
   /** `promoted` once promoted; `discarded` when its job was cancelled or failed; else `open` */
   status: DraftStatus;
+  /** 1, then one more each time a rewound run of its job wrote it again */
+  version: number;
   createdAt: string;
   /** the skill and version its latest promotion made */
   promoted: { skillId: string; version: number; at: string } | null;
@@ -261,6 +288,11 @@ export interface Methods {
   };
   'jobs.cancel': { payload: { jobId: string; reason?: string }; reply: { job: Job } };
   'jobs.retry': { payload: { jobId: string }; reply: { job: Job } };
+  'jobs.rewind': { payload: { jobId: string; toStep: string }; reply: { job: Job } };
+  'jobs.steps': {
+    payload: { jobId: string; includeDiscarded?: boolean };
+    reply: { steps: JobStepInfo[] };
+  };
   'jobs.subscribe': { payload: { jobId: string; afterSeq?: number }; reply: JobSubscribed };
   'jobs.unsubscribe': { payload: { jobId: string }; reply: Empty };
   'feed.subscribe': { payload: { topics: FeedTopic[] }; reply: Empty };
@@ -305,7 +337,11 @@ export interface Methods {
   };
   'tokens.list': { payload: Empty; reply: { tokens: TokenInfo[] } };
   'tokens.revoke': { payload: { id: string }; reply: Empty };
-  'jobs.purge': { payload: { olderThanDays: number }; reply: { purged: number } };
+  'jobs.purge': {
+    payload: { olderThanDays: number; dryRun?: boolean };
+    /** `dryRun`: nothing is deleted (`purged` 0); `wouldPurge` says what would go. */
+    reply: { purged: number; wouldPurge?: { count: number; jobIds: string[] } };
+  };
   'skills.import': {
     payload: { path: string; category?: string; overwrite?: boolean };
     reply: { imported: number; rejected: { path: string; errors: ValidationIssue[] }[] };
@@ -325,6 +361,8 @@ const METHOD_SET = {
   'jobs.list': true,
   'jobs.cancel': true,
   'jobs.retry': true,
+  'jobs.rewind': true,
+  'jobs.steps': true,
   'jobs.subscribe': true,
   'jobs.unsubscribe': true,
   'feed.subscribe': true,
@@ -389,6 +427,8 @@ export interface JobLogEvents {
   'job.completed': { result: unknown };
   'job.failed': { error: { code: string; message: string } };
   'job.cancelled': { reason?: string };
+  /** `jobs.rewind`: the steps whose results were discarded, `toStep` first; a new run follows. */
+  'job.rewound': { toStep: string; discardedSteps: string[] };
 }
 
 /** Everything on a job's topic: its log, and the ephemeral `token` chunks (no seq, never replayed). */

@@ -3,6 +3,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { SkillFleetError } from './errors';
 import type { EventFrame } from './protocol';
 import { SkillFleetClient, StateChange } from './skill-fleet-client';
+import { sleep } from '../common/sleep';
 
 const TOKEN = 'good';
 const JOB = 'job-1';
@@ -139,7 +140,7 @@ const until = async (check: () => boolean, timeoutMs = 5000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 };
 
@@ -185,7 +186,7 @@ describe('SkillFleetClient', () => {
     ).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(server.connections).toBe(1);
   });
 

@@ -1,3 +1,4 @@
+import { thrown } from '../../test/support/refusal';
 import { AppError } from './errors/app-error';
 import { countWithinBudget, decodePageCursor, encodePageCursor } from './list-page';
 
@@ -32,14 +33,8 @@ describe('page cursors', () => {
     ['year 0', encodePageCursor({ ...position, at: '0000-01-01T00:00:00.000000Z' })],
     ['an array', Buffer.from('["x"]').toString('base64url')],
   ])('refuses %s as VALIDATION_FAILED on the field', (_label, cursor) => {
-    let thrown: unknown;
-    try {
-      decodePageCursor(cursor, 'payload.cursor');
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(AppError);
-    expect((thrown as AppError).details).toEqual([
+    const error = thrown(() => decodePageCursor(cursor, 'payload.cursor'), AppError);
+    expect(error.details).toEqual([
       { field: 'payload.cursor', message: 'is not a cursor this server issued' },
     ]);
   });

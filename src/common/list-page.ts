@@ -58,3 +58,16 @@ export function decodePageCursor(cursor: string, field: string): PagePosition {
   }
   throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
 }
+
+/**
+ * One page from rows fetched one past the page (`LIMIT limit + 1`): the first `count` of them, and a
+ * cursor after the last of those when more rows came back.
+ */
+export function pageOf<R extends PagePosition>(
+  rows: readonly R[],
+  count: number,
+): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, count);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > count && last ? encodePageCursor(last) : null };
+}

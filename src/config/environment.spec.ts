@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { thrown } from '../../test/support/refusal';
 import { AppConfig } from './app-config';
 import { ConfigError, validateEnvironment } from './environment';
 
@@ -8,15 +9,8 @@ const SERVICES = {
 };
 
 /** The ConfigError that validating `raw` throws (fails the test if it does not throw one). */
-function configErrorFor(raw: Record<string, string>): ConfigError {
-  try {
-    validateEnvironment(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(raw)}`);
-}
+const configErrorFor = (raw: Record<string, string>): ConfigError =>
+  thrown(() => validateEnvironment(raw), ConfigError);
 
 describe('validateEnvironment and AppConfig.fromEnvironment', () => {
   describe('valid environments', () => {
@@ -103,6 +97,16 @@ describe('validateEnvironment and AppConfig.fromEnvironment', () => {
       ['a non-numeric PORT', { PORT: 'eighty' }, /PORT must .*\(got "eighty"\)/],
       ['a fractional PORT', { PORT: '80.5' }, /PORT must .*\(got "80.5"\)/],
       ['an unknown LLM_PROVIDER', { LLM_PROVIDER: 'foo' }, /LLM_PROVIDER must be one of/],
+      [
+        'LLM_PROVIDER=anthropic without LLM_API_KEY',
+        { LLM_PROVIDER: 'anthropic' },
+        /LLM_PROVIDER is anthropic but LLM_API_KEY is not set/,
+      ],
+      [
+        'LLM_PROVIDER=gemini without LLM_API_KEY',
+        { LLM_PROVIDER: 'gemini' },
+        /LLM_PROVIDER is gemini but LLM_API_KEY is not set/,
+      ],
       [
         'LLM_PROVIDER=openai without LLM_BASE_URL',
         { LLM_PROVIDER: 'openai' },

@@ -1,5 +1,6 @@
 import type { JobEventView } from '../modules/jobs/job-view';
 import { encodeEvent, Frame, jobTopic } from './event-frames';
+import { sleep } from '../common/sleep';
 
 /** Where a stream's frames go (a socket's connection, in the gateway). */
 export interface FrameSink {
@@ -34,8 +35,6 @@ interface LiveEvent {
   seq: number;
   frame: Frame;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One connection's stream of one job (docs/protocol.md 1.4): every event with seq > afterSeq

@@ -12,8 +12,7 @@ import { TokensService } from '../modules/auth/tokens.service';
 import { GatewaySettings } from './gateway-settings';
 import { SubscriptionRegistry } from './subscription.registry';
 import { WsConnection } from './ws-connection';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../common/sleep';
 
 /** At shutdown, how long to wait for peers to answer the 1001 close before Nest terminates them. */
 const CLOSE_WAIT_MS = 1000;

@@ -1,5 +1,6 @@
 import type { Job, JobCounts } from 'bull';
 import { InProcessQueue } from './in-process-queue';
+import { sleep } from '../common/sleep';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -426,7 +427,7 @@ describe('InProcessQueue', () => {
       gate.resolve();
       await closing;
       expect(finished).toEqual(['running']);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       await idle();
       expect(started).toEqual(['running']);
     });

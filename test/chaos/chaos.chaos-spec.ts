@@ -10,6 +10,7 @@ import { ChaosClient, ChaosJob, ClientPair } from './support/chaos-clients';
 import { ChaosModel } from './support/chaos-model';
 import { FleetProcess, MemoryFigures, snapshotBuild } from './support/fleet';
 import { freePort, PrivatePostgres, PrivateRedis } from './support/private-services';
+import { sleep } from '../support/wait-for';
 
 /**
  * The chaos run (issue 10): a services-mode deployment of real processes (2 gateways, 3 workers,
@@ -41,7 +42,6 @@ function seeded(seed: number): () => number {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 interface Counts {

@@ -6,6 +6,7 @@ import type { AskInput } from '../support/test-workflows';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WsTestClient } from '../support/ws-test-client';
+import { sleep } from '../support/wait-for';
 
 const clarifyPayload = {
   questions: [
@@ -235,7 +236,7 @@ describe(`human in the loop (${e2eMode()} mode)`, () => {
         prompts: [{ kind: 'confirm', payload: PROMPTS.confirm.payload }],
       });
       // Spread the cancels over the run: before the claim, mid-step, while parking, after.
-      await new Promise((resolve) => setTimeout(resolve, i % 6));
+      await sleep(i % 6);
       expect((await rest.post(`/jobs/${jobId}/cancel`)).body.job.status).toBe('cancelled');
       jobIds.push(jobId);
     }

@@ -7,6 +7,7 @@ import { allEvents, createStepsJob, Rest, sideEffectDir, waitForStatus } from '.
 import { executions } from '../support/test-workflows';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
+import { sleep } from '../support/wait-for';
 
 describe(`job engine (${e2eMode()} mode)`, () => {
   let server: TestServer;
@@ -68,7 +69,7 @@ describe(`job engine (${e2eMode()} mode)`, () => {
       timeoutMs: 1000,
     });
     expect(Date.now() - started).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(executions(effects, jobId, 2)).toHaveLength(0);
     const events = await allEvents(rest, jobId);
     expect(events.at(-1)).toMatchObject({ type: 'job.cancelled', payload: { reason: 'test' } });

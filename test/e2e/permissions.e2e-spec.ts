@@ -100,6 +100,14 @@ const WS_TABLE: Record<MethodName, WsRow> = {
     payload: async (make) => ({ jobId: (await make.waiting()).jobId }),
   },
   'jobs.retry': { expected: OWN_WRITE, payload: async (make) => ({ jobId: await make.failed() }) },
+  'jobs.rewind': {
+    expected: OWN_WRITE,
+    payload: async (make) => ({ jobId: await make.job(), toStep: 'step-1' }),
+  },
+  'jobs.steps': {
+    expected: OWN_READ,
+    payload: async (make) => ({ jobId: await make.job(), includeDiscarded: true }),
+  },
   'jobs.subscribe': {
     expected: OWN_READ,
     payload: async (make) => ({ jobId: await make.job(), afterSeq: 0 }),
@@ -205,6 +213,17 @@ const REST_TABLE: Record<string, RestRow> = {
   'POST /api/v1/jobs/{id}/retry': {
     expected: withoutToken(OWN_WRITE),
     request: async (make) => ({ path: `/jobs/${await make.failed()}/retry`, body: {} }),
+  },
+  'POST /api/v1/jobs/{id}/rewind': {
+    expected: withoutToken(OWN_WRITE),
+    request: async (make) => ({
+      path: `/jobs/${await make.job()}/rewind`,
+      body: { toStep: 'step-1' },
+    }),
+  },
+  'GET /api/v1/jobs/{id}/steps': {
+    expected: withoutToken(OWN_READ),
+    request: async (make) => ({ path: `/jobs/${await make.job()}/steps?includeDiscarded=true` }),
   },
   'GET /api/v1/prompts': {
     expected: withoutToken(ANYONE),

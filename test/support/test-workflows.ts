@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { AppError } from '../../src/common/errors/app-error';
 import { PermanentError } from '../../src/common/errors/permanent-error';
 import { checkRound, defineWorkflow, WorkflowDefinition } from '../../src/modules/jobs/workflow';
+import { sleep } from './wait-for';
 
 /** Input of `test.steps`, a workflow registered only in tests to drive the engine. */
 export interface StepsInput {
@@ -16,20 +17,6 @@ export interface StepsInput {
   /** Every step call appends a line here, so tests count real executions across processes. */
   sideEffectDir: string;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(new Error('aborted'));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 export const sideEffectFile = (dir: string, jobId: string, step: number) =>
   path.join(dir, `${jobId}.step-${step}`);

@@ -1,3 +1,8 @@
+import { sleep } from '../../src/common/sleep';
+
+/** One sleep for tests, src and bench alike (abortable); tests take it from here beside waitFor. */
+export { sleep };
+
 /** Polls `check` until it stops throwing (or returns truthy), or fails with its last error. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
@@ -16,6 +21,6 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) throw lastError;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }

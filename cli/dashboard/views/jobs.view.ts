@@ -31,6 +31,8 @@ function eventSummary(event: LoggedEvent): string {
       return JSON.stringify(event.payload.error);
     case 'job.cancelled':
       return event.payload.reason ?? '';
+    case 'job.rewound':
+      return `to ${event.payload.toStep}`;
     case 'job.created':
     case 'prompt.expired':
     case 'prompt.cancelled':

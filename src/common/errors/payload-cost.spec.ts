@@ -1,3 +1,4 @@
+import { thrown } from '../../../test/support/refusal';
 import { AppError } from './app-error';
 import { assertPayloadCost, payloadCostExcess, PAYLOAD_COST_LIMITS } from './payload-cost';
 
@@ -33,15 +34,9 @@ describe('payloadCostExcess', () => {
 
   it('refuses 60,000 keys with the default limits, as VALIDATION_FAILED naming the field', () => {
     const frame = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`u${i}`, 1]));
-    let thrown: unknown;
-    try {
-      assertPayloadCost(frame, 'payload');
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(AppError);
-    expect((thrown as AppError).code).toBe('VALIDATION_FAILED');
-    expect((thrown as AppError).details).toEqual([
+    const error = thrown(() => assertPayloadCost(frame, 'payload'), AppError);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details).toEqual([
       {
         field: 'payload',
         message: `has an object of more than ${PAYLOAD_COST_LIMITS.maxKeysPerObject} keys`,

@@ -4,8 +4,10 @@ import {
   CancelJobDto,
   CreateJobDto,
   JobIdDto,
+  JobStepsDto,
   ListJobsDto,
   PurgeJobsDto,
+  RewindJobDto,
 } from '../../modules/jobs/dto/jobs.dto';
 import { JobsService } from '../../modules/jobs/jobs.service';
 import type { WsHandlerTable } from '../ws-methods';
@@ -34,8 +36,19 @@ export class JobsWsHandlers {
       const { jobId } = await validateDto(JobIdDto, payload, 'payload');
       return { job: await this.jobs.retry(principal, jobId) };
     },
+    'jobs.rewind': async (payload, principal) => {
+      const dto = await validateDto(RewindJobDto, payload, 'payload');
+      return { job: await this.jobs.rewind(principal, dto) };
+    },
+    'jobs.steps': async (payload, principal) => {
+      const dto = await validateDto(JobStepsDto, payload, 'payload');
+      return { steps: await this.jobs.steps(principal, dto) };
+    },
     'jobs.purge': async (payload, principal) => {
-      const { olderThanDays } = await validateDto(PurgeJobsDto, payload, 'payload');
+      const { olderThanDays, dryRun } = await validateDto(PurgeJobsDto, payload, 'payload');
+      if (dryRun) {
+        return { purged: 0, wouldPurge: await this.jobs.purgePreview(principal, olderThanDays) };
+      }
       return { purged: await this.jobs.purge(principal, olderThanDays) };
     },
   } satisfies Partial<WsHandlerTable>;

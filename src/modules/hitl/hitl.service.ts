@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { FeedEvents, PromptStatus, TimeoutAction } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
 import { EventBus } from '../../common/events/event-bus';
@@ -10,12 +10,12 @@ import { assertCanWrite, canSee } from '../auth/policy';
 import {
   countWithinBudget,
   decodePageCursor,
-  encodePageCursor,
+  pageOf,
   LIST_BYTE_BUDGET,
   PG_ISO_TIME,
 } from '../../common/list-page';
 import { isAdmin, Principal } from '../auth/principal';
-import { CancelHooks } from '../jobs/cancel-hooks';
+import { CancelHooks, RewindHooks } from '../jobs/cancel-hooks';
 import { JobStore, JobTx, NewEvent } from '../jobs/job-store';
 import { JobTransitions } from '../jobs/job-transitions';
 import { Job } from '../jobs/job.entity';
@@ -37,7 +37,6 @@ interface JobPromptOptions {
 }
 
 const DEFAULT_TIMEOUT_SECONDS = 86400;
-const DEFAULT_PROMPTS_PAGE = 100;
 
 const jobOptions = (job: Job): JobPromptOptions =>
   ((job.input as { options?: JobPromptOptions }).options ?? {}) as JobPromptOptions;
@@ -56,6 +55,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     private readonly jobs: JobsService,
     private readonly kinds: PromptKinds,
     private readonly cancelHooks: CancelHooks,
+    private readonly rewindHooks: RewindHooks,
     private readonly bus: EventBus,
   ) {
     super();
@@ -63,6 +63,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
 
   onModuleInit(): void {
     this.cancelHooks.add((tx, job) => this.cancelOpenPrompts(tx, job));
+    this.rewindHooks.add((tx, job, fromSeq) => this.discardPrompts(tx, job, fromSeq));
   }
 
   /** PromptPort: the stored answer, or a new prompt and WaitingForAnswer. */
@@ -70,7 +71,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
     const { job, key, kind } = request;
     const definition = this.kinds.get(kind);
     const prompts = this.dataSource.getRepository(Prompt);
-    const existing = await prompts.findOneBy({ jobId: job.id, key });
+    const existing = await prompts.findOneBy({ jobId: job.id, key, discardedAt: IsNull() });
     if (existing?.answer) return existing.answer as A;
     if (existing?.status === 'open') {
       // Re-run while its prompt is still open (a duplicate delivery): park again.
@@ -146,7 +147,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
   ): Promise<{ prompts: PromptView[]; nextCursor: string | null }> {
     const none = { prompts: [], nextCursor: null };
     if (query.jobId !== undefined && !isUUID(query.jobId)) return none;
-    const limit = query.limit ?? DEFAULT_PROMPTS_PAGE;
+    const limit = query.limit ?? ListPromptsDto.DEFAULT_LIMIT;
     const builder = this.dataSource
       .getRepository(Prompt)
       .createQueryBuilder('prompt')
@@ -161,6 +162,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       .orderBy('prompt.created_at', 'ASC')
       .addOrderBy('prompt.id', 'ASC')
       .limit(limit + 1);
+    builder.where('prompt.discarded_at IS NULL');
     if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
     if (query.status) builder.andWhere('prompt.status = :status', { status: query.status });
     if (query.jobId) builder.andWhere('prompt.job_id = :jobId', { jobId: query.jobId });
@@ -173,7 +175,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       sized.slice(0, limit).map((row) => Number(row.size)),
       LIST_BYTE_BUDGET,
     );
-    const page = sized.slice(0, count);
+    const { page, nextCursor } = pageOf(sized, count);
     if (page.length === 0) return none;
     const rows = await this.dataSource
       .getRepository(Prompt)
@@ -183,8 +185,7 @@ export class HitlService extends PromptPort implements OnModuleInit {
       const prompt = byId.get(row.id);
       return prompt ? [toPromptView(prompt)] : [];
     });
-    const last = page[page.length - 1];
-    return { prompts, nextCursor: sized.length > count ? encodePageCursor(last) : null };
+    return { prompts, nextCursor };
   }
 
   /** The job's open prompt (the original's `GET /hitl/:jobId/prompt`), or null. */
@@ -327,6 +328,31 @@ export class HitlService extends PromptPort implements OnModuleInit {
       );
     }
     return rows.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));
+  }
+
+  /**
+   * RewindHook: discards the prompts the job opened at or after `fromSeq` of its log, so that the
+   * rewound run asks them again; an open one is cancelled (and its `prompt.cancelled` logged).
+   */
+  private async discardPrompts(tx: JobTx, job: Job, fromSeq: number): Promise<NewEvent[]> {
+    const [rows] = (await tx.manager.query(
+      `UPDATE hitl_prompts p
+          SET discarded_at = now(), updated_at = now(),
+              status = CASE WHEN p.status = 'open' THEN 'cancelled' ELSE p.status END
+         FROM hitl_prompts old
+        WHERE old.id = p.id AND p.job_id = $1 AND p.discarded_at IS NULL
+          AND p.id::text IN (SELECT e.payload -> 'prompt' ->> 'id' FROM job_events e
+                              WHERE e.job_id = $1 AND e.type = 'prompt.opened' AND e.seq >= $2)
+        RETURNING p.id, old.status AS was`,
+      [job.id, fromSeq],
+    )) as [{ id: string; was: string }[], number];
+    const cancelled = rows.filter((row) => row.was === 'open');
+    for (const { id } of cancelled) {
+      tx.afterCommit.push(() =>
+        this.publishFeed(job.ownerId, 'prompt.closed', { promptId: id, status: 'cancelled' }),
+      );
+    }
+    return cancelled.map(({ id }) => ({ type: 'prompt.cancelled', payload: { promptId: id } }));
   }
 
   private async insert(manager: EntityManager, fields: Partial<Prompt>): Promise<Prompt> {

@@ -53,6 +53,10 @@ export class Prompt {
 
   @Column({ type: 'timestamptz' })
   updatedAt!: Date;
+
+  /** Set when a rewind of its job discarded it: kept for the record, never its answer replayed. */
+  @Column({ type: 'timestamptz', nullable: true })
+  discardedAt!: Date | null;
 }
 
 /** The protocol's `prompt` object (protocol.md 1.5). */

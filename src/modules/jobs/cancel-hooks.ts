@@ -24,6 +24,27 @@ export class CancelHooks {
 }
 
 /**
+ * Work another module does inside a rewind's transaction (the HITL module discards the prompts
+ * opened at or after `fromSeq` of the job's log). Returns events to log with `job.rewound`.
+ */
+export type RewindHook = (tx: JobTx, job: Job, fromSeq: number) => Promise<NewEvent[]>;
+
+@Injectable()
+export class RewindHooks {
+  private readonly hooks: RewindHook[] = [];
+
+  add(hook: RewindHook): void {
+    this.hooks.push(hook);
+  }
+
+  async run(tx: JobTx, job: Job, fromSeq: number): Promise<NewEvent[]> {
+    const events: NewEvent[] = [];
+    for (const hook of this.hooks) events.push(...(await hook(tx, job, fromSeq)));
+    return events;
+  }
+}
+
+/**
  * Work another module does after `jobs.purge` deleted jobs (the skills module removes their
  * drafts). A hook that fails is logged by the caller; the purge itself stands.
  */

@@ -192,6 +192,7 @@ export class JobRunner implements OnApplicationShutdown {
     return {
       jobId: job.id,
       ownerId: job.ownerId,
+      run: job.run,
       signal,
       step: async <T>(name: string, fn: (tools: StepTools) => Promise<T>): Promise<T> => {
         throwIfAborted();

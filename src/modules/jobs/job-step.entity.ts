@@ -1,15 +1,22 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { StepUsage } from '../../client/protocol';
 
 export type StepStatus = 'running' | 'completed' | 'failed';
 
-/** A memoised step: once `completed`, its output is returned on every re-run instead of re-running. */
+/**
+ * A memoised step: once `completed`, its output is returned on every re-run instead of re-running.
+ * A job has one row in use per step name; a rewind marks the rows it discards (`discardedAt`), which
+ * stay readable (`jobs.steps`) but are never replayed.
+ */
 @Entity('job_steps')
 export class JobStep {
-  @PrimaryColumn({ type: 'uuid' })
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ type: 'uuid' })
   jobId!: string;
 
-  @PrimaryColumn({ type: 'text' })
+  @Column({ type: 'text' })
   name!: string;
 
   @Column({ type: 'text' })
@@ -35,4 +42,8 @@ export class JobStep {
 
   @Column({ type: 'integer', nullable: true })
   durationMs!: number | null;
+
+  /** Set when a rewind discarded this result. */
+  @Column({ type: 'timestamptz', nullable: true })
+  discardedAt!: Date | null;
 }

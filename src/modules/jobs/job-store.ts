@@ -25,7 +25,7 @@ export const NOW = new Sql('now()');
 export type JobPatch = Partial<Record<Exclude<keyof Job, 'status'>, unknown>>;
 
 /** A step's row in job_steps, written when the step ends. */
-export type StepRecord = Omit<JobStep, 'jobId'>;
+export type StepRecord = Omit<JobStep, 'id' | 'jobId' | 'discardedAt'>;
 
 /** What a run needs of a recorded step to replay it. */
 export type StoredStep = Pick<StepRecord, 'name' | 'status' | 'attempt' | 'output'>;
@@ -97,7 +97,7 @@ export class JobTx {
       change,
       `, (SELECT coalesce(jsonb_agg(jsonb_build_object('name', s.name, 'status', s.status,
             'attempt', s.attempt, 'output', s.output)), '[]'::jsonb)
-           FROM job_steps s WHERE s.job_id = j.id) AS stored_steps`,
+           FROM job_steps s WHERE s.job_id = j.id AND s.discarded_at IS NULL) AS stored_steps`,
     );
     if (!row) return null;
     const steps = row.stored_steps as StoredStep[];
@@ -188,7 +188,7 @@ export class JobTx {
         INSERT INTO job_steps (job_id, name, status, attempt, output, usage, error, started_at,
                                finished_at, duration_ms)
         VALUES ${rows.join(', ')}
-        ON CONFLICT (job_id, name) DO UPDATE SET status = excluded.status,
+        ON CONFLICT (job_id, name) WHERE discarded_at IS NULL DO UPDATE SET status = excluded.status,
           attempt = excluded.attempt, output = excluded.output, usage = excluded.usage,
           error = excluded.error, started_at = excluded.started_at,
           finished_at = excluded.finished_at, duration_ms = excluded.duration_ms

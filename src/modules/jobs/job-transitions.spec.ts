@@ -16,6 +16,7 @@ const ALL: [string, JobStatus, StatusChange | Transition][] = [
   ['requeue', 'running', JobTransitions.requeue(1500, 'attempt 1 failed')],
   ['expireLease', 'running', JobTransitions.expireLease()],
   ['retry', 'failed', JobTransitions.retry('alice')],
+  ['rewind', 'waiting', JobTransitions.rewind('waiting', 'plan', ['plan'], [])],
   ['cancel', 'waiting', JobTransitions.cancel('waiting', 'no longer needed', before)],
   ['park', 'running', JobTransitions.park('w1', 'p1', before)],
   ['resume', 'waiting', JobTransitions.leavePrompt('p1', { to: 'queued' }, before)],
@@ -69,6 +70,22 @@ describe('JobTransitions', () => {
       type: 'job.cancelled',
       payload: { reason: 'stop' },
     });
+  });
+
+  it("rewinds with job.rewound and the hooks' events before job.status, clearing the outcome", () => {
+    const rewind = JobTransitions.rewind('completed', 'plan', ['plan', 'save'], before);
+    expect(rewind.from).toEqual(['completed']);
+    expect(rewind.to).toBe('queued');
+    expect(rewind.events?.map((event) => event.type)).toEqual([
+      'job.rewound',
+      'prompt.expired',
+      'job.status',
+    ]);
+    expect(rewind.events?.[0]).toEqual({
+      type: 'job.rewound',
+      payload: { toStep: 'plan', discardedSteps: ['plan', 'save'] },
+    });
+    expect(rewind.set).toMatchObject({ result: null, error: null, finishedAt: null, attempts: 0 });
   });
 
   it('writes the outcome into the row as well as the log', () => {

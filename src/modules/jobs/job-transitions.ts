@@ -157,6 +157,36 @@ export const JobTransitions = {
     };
   },
 
+  /**
+   * `previous` (completed, failed, cancelled or waiting, read under the row lock) → queued for a
+   * new run from `toStep`: `job.rewound` (then what the hooks closed) before `job.status`. The
+   * outcome of the last run is cleared and the run count goes up.
+   */
+  rewind(
+    previous: JobStatus,
+    toStep: string,
+    discardedSteps: string[],
+    before: NewEvent[],
+  ): Transition {
+    return {
+      from: [previous],
+      ...statusChange(
+        previous,
+        { to: 'queued', runAt: NOW },
+        [{ type: 'job.rewound', payload: { toStep, discardedSteps } }, ...before],
+        {
+          result: null,
+          error: null,
+          finishedAt: null,
+          currentStep: null,
+          attempts: 0,
+          run: new Sql('run + 1'),
+          progress: { percent: 0, message: `rewound to ${toStep}` },
+        },
+      ),
+    };
+  },
+
   /** running → waiting on a prompt, while the run is still `workerId`'s. */
   park(workerId: string, promptId: string, before: NewEvent[]): Transition {
     return {

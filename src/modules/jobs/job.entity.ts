@@ -50,6 +50,10 @@ export class Job {
   @Column({ type: 'integer' })
   attempts!: number;
 
+  /** The job's run: 1, then one more per rewind (`jobs.rewind`). */
+  @Column({ type: 'integer' })
+  run!: number;
+
   /** The seq of the job's newest event; the next event takes lastSeq + 1 in the same transaction. */
   @Column({ type: 'integer' })
   lastSeq!: number;

@@ -1,8 +1,15 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
-import { CancelBodyDto, CreateJobDto, JobEventsQueryDto, ListJobsDto } from './dto/jobs.dto';
+import {
+  CancelBodyDto,
+  CreateJobDto,
+  JobEventsQueryDto,
+  ListJobsDto,
+  RewindBodyDto,
+  StepsQueryDto,
+} from './dto/jobs.dto';
 import { JobsService } from './jobs.service';
 
 /** REST over the same use cases as the WebSocket methods (protocol.md §2). */
@@ -50,5 +57,33 @@ export class JobsController {
   @HttpCode(200)
   async retry(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     return { job: await this.jobs.retry(principal, id) };
+  }
+
+  @Post(':id/rewind')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Run the job again from a recorded step, keeping the steps before it (jobs.rewind)',
+  })
+  async rewind(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: RewindBodyDto,
+  ) {
+    return { job: await this.jobs.rewind(principal, { jobId: id, toStep: body.toStep }) };
+  }
+
+  @Get(':id/steps')
+  @ApiOperation({ summary: "The job's recorded steps, oldest first (jobs.steps)" })
+  async steps(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: StepsQueryDto,
+  ) {
+    return {
+      steps: await this.jobs.steps(principal, {
+        jobId: id,
+        includeDiscarded: query.includeDiscarded,
+      }),
+    };
   }
 }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { CancelHooks, PurgeHooks } from './cancel-hooks';
+import { CancelHooks, PurgeHooks, RewindHooks } from './cancel-hooks';
 import { JobRunner } from './job-runner';
 import { JobStore } from './job-store';
 import { JobsController } from './jobs.controller';
@@ -10,7 +10,15 @@ import { JobsSweeper } from './jobs.sweeper';
 import { jobsProcessorFor } from './jobs.processor';
 import { WorkflowRegistry } from './workflow.registry';
 
-const CORE = [JobStore, JobsQueue, JobsService, WorkflowRegistry, CancelHooks, PurgeHooks];
+const CORE = [
+  JobStore,
+  JobsQueue,
+  JobsService,
+  WorkflowRegistry,
+  CancelHooks,
+  PurgeHooks,
+  RewindHooks,
+];
 
 /**
  * The engine. Every process gets the core (store, queue, service, registry); the REST controller

@@ -1,11 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
+import { decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
-import type { JobStatus } from '../../client/protocol';
+import {
+  STEP_OUTPUT_MAX_CHARS,
+  type JobStatus,
+  type JobStepInfo,
+  type StepUsage,
+} from '../../client/protocol';
 import { FINAL_STATUSES, isFinal } from './job-status';
 import { JobStore } from './job-store';
 import { JobTransitions } from './job-transitions';
@@ -13,49 +19,26 @@ import { Job } from './job.entity';
 import { JobEventView, JobView, toJobView } from './job-view';
 import { JobsQueue } from './jobs.queue';
 import { WorkflowRegistry } from './workflow.registry';
-import { CancelHooks, PurgeHooks } from './cancel-hooks';
-import type { CancelJobDto, CreateJobDto, ListJobsDto } from './dto/jobs.dto';
+import { CancelHooks, PurgeHooks, RewindHooks } from './cancel-hooks';
+import {
+  type CancelJobDto,
+  type CreateJobDto,
+  type JobStepsDto,
+  ListJobsDto,
+  type RewindJobDto,
+} from './dto/jobs.dto';
+
+/** Statuses a job can be rewound from: not while a worker runs it or it waits for one. */
+export const REWINDABLE: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'waiting'];
+
+/** Steps `jobs.steps` returns at most. */
+const MAX_STEPS = 500;
+
+/** Job ids `jobs.purge` with `dryRun` lists at most (it counts them all). */
+const MAX_PURGE_PREVIEW = 200;
 
 /** Largest accepted `input`, serialised. */
 export const MAX_INPUT_BYTES = 256 * 1024;
-
-interface Cursor {
-  createdAt: string;
-  id: string;
-}
-
-const ISSUED_TIME = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-const isIssuedTime = (text: string): boolean =>
-  ISSUED_TIME.test(text) && new Date(text).toISOString() === text;
-
-const encodeCursor = (job: Job): string =>
-  Buffer.from(
-    JSON.stringify({ createdAt: new Date(job.createdAt).toISOString(), id: job.id }),
-  ).toString('base64url');
-
-/** Only what encodeCursor writes: a UUID and an ISO time that round-trips, so no forged text reaches SQL. */
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (parsed !== null && typeof parsed === 'object') {
-      const { createdAt, id } = parsed as Record<string, unknown>;
-      if (
-        typeof id === 'string' &&
-        isUUID(id) &&
-        typeof createdAt === 'string' &&
-        isIssuedTime(createdAt)
-      ) {
-        return { createdAt, id };
-      }
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw AppError.validation([
-    { field: 'payload.cursor', message: 'is not a cursor this server issued' },
-  ]);
-}
 
 /** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here (policy.ts). */
 @Injectable()
@@ -67,6 +50,7 @@ export class JobsService {
     private readonly registry: WorkflowRegistry,
     private readonly cancelHooks: CancelHooks,
     private readonly purgeHooks: PurgeHooks,
+    private readonly rewindHooks: RewindHooks,
   ) {}
 
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
@@ -130,26 +114,30 @@ export class JobsService {
     principal: Principal,
     query: ListJobsDto,
   ): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
-    const limit = query.limit ?? 50;
+    const limit = query.limit ?? ListJobsDto.DEFAULT_LIMIT;
     const builder = this.dataSource
       .getRepository(Job)
       .createQueryBuilder('job')
+      .addSelect(PG_ISO_TIME('job.created_at'), 'page_at')
       .orderBy('job.created_at', 'DESC')
       .addOrderBy('job.id', 'DESC')
-      .take(limit + 1);
+      .limit(limit + 1);
     if (!isAdmin(principal)) builder.andWhere('job.owner_id = :owner', { owner: principal.userId });
     if (query.status?.length)
       builder.andWhere('job.status IN (:...status)', { status: query.status });
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      builder.andWhere('(job.created_at, job.id) < (:createdAt, :id)', cursor);
+      const before = decodePageCursor(query.cursor, 'payload.cursor');
+      builder.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id)', before);
     }
-    const rows = await builder.getMany();
-    const page = rows.slice(0, limit);
-    return {
-      jobs: page.map(toJobView),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
-    };
+    const { raw, entities } = await builder.getRawAndEntities<{
+      page_at: string;
+      job_id: string;
+    }>();
+    const { nextCursor } = pageOf(
+      raw.map((row) => ({ at: row.page_at, id: row.job_id })),
+      limit,
+    );
+    return { jobs: entities.slice(0, limit).map(toJobView), nextCursor };
   }
 
   /** Stored events after `afterSeq`, oldest first. */
@@ -220,6 +208,125 @@ export class JobsService {
     }
     await this.queue.enqueue(queued);
     return toJobView(queued);
+  }
+
+  /**
+   * Goes back to `toStep`: its stored result and those of every step recorded after it (by their
+   * last `step.started` in the log) are discarded, with the prompts opened since (an open one is
+   * cancelled); earlier steps and answers stay and are replayed, not run again. The job is queued
+   * for a new run, logged as `job.rewound` then `job.status`, in one transaction with the row held.
+   * NOT_FOUND for an unknown step (or a job the principal may not see); CONFLICT while it runs.
+   */
+  async rewind(principal: Principal, dto: RewindJobDto): Promise<JobView> {
+    assertCanWrite(principal);
+    const found = await this.find(principal, dto.jobId);
+    const queued = await this.store.run(async (tx) => {
+      const job = await tx.manager
+        .getRepository(Job)
+        .findOneOrFail({ where: { id: found.id }, lock: { mode: 'pessimistic_write' } });
+      if (!REWINDABLE.includes(job.status)) {
+        throw AppError.conflict(
+          `Job ${job.id} is ${job.status}; only a ${REWINDABLE.join(', ')} job can be rewound`,
+          { status: job.status },
+        );
+      }
+      // Each live step with the seq of its last start; a replayed step logs no start of its own.
+      const steps = (await tx.manager.query(
+        `SELECT s.name, max(e.seq) AS seq
+           FROM job_steps s
+           JOIN job_events e ON e.job_id = s.job_id AND e.type = 'step.started'
+                            AND e.payload ->> 'step' = s.name
+          WHERE s.job_id = $1 AND s.discarded_at IS NULL
+          GROUP BY s.name`,
+        [job.id],
+      )) as { name: string; seq: number }[];
+      const target = steps.find((step) => step.name === dto.toStep);
+      if (!target) throw AppError.notFound('Step', dto.toStep.slice(0, 200));
+      const discarded = steps
+        .filter((step) => step.seq >= target.seq)
+        .sort((a, b) => a.seq - b.seq)
+        .map((step) => step.name);
+      await tx.manager.query(
+        `UPDATE job_steps SET discarded_at = now()
+          WHERE job_id = $1 AND discarded_at IS NULL AND name = ANY($2::text[])`,
+        [job.id, discarded],
+      );
+      const closed = await this.rewindHooks.run(tx, job, target.seq);
+      const updated = await tx.transition(
+        job.id,
+        JobTransitions.rewind(job.status, dto.toStep, discarded, closed),
+      );
+      if (!updated) throw new Error(`Job ${job.id} changed under its row lock`);
+      return updated;
+    });
+    await this.queue.enqueue(queued);
+    return toJobView(queued);
+  }
+
+  /**
+   * The job's recorded steps, oldest first (at most MAX_STEPS); with `includeDiscarded`, also the
+   * results rewinds discarded. Outputs longer than STEP_OUTPUT_MAX_CHARS come back cut, as text.
+   */
+  async steps(principal: Principal, dto: JobStepsDto): Promise<JobStepInfo[]> {
+    const job = await this.find(principal, dto.jobId);
+    const rows = (await this.dataSource.query(
+      `SELECT name, status, attempt, started_at, finished_at, duration_ms, usage, error,
+              discarded_at, octet_length(output::text) > $2 AS truncated,
+              CASE WHEN octet_length(output::text) > $2 THEN to_jsonb(left(output::text, $2))
+                   ELSE output END AS output
+         FROM job_steps
+        WHERE job_id = $1 ${dto.includeDiscarded ? '' : 'AND discarded_at IS NULL'}
+        ORDER BY started_at, id
+        LIMIT $3`,
+      [job.id, STEP_OUTPUT_MAX_CHARS, MAX_STEPS],
+    )) as {
+      name: string;
+      status: JobStepInfo['status'];
+      attempt: number;
+      started_at: Date;
+      finished_at: Date | null;
+      duration_ms: number | null;
+      usage: StepUsage | null;
+      error: JobStepInfo['error'];
+      discarded_at: Date | null;
+      truncated: boolean | null;
+      output: unknown;
+    }[];
+    return rows.map((row) => ({
+      name: row.name,
+      status: row.status,
+      attempt: row.attempt,
+      startedAt: new Date(row.started_at).toISOString(),
+      finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+      durationMs: row.duration_ms,
+      usage: row.usage,
+      error: row.error,
+      output: row.output ?? null,
+      outputTruncated: row.truncated === true,
+      discardedAt: row.discarded_at ? new Date(row.discarded_at).toISOString() : null,
+    }));
+  }
+
+  /**
+   * What `purge` would delete, without deleting: how many jobs, and the ids of the newest
+   * MAX_PURGE_PREVIEW. Admins with write scope only, as purge itself.
+   */
+  async purgePreview(
+    principal: Principal,
+    olderThanDays: number,
+  ): Promise<{ count: number; jobIds: string[] }> {
+    assertAdminCanWrite(principal);
+    const where = `status = ANY($1::text[]) AND finished_at < now() - ($2 || ' days')::interval`;
+    const params = [FINAL_STATUSES, String(olderThanDays)];
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM jobs WHERE ${where}`,
+      params,
+    )) as [{ count: number }];
+    const rows = (await this.dataSource.query(
+      `SELECT id FROM jobs WHERE ${where} ORDER BY finished_at DESC, id LIMIT ${MAX_PURGE_PREVIEW}`,
+      params,
+    )) as { id: string }[];
+    return { count, jobIds: rows.map((row) => row.id) };
   }
 
   /**

@@ -25,6 +25,8 @@ export interface AskOptions {
 export interface WorkflowContext {
   readonly jobId: string;
   readonly ownerId: string;
+  /** The job's run: 1, then one more per rewind (what a run writes once per run can key on it). */
+  readonly run: number;
   readonly signal: AbortSignal;
   /** Runs `fn` once per job: a stored result is returned on every later run. */
   step<T>(name: string, fn: (tools: StepTools) => Promise<T>): Promise<T>;

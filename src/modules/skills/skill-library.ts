@@ -4,14 +4,8 @@
  * the caller's EntityManager, so that each write joins the caller's transaction.
  */
 import type { EntityManager } from 'typeorm';
-import type { DraftStatus } from '../../client/protocol';
-import type {
-  DraftView,
-  LibraryAction,
-  SkillValidation,
-  SkillVersionView,
-  SkillViewer,
-} from './skill.types';
+import type { DraftStatus, LibraryAction } from '../../client/protocol';
+import type { DraftView, SkillValidation, SkillVersionView, SkillViewer } from './skill.types';
 
 /** Who is recorded for writes the server makes on its own (no caller). */
 export const SYSTEM_ACTOR = 'system';
@@ -130,14 +124,20 @@ export async function forgetSkill(manager: EntityManager, skillId: string): Prom
   await manager.query(`DELETE FROM skill_library WHERE skill_id = $1`, [skillId]);
 }
 
+/**
+ * The draft's row: a first write inserts it; a later job run's draft (after a rewind) bumps its
+ * version and keeps its promotion record (the promoted skill stays as it was promoted).
+ */
 export async function recordDraft(
   manager: EntityManager,
-  draft: { jobId: string; name: string; category: string; ownerId: string | null },
+  draft: { jobId: string; name: string; category: string; ownerId: string | null; run?: number },
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO drafts (job_id, name, category, owner_id) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (job_id) DO NOTHING`,
-    [draft.jobId, draft.name, draft.category, draft.ownerId],
+    `INSERT INTO drafts (job_id, name, category, owner_id, run) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (job_id) DO UPDATE SET version = drafts.version + 1, run = excluded.run,
+       name = excluded.name, category = excluded.category
+       WHERE drafts.run < excluded.run`,
+    [draft.jobId, draft.name, draft.category, draft.ownerId, draft.run ?? 1],
   );
 }
 
@@ -192,11 +192,13 @@ export async function listDrafts(
       promotedSkillId: string | null;
       promotedVersion: number | null;
       promotedAt: Date | null;
+      version: number;
     }[]
   >(
     `SELECT d.job_id AS "jobId", d.name, d.category, d.owner_id AS "ownerId", ${status} AS status,
             d.created_at AS "createdAt", d.promoted_skill_id AS "promotedSkillId",
-            d.promoted_version AS "promotedVersion", d.promoted_at AS "promotedAt"
+            d.promoted_version AS "promotedVersion", d.promoted_at AS "promotedAt",
+            d.version
        FROM drafts d LEFT JOIN jobs j ON j.id::text = d.job_id
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY d.created_at DESC, d.job_id`,
@@ -209,6 +211,7 @@ export async function listDrafts(
     category: r.category,
     ownerId: r.ownerId,
     status: r.status,
+    version: r.version,
     createdAt: new Date(r.createdAt).toISOString(),
     promoted:
       r.promotedSkillId !== null && r.promotedVersion !== null && r.promotedAt !== null

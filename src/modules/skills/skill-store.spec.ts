@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { refusal } from '../../../test/support/refusal';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import { PermanentError } from '../../common/errors/permanent-error';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 
@@ -263,6 +263,20 @@ describe('SkillStore', () => {
       expect(tree(path.join(root, '_drafts'))).toEqual({
         'job-1/async-await/SKILL.md': skillMd('async-await', 'First.'),
         'job-1/draft.json': JSON.stringify(manifest),
+      });
+    });
+
+    it("replaces the draft with a later run's (a rewind), and keeps it for the same run", async () => {
+      await store.writeDraft('job-r', manifest, skillMd('async-await', 'First.'));
+      const later = { ...manifest, name: 'renamed', run: 2 };
+      const second = await store.writeDraft('job-r', later, skillMd('renamed', 'Second.'));
+      const again = await store.writeDraft('job-r', later, skillMd('renamed', 'Third.'));
+      expect(second).toEqual({ created: true, replaced: manifest, manifest: later });
+      expect(again).toEqual({ created: false, manifest: later });
+      expect(await store.readDraft('job-r')).toEqual(later);
+      expect(tree(path.join(root, '_drafts'))).toEqual({
+        'job-r/renamed/SKILL.md': skillMd('renamed', 'Second.'),
+        'job-r/draft.json': JSON.stringify(later),
       });
     });
 

@@ -61,6 +61,8 @@ export interface DraftManifest {
   ownerId: string | null;
   /** sha256 of the SKILL.md an offline scaffold was written with (absent: not a scaffold) */
   scaffoldSha256?: string;
+  /** the job run that wrote it (1 when absent); a later run's draft replaces it (jobs.rewind) */
+  run?: number;
 }
 
 /** A skill folder found on disk. `manifest` is set for drafts. */
@@ -391,53 +393,49 @@ export class SkillStore {
       return null;
     }
     if (!isPlainRecord(raw)) return null;
-    const { name, category, ownerId, scaffoldSha256 } = raw;
+    const { name, category, ownerId, run, scaffoldSha256 } = raw;
     if (typeof name !== 'string' || !isNameSegment(name)) return null;
     if (typeof category !== 'string' || !isNameSegment(category)) return null;
     if (ownerId !== null && typeof ownerId !== 'string') return null;
+    if (run !== undefined && !(Number.isSafeInteger(run) && (run as number) >= 1)) return null;
     const scaffold =
       typeof scaffoldSha256 === 'string' && /^[0-9a-f]{64}$/.test(scaffoldSha256)
         ? { scaffoldSha256 }
         : {};
-    return { name, category, ownerId, ...scaffold };
+    return {
+      name,
+      category,
+      ownerId,
+      ...(run !== undefined && { run: run as number }),
+      ...scaffold,
+    };
   }
 
   /**
-   * Writes a job's draft once: the folder is built aside and renamed into `_drafts/<jobId>`, so a
-   * second or concurrent call finds the first draft and leaves it as it is.
+   * Writes a job's draft once per job run: the folder is built aside and renamed into
+   * `_drafts/<jobId>`, so a second or concurrent call of the same run finds the first draft and
+   * leaves it as it is. A later run's draft (`manifest.run`, after a rewind) replaces an earlier
+   * run's: the old folder is moved aside, the new one renamed in, then the old one removed.
    */
   async writeDraft(
     jobId: string,
     manifest: DraftManifest,
     content: string,
     files: { path: string; content: string }[] = [],
-  ): Promise<{ created: boolean; manifest: DraftManifest }> {
+  ): Promise<{ created: boolean; replaced?: DraftManifest; manifest: DraftManifest }> {
     assertJobId(jobId);
     assertName(manifest.name, 'name');
     assertCategory(manifest.category);
     const existing = await this.readDraft(jobId);
-    if (existing) return { created: false, manifest: existing };
+    if (existing && (existing.run ?? 1) >= (manifest.run ?? 1)) {
+      return { created: false, manifest: existing };
+    }
+    if (existing) return this.replaceDraft(jobId, existing, manifest, content, files);
     const draftsDir = path.join(this.root, DRAFTS_DIR);
     await this.assertInside(draftsDir, 'jobId');
     const tmp = path.join(draftsDir, workDirName('tmp', newStamp(), jobId));
     try {
-      try {
-        await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
-        await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
-        for (const file of files) {
-          if (!DRAFT_FILE_PATH.test(file.path) || file.path.includes('..')) {
-            throw new Error(`Not a draft file path: ${file.path}`);
-          }
-          const target = path.join(tmp, manifest.name, file.path);
-          await fs.mkdir(path.dirname(target), { recursive: true });
-          await fs.writeFile(target, file.content, { flag: 'wx' });
-        }
-        await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), {
-          flag: 'wx',
-        });
-      } catch (error) {
-        throw draftNotWritten(error);
-      }
+      await writeDraftFolder(tmp, manifest, content, files);
       try {
         await this.fsOps.rename(tmp, path.join(draftsDir, jobId));
         return { created: true, manifest };
@@ -454,6 +452,36 @@ export class SkillStore {
         `Job ${jobId} has a draft folder without a readable ${DRAFT_MANIFEST}`,
       );
     return { created: false, manifest: winner };
+  }
+
+  /** A later run's draft in place of `existing` (see writeDraft). */
+  private async replaceDraft(
+    jobId: string,
+    existing: DraftManifest,
+    manifest: DraftManifest,
+    content: string,
+    files: { path: string; content: string }[],
+  ): Promise<{ created: boolean; replaced: DraftManifest; manifest: DraftManifest }> {
+    const draftsDir = path.join(this.root, DRAFTS_DIR);
+    const target = path.join(draftsDir, jobId);
+    await this.assertInside(target, 'jobId');
+    const stamp = newStamp();
+    const tmp = path.join(draftsDir, workDirName('tmp', stamp, jobId));
+    const backup = path.join(draftsDir, workDirName('bak', stamp, jobId));
+    try {
+      await writeDraftFolder(tmp, manifest, content, files);
+      await this.fsOps.rename(target, backup);
+      try {
+        await this.fsOps.rename(tmp, target);
+      } catch (error) {
+        await this.fsOps.rename(backup, target);
+        throw error;
+      }
+      await fs.rm(backup, { recursive: true, force: true }).catch(() => undefined);
+      return { created: true, replaced: existing, manifest };
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -653,5 +681,29 @@ export class SkillStore {
       refuse('must be outside the skills root');
     }
     return real;
+  }
+}
+
+/** A draft folder in `dir`: `<name>/SKILL.md`, its extra files (`references/…`), the manifest. */
+async function writeDraftFolder(
+  dir: string,
+  manifest: DraftManifest,
+  content: string,
+  files: { path: string; content: string }[],
+): Promise<void> {
+  try {
+    await fs.mkdir(path.join(dir, manifest.name), { recursive: true });
+    await fs.writeFile(path.join(dir, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
+    for (const file of files) {
+      if (!DRAFT_FILE_PATH.test(file.path) || file.path.includes('..')) {
+        throw new Error(`Not a draft file path: ${file.path}`);
+      }
+      const target = path.join(dir, manifest.name, file.path);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, file.content, { flag: 'wx' });
+    }
+    await fs.writeFile(path.join(dir, DRAFT_MANIFEST), JSON.stringify(manifest), { flag: 'wx' });
+  } catch (error) {
+    throw draftNotWritten(error);
   }
 }

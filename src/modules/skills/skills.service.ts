@@ -6,9 +6,8 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import type { DraftStatus } from '../../client/protocol';
+import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../common/errors/error-codes';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -52,7 +51,6 @@ import type {
   DraftView,
   ImportOptions,
   ImportResult,
-  LibraryAction,
   SkillChange,
   SkillChangeListener,
   SkillListFilter,
@@ -258,6 +256,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       category: assertCategory(options.category ?? DEFAULT_CATEGORY),
       ownerId: options.ownerId ?? null,
       ...(options.scaffold && { scaffoldSha256: sha256(content) }),
+      ...(options.run !== undefined && options.run > 1 && { run: options.run }),
     };
     const size = Buffer.byteLength(content, 'utf8');
     if (size > RESOURCE_LIMITS.maxSkillMdBytes) {
@@ -273,13 +272,21 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         ]);
       }
     });
-    const { created, manifest: draft } = await this.store.writeDraft(
-      jobId,
-      manifest,
-      content,
-      files,
-    );
-    await recordDraft(this.skills.manager, { jobId, ...draft });
+    const {
+      created,
+      replaced,
+      manifest: draft,
+    } = await this.store.writeDraft(jobId, manifest, content, files);
+    await recordDraft(this.skills.manager, { jobId, ...draft, run: draft.run ?? 1 });
+    if (replaced && replaced.name !== draft.name) {
+      // the earlier run's draft had another name: its index row goes with its folder
+      const old = skillIdOf({ kind: 'draft', jobId, name: replaced.name });
+      const gone = await this.skills.findOneBy({ id: old });
+      if (gone) {
+        await this.skills.delete({ id: old });
+        this.emitView(toView(gone), gone.ownerId, true, actorOf());
+      }
+    }
     const ref: SkillRef = { kind: 'draft', jobId, name: draft.name };
     const { text } = await this.store.read(ref);
     return { skill: await this.current(ref, text), content: text, created };

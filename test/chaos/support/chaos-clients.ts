@@ -1,5 +1,6 @@
 import { EventFrame, SkillFleetClient, SkillFleetError } from '../../../src/client';
 import { TcpProxy } from '../../support/tcp-proxy';
+import { sleep } from '../../support/wait-for';
 
 /** Errors after which the same call is sent again: the reply was lost or a dependency is down. */
 const TRANSIENT = new Set([
@@ -11,8 +12,6 @@ const TRANSIENT = new Set([
 ]);
 const FINAL_EVENTS = new Set(['job.completed', 'job.failed', 'job.cancelled']);
 const RETRY_MS = 200;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** What one client received on one job's stream, in order. */
 export interface Seen {

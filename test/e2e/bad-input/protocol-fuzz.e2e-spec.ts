@@ -6,6 +6,7 @@ import { waitFor } from '../../support/wait-for';
 import { random } from '../../support/random';
 import { WsTestClient } from '../../support/ws-test-client';
 import { storedState } from './stored-state';
+import { sleep } from '../../support/wait-for';
 
 const FRAMES = 10_000;
 const WINDOW = 250;
@@ -188,7 +189,7 @@ describe(`gateway fuzz (${e2eMode()} mode)`, () => {
       sent += window;
       await waitFor(() => client.replies.length >= sent, { timeoutMs: 20000, intervalMs: 5 });
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
 
     expect({ seed, replies: client.replies.length }).toEqual({ seed, replies: FRAMES });
     const byId = new Map<string | null, number>();

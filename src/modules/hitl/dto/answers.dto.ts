@@ -6,19 +6,17 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   Length,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PROMPT_STATUSES, type PromptStatus } from '../../../client/protocol';
+import { PageQueryDto } from '../../../common/page-query.dto';
 import { SKILL_LEVELS } from '../../skill-create/offline-input';
 
 const FEEDBACK_MAX = 10000;
@@ -202,7 +200,7 @@ export class AnswerPromptDto extends AnswerBodyDto {
   promptId!: string;
 }
 
-export class ListPromptsDto {
+export class ListPromptsDto extends PageQueryDto(100) {
   @ApiPropertyOptional({ enum: PROMPT_STATUSES })
   @IsOptional()
   @IsIn(PROMPT_STATUSES)
@@ -212,20 +210,6 @@ export class ListPromptsDto {
   @IsOptional()
   @IsString()
   jobId?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
-  @IsOptional()
-  @IsString()
-  @MaxLength(300)
-  cursor?: string;
 }
 
 /** The clarify payload's questions (protocol.md 1.6), validated when a workflow asks. */

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -14,6 +15,7 @@ import {
   Min,
 } from 'class-validator';
 import { JOB_STATUSES, type JobStatus } from '../../../client/protocol';
+import { PageQueryDto } from '../../../common/page-query.dto';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })
@@ -60,7 +62,7 @@ export class CancelJobDto extends CancelBodyDto {
 const toArray = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.split(',').filter(Boolean) : value;
 
-export class ListJobsDto {
+export class ListJobsDto extends PageQueryDto(50) {
   @ApiPropertyOptional({
     description: 'statuses to include (comma-separated)',
     enum: JOB_STATUSES,
@@ -74,20 +76,6 @@ export class ListJobsDto {
     message: `each status must be one of: ${JOB_STATUSES.join(', ')}`,
   })
   status?: JobStatus[];
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: "the previous page's nextCursor" })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class JobEventsQueryDto {
@@ -113,4 +101,41 @@ export class PurgeJobsDto {
   @Min(0)
   @Max(36500)
   olderThanDays!: number;
+
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+export class RewindBodyDto {
+  @ApiProperty({
+    description: 'the recorded step to run again from (it and every later step are discarded)',
+    maxLength: 200,
+  })
+  @IsString()
+  @Length(1, 200)
+  toStep!: string;
+}
+
+export class RewindJobDto extends RewindBodyDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
+}
+
+export class StepsQueryDto {
+  @ApiPropertyOptional({
+    description: 'also the results earlier rewinds discarded',
+    default: false,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean()
+  includeDiscarded?: boolean;
+}
+
+export class JobStepsDto extends StepsQueryDto {
+  @IsUUID('all', { message: 'must be a job id (a UUID)' })
+  jobId!: string;
 }
