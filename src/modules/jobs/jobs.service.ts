@@ -78,7 +78,7 @@ export class JobsService {
             ownerId: principal.userId,
             idempotencyKey: dto.idempotencyKey ?? null,
           },
-          [{ type: 'job.created', payload: {} }],
+          [(created) => ({ type: 'job.created', payload: { job: toJobView(created) } })],
         ),
       );
       await this.queue.enqueue(job);
