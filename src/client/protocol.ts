@@ -209,6 +209,10 @@ export interface SkillFile {
   size: number;
 }
 
+/** How a library version came to be (`SkillVersion.action`). */
+export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
+export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
+
 /** One version of a skill (`skills.history`). */
 export interface SkillVersion {
   version: number;
@@ -217,7 +221,7 @@ export interface SkillVersion {
   createdAt: string;
   /** SHA-256 of its SKILL.md */
   checksum: string;
-  action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  action: LibraryAction;
   /** the job whose draft it came from */
   jobId?: string;
   /** a rollback: the version whose content it restored */

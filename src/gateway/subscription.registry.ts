@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { CLOSE_CODES, type FeedTopic } from '../client/protocol';
+import { CLOSE_CODES, type FeedTopic, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
-import { ErrorCode } from '../common/errors/error-codes';
 import { BusMessage, EventBus } from '../common/events/event-bus';
 import { isAdmin } from '../modules/auth/principal';
 import { JobsService } from '../modules/jobs/jobs.service';

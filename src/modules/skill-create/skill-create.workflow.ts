@@ -187,7 +187,7 @@ interface Run {
     messages: ChatMessage[],
     schema?: JsonSchemaSpec<T>,
     stream?: boolean,
-  ): Promise<{ text: string; json: T | null; usage: Usage }>;
+  ): Promise<{ text: string; json: T | null; usage: Usage | null }>;
 }
 
 function startRun(
@@ -213,11 +213,12 @@ function startRun(
           signal: tools.signal,
           onToken: stream ? tools.emitToken : undefined,
         });
-        tools.recordUsage(result.usage);
-        return { text: result.text, json: result.json ?? null, usage: result.usage };
+        // a server that reports no usage gets none recorded: never an estimate
+        if (result.usage) tools.recordUsage(result.usage);
+        return { text: result.text, json: result.json ?? null, usage: result.usage ?? null };
       })
       .then((output) => {
-        addUsage(usage, output.usage);
+        if (output.usage) addUsage(usage, output.usage);
         return output;
       });
   return { ctx, input, llm, skills, usage, llmStep };
