@@ -3,12 +3,7 @@ import { isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
-import {
-  countWithinBudget,
-  decodePageCursor,
-  PG_ISO_TIME,
-  pageOf,
-} from '../../common/list-page';
+import { countWithinBudget, decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import {
