@@ -429,8 +429,8 @@ export type LogLevel = 'info' | 'warn' | 'error';
 
 /** The durable events of a job's log, on topic `job:<id>`, each with its `seq`. */
 export interface JobLogEvents {
-  /** Empty: the job itself is in the `jobs.create` and `jobs.subscribe` replies. */
-  'job.created': Empty;
+  /** The job as it was created (status `queued`), as the `jobs.create` reply has it. */
+  'job.created': { job: Job };
   'job.status': { status: JobStatus; previous: JobStatus };
   'job.progress': { percent: number; message: string | null };
   'step.started': { step: string; attempt: number };
