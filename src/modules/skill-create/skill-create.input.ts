@@ -23,6 +23,7 @@ import {
   type SkillSource,
   type SourceLimits,
 } from './skill-create.sources';
+import { MAX_TRIGGER_QUERIES, TRIGGER_DEFAULTS } from './triggers/trigger-evaluation';
 
 export class PromptSwitchesDto {
   @IsOptional() @IsBoolean() clarify?: boolean;
@@ -48,6 +49,12 @@ export class SkillCreateOptionsDto {
   @IsOptional() @IsIn(['cancel', 'fail', 'default']) timeoutAction?: 'cancel' | 'fail' | 'default';
 
   @IsOptional() @IsNumber() @Min(0) @Max(1) qualityThreshold?: number;
+
+  /** Trigger evaluation: queries of each kind (0 turns it off). */
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TRIGGER_QUERIES) triggerQueries?: number;
+
+  /** Trigger evaluation: precision and recall below this rewrite the description. */
+  @IsOptional() @IsNumber() @Min(0) @Max(1) triggerThreshold?: number;
 
   @IsOptional()
   @IsIn(SKILL_STYLES)
@@ -89,6 +96,8 @@ export interface SkillCreateInput {
     promptTimeoutSeconds?: number;
     timeoutAction?: 'cancel' | 'fail' | 'default';
     qualityThreshold: number;
+    triggerQueries: number;
+    triggerThreshold: number;
     style: SkillStyle;
     category?: string;
   };
@@ -129,6 +138,8 @@ export async function parseSkillCreateInput(
       promptTimeoutSeconds: options.promptTimeoutSeconds,
       timeoutAction: options.timeoutAction,
       qualityThreshold: options.qualityThreshold ?? 0.75,
+      triggerQueries: options.triggerQueries ?? TRIGGER_DEFAULTS.queries,
+      triggerThreshold: options.triggerThreshold ?? TRIGGER_DEFAULTS.threshold,
       style: options.style ?? 'comprehensive',
       category: options.category,
     },

@@ -27,6 +27,8 @@ import {
   type SourceStep,
 } from './skill-create.sources';
 import { MAX_INPUT_BYTES } from '../jobs/jobs.service';
+import { evaluateTriggers, type TriggerOutcome } from './triggers/trigger-evaluation';
+import type { TriggerReport } from '../../client/protocol';
 
 export const SKILL_CREATE = 'skill.create';
 
@@ -51,7 +53,15 @@ export interface SkillCreateResult {
   skillId: string;
   name: string;
   draftPath: string;
-  report: { valid: boolean; errors: unknown[]; warnings: unknown[]; qualityScore: number };
+  report: {
+    valid: boolean;
+    errors: unknown[];
+    warnings: unknown[];
+    qualityScore: number;
+    /** the trigger evaluation (null offline or when off, with the reason in `triggersNote`) */
+    triggers: TriggerReport | null;
+    triggersNote?: string;
+  };
   usage: Usage;
 }
 
@@ -194,9 +204,15 @@ export function skillCreateWorkflow(
       const understood = await understand(run);
       const brief = await plan(run, understood);
       const generated = await generate(run, brief);
-      const { content, report, edited } = await validate(run, brief, generated);
+      run.triggers = await evaluateTriggers(triggerRunOf(run, brief), generated.content);
+      const { content, report, edited } = await validate(run, brief, {
+        ...generated,
+        content: run.triggers.content,
+      });
       const saved = await save(run, brief, content, !edited);
-      return { ...saved, name: brief.requirements.name, report, usage: run.usage };
+      const { triggers, note } = run.triggers;
+      const withTriggers = { ...report, triggers, ...(note && { triggersNote: note }) };
+      return { ...saved, name: brief.requirements.name, report: withTriggers, usage: run.usage };
     },
   });
 }
@@ -211,6 +227,8 @@ interface Run {
   offline: boolean;
   /** Tokens of every LLM call in this run, replayed ones included. */
   usage: Usage;
+  /** The trigger evaluation after generate, shown in the validate prompt. */
+  triggers?: TriggerOutcome;
   llmStep<T>(
     name: string,
     messages: ChatMessage[],
@@ -251,6 +269,21 @@ function startRun(
         return output;
       });
   return { ctx, input, llm, skills, offline: llm.name === 'offline', usage, llmStep };
+}
+
+/** What the trigger evaluation needs of a run (`triggers/trigger-evaluation.ts`). */
+function triggerRunOf(run: Run, brief: Brief) {
+  return {
+    offline: run.llm.name === 'offline',
+    task: run.input.task,
+    count: run.input.options.triggerQueries,
+    threshold: run.input.options.triggerThreshold,
+    topics: brief.requirements.topics.join(' '),
+    llmStep: run.llmStep,
+    step: <T>(name: string, fn: () => Promise<T>) => run.ctx.step(name, fn),
+    search: async (query: string) =>
+      (await run.skills.list({ query })).filter((s) => s.status !== 'draft'),
+  };
 }
 
 /** What the understand phase settles: the requirements and where the skill will go. */
@@ -568,7 +601,11 @@ async function validate(
     const review = await ctx.ask<{ action: string; feedback?: string; content?: string }>(
       `validate#${round}`,
       'validate',
-      { report, content: draft.content, actions: actionsFor('validate', run.offline) },
+      {
+        report: { ...report, triggers: run.triggers?.triggers ?? null },
+        content: draft.content,
+        actions: actionsFor('validate', run.offline),
+      },
       askOptions(input),
     );
     const edited = review.content !== undefined && review.content !== draft.content;
