@@ -69,12 +69,21 @@ class Log {
     this.gate = null;
   }
 
-  reader = async (afterSeq: number, limit: number): Promise<JobEventView[]> => {
+  /** Pages of at most `limit`, or of `budget` events when set (a byte budget cut the page short). */
+  budget = Infinity;
+
+  reader = async (
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ events: JobEventView[]; lastSeq: number }> => {
     this.reads.push({ afterSeq, limit });
     // The snapshot is taken when the read starts, as a database read would.
-    const snapshot = this.events.filter((event) => event.seq > afterSeq).slice(0, limit);
+    const snapshot = this.events
+      .filter((event) => event.seq > afterSeq)
+      .slice(0, Math.min(limit, this.budget));
+    const lastSeq = this.events.reduce((last, event) => Math.max(last, event.seq), 0);
     if (this.gate) await this.gate;
-    return snapshot;
+    return { events: snapshot, lastSeq };
   };
 }
 
@@ -156,6 +165,15 @@ describe('JobStream', () => {
     // setImmediate in this sink), so the pages take several turns of the event loop: wait for them.
     await until(() => expect(sink.seqs()).toEqual(upTo(25)));
     expect(log.reads.map((read) => read.afterSeq)).toEqual([0, 10, 20]);
+  });
+
+  it('reads on after a page the byte budget cut short, up to the lastSeq of the read', async () => {
+    const { sink, log, stream } = setup({ pageSize: 10 });
+    log.budget = 3;
+    log.append(...upTo(8));
+    stream.start(0);
+    await until(() => expect(sink.seqs()).toEqual(upTo(8)));
+    expect(log.reads.map((read) => read.afterSeq)).toEqual([0, 3, 6]);
   });
 
   it('drops held events past maxPending and reads them back from the log', async () => {

@@ -39,8 +39,7 @@ export class SubscriptionRegistry implements OnModuleDestroy {
     const stream = new JobStream(
       jobId,
       connection,
-      async (afterSeq, limit) =>
-        (await this.jobs.events(connection.principal, jobId, afterSeq, limit)).events,
+      (afterSeq, limit) => this.jobs.events(connection.principal, jobId, afterSeq, limit),
       {
         ...DEFAULT_JOB_STREAM_OPTIONS,
         onError: (error) => this.streamFailed(connection, stream, error),
