@@ -323,7 +323,10 @@ export interface Methods {
   };
   'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
   'skills.xml': { payload: Empty; reply: { xml: string } };
-  'skills.history': { payload: { skillId: string }; reply: { versions: SkillVersion[] } };
+  'skills.history': {
+    payload: { skillId: string; limit?: number; cursor?: string };
+    reply: { versions: SkillVersion[]; nextCursor: string | null };
+  };
   'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };
   'skills.delete': { payload: { skillId: string }; reply: { deleted: true } };
   'drafts.list': { payload: { status?: DraftStatus }; reply: { drafts: Draft[] } };

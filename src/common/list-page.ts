@@ -71,3 +71,19 @@ export function pageOf<R extends PagePosition>(
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > count && last ? encodePageCursor(last) : null };
 }
+
+/** A position in a list ordered by a positive integer (a skill's versions): the last one sent. */
+export const encodeNumberCursor = (after: number): string =>
+  Buffer.from(JSON.stringify({ after })).toString('base64url');
+
+/** Only what encodeNumberCursor wrote passes; anything else is VALIDATION_FAILED on `field`. */
+export function decodeNumberCursor(cursor: string, field: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    const after = (parsed as { after?: unknown } | null)?.after;
+    if (typeof after === 'number' && Number.isSafeInteger(after) && after >= 0) return after;
+  } catch {
+    // fall through to the validation error
+  }
+  throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
+}

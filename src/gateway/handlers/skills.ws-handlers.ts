@@ -9,6 +9,7 @@ import {
   PromoteDraftDto,
   RollbackSkillDto,
   SkillFileDto,
+  SkillHistoryDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -62,8 +63,8 @@ export class SkillsWsHandlers {
     },
 
     'skills.history': async (payload) => {
-      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
-      return { versions: await this.skills.history(skillId) };
+      const { skillId, limit, cursor } = await validateDto(SkillHistoryDto, payload, 'payload');
+      return this.skills.history(skillId, { limit, cursor });
     },
 
     'skills.rollback': async (payload, principal) => {

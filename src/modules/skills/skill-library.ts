@@ -86,6 +86,7 @@ export async function recordVersion(manager: EntityManager, v: NewVersion): Prom
 export async function versionsOf(
   manager: EntityManager,
   skillId: string,
+  page: { after?: number; limit?: number } = {},
 ): Promise<SkillVersionView[]> {
   const rows = await manager.query<
     {
@@ -101,8 +102,9 @@ export async function versionsOf(
   >(
     `SELECT version, action, created_by AS "by", created_at AS "createdAt", checksum, validation,
             job_id AS "jobId", restored_from AS "restoredFrom"
-       FROM skill_versions WHERE skill_id = $1 ORDER BY version`,
-    [skillId],
+       FROM skill_versions WHERE skill_id = $1 AND version > $2 ORDER BY version
+      ${page.limit === undefined ? '' : 'LIMIT $3'}`,
+    page.limit === undefined ? [skillId, page.after ?? 0] : [skillId, page.after ?? 0, page.limit],
   );
   return rows.map((r) => ({
     version: r.version,

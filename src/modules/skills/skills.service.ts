@@ -8,6 +8,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
+import { countWithinBudget, decodeNumberCursor, encodeNumberCursor } from '../../common/list-page';
+import type { PageQuery } from '../../common/page-query.dto';
+import { SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -400,14 +403,33 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** The skill's versions, oldest first. NOT_FOUND when the library never held it. */
-  async history(skillId: string): Promise<SkillVersionView[]> {
+  /**
+   * The skill's versions, oldest first, in pages of at most `limit` and the list byte budget;
+   * `nextCursor` goes on after the page's last version. NOT_FOUND when the library never held it.
+   */
+  async history(
+    skillId: string,
+    page: PageQuery = {},
+  ): Promise<{ versions: SkillVersionView[]; nextCursor: string | null }> {
     const target = libraryTarget(skillId);
-    const versions = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }));
-    if (versions.length === 0 && !(await this.store.exists(target))) {
+    const limit = page.limit ?? SkillHistoryDto.DEFAULT_LIMIT;
+    const after = page.cursor ? decodeNumberCursor(page.cursor, 'payload.cursor') : 0;
+    const rows = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }), {
+      after,
+      limit: limit + 1,
+    });
+    if (rows.length === 0 && after === 0 && !(await this.store.exists(target))) {
       throw AppError.notFound('Skill', skillId);
     }
-    return versions;
+    const count = countWithinBudget(
+      rows.slice(0, limit).map((row) => Buffer.byteLength(JSON.stringify(row))),
+    );
+    const versions = rows.slice(0, count);
+    const last = versions.at(-1);
+    return {
+      versions,
+      nextCursor: rows.length > count && last ? encodeNumberCursor(last.version) : null,
+    };
   }
 
   /**

@@ -170,6 +170,45 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
     client.close();
   });
 
+  it('skills.history pages by cursor, oldest first, with every version once', async () => {
+    const VERSIONS = 30;
+    await server.app.get(DataSource).query(
+      `INSERT INTO skill_versions (skill_id, version, action, created_by, checksum, validation)
+         SELECT 'tools/paged-history', n, 'import', 'admin', md5(n::text),
+                '{"valid": true, "errors": [], "warnings": []}'::jsonb
+           FROM generate_series(1, $1::int) AS n`,
+      [VERSIONS],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const reply = await client.request('skills.history', {
+        skillId: 'tools/paged-history',
+        limit: 7,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      expect(reply.ok).toBe(true);
+      const page = reply.payload as unknown as {
+        versions: { version: number }[];
+        nextCursor: string | null;
+      };
+      expect(page.versions.length).toBeLessThanOrEqual(7);
+      seen.push(...page.versions.map((v) => v.version));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    expect(seen).toEqual(Array.from({ length: VERSIONS }, (_, i) => i + 1));
+    expect(pages).toBe(Math.ceil(VERSIONS / 7));
+    const forged = await client.request('skills.history', {
+      skillId: 'tools/paged-history',
+      cursor: 'eyJhZnRlciI6LTF9',
+    });
+    expect(forged.error?.code).toBe('VALIDATION_FAILED');
+    client.close();
+  });
+
   it('event pages stay within the budget; REST readers and job streams still get every event', async () => {
     const [jobId] = await createJobs(1);
     const EVENTS = 12;
