@@ -169,7 +169,7 @@ export class SkillsHistoryCommand extends RemoteCommand {
         },
       );
       reply.versions.push(...page.versions);
-      cursor = page.nextCursor;
+      cursor = page.nextCursor ?? null; // a server without paging sends none
     } while (cursor !== null);
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(

@@ -329,7 +329,10 @@ export interface Methods {
   };
   'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };
   'skills.delete': { payload: { skillId: string }; reply: { deleted: true } };
-  'drafts.list': { payload: { status?: DraftStatus }; reply: { drafts: Draft[] } };
+  'drafts.list': {
+    payload: { status?: DraftStatus; limit?: number; cursor?: string };
+    reply: { drafts: Draft[]; nextCursor: string | null };
+  };
   'drafts.delete': { payload: { jobId: string }; reply: { deleted: true } };
   'tokens.create': {
     payload: { userId: string; role: Role; readOnly?: boolean };

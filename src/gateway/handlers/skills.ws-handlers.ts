@@ -80,7 +80,7 @@ export class SkillsWsHandlers {
 
     'drafts.list': async (payload, principal) => {
       const filter = await validateDto(ListDraftsDto, payload, 'payload');
-      return { drafts: await this.skills.drafts(filter, principal) };
+      return this.skills.drafts(filter, principal);
     },
 
     'drafts.delete': async (payload, principal) => {

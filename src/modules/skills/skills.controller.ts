@@ -71,7 +71,7 @@ export class SkillsController {
   @Get('drafts')
   @ApiOperation({ summary: 'Drafts: your own, or all for an admin (drafts.list)' })
   async drafts(@Query() filter: ListDraftsDto, @CurrentPrincipal() principal: Principal) {
-    return { drafts: await this.skills.drafts(filter, principal) };
+    return this.skills.drafts(filter, principal);
   }
 
   @Delete('drafts/:jobId')

@@ -8,9 +8,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
-import { countWithinBudget, decodeNumberCursor, encodeNumberCursor } from '../../common/list-page';
+import {
+  countWithinBudget,
+  decodeNumberCursor,
+  decodePageCursor,
+  encodeNumberCursor,
+} from '../../common/list-page';
 import type { PageQuery } from '../../common/page-query.dto';
-import { SkillHistoryDto } from './dto/skills.dto';
+import { ListDraftsDto, SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -30,6 +35,7 @@ import {
   forgetDrafts,
   forgetSkill,
   libraryEntries,
+  listDraftPage,
   listDrafts,
   markPromoted,
   mayChange,
@@ -487,9 +493,23 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     await this.settle([], actorOf(viewer));
   }
 
-  /** The drafts the viewer may see, newest first. */
-  async drafts(filter: { status?: DraftStatus }, viewer?: SkillViewer): Promise<DraftView[]> {
-    return listDrafts(this.skills.manager, filter, viewer);
+  /**
+   * The drafts the viewer may see, newest first, in pages of at most `limit` and the list byte
+   * budget; `nextCursor` goes on after the page's last draft.
+   */
+  async drafts(
+    filter: { status?: DraftStatus } & PageQuery,
+    viewer?: SkillViewer,
+  ): Promise<{ drafts: DraftView[]; nextCursor: string | null }> {
+    const before = filter.cursor
+      ? decodePageCursor(filter.cursor, 'payload.cursor', (id) => id.length > 0 && id.length <= 128)
+      : undefined;
+    return listDraftPage(
+      this.skills.manager,
+      { status: filter.status },
+      { before, limit: filter.limit ?? ListDraftsDto.DEFAULT_LIMIT },
+      viewer,
+    );
   }
 
   /** Deletes a job's draft: its folder, its row and its index row. NOT_FOUND for others' drafts. */

@@ -96,7 +96,7 @@ export class RollbackSkillDto extends RollbackBodyDto {
   skillId!: string;
 }
 
-export class ListDraftsDto {
+export class ListDraftsDto extends PageQueryDto(100) {
   @ApiPropertyOptional({ enum: DRAFT_STATUSES })
   @IsOptional()
   @IsIn(DRAFT_STATUSES)
