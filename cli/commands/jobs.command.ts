@@ -1,7 +1,7 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import { JOB_STATUSES, type Job, type JobStatus } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 function printJob(printer: Printer, job: Job): void {
   printer.fields([
@@ -172,15 +172,7 @@ export class JobsPurgeCommand extends RemoteCommand<PurgeOptions> {
     JobsPurgeCommand,
   ],
 })
-export class JobsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(
-      this.printer,
-      'skill-fleet jobs list | show ID | cancel ID | retry ID | purge --older-than 30d',
-    );
-  }
+export class JobsCommand extends GroupCommand {
+  protected readonly usage =
+    'skill-fleet jobs list | show ID | cancel ID | retry ID | purge --older-than 30d';
 }

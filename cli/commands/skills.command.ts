@@ -1,9 +1,23 @@
 import * as path from 'node:path';
+<<<<<<< HEAD
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
 import { ReadlineTerminal } from '../readline-terminal';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+=======
+import { Command, Option, SubCommand } from 'nest-commander';
+import { SKILL_STATUSES, type Skill } from '../../src/client';
+import { usageFailure, when } from '../printer';
+import {
+  ConfirmedDeleteCommand,
+  DeleteOptions,
+  GroupCommand,
+  knownStatus,
+  RemoteCommand,
+  RemoteCommandOptions,
+} from './remote-command';
+>>>>>>> main
 
 interface ListOptions extends RemoteCommandOptions {
   query?: string;
@@ -80,6 +94,7 @@ export class SkillsShowCommand extends RemoteCommand {
 
 interface PromoteOptions extends RemoteCommandOptions {
   overwrite?: boolean;
+  allowScaffold?: boolean;
 }
 
 @SubCommand({
@@ -92,10 +107,20 @@ export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
     const reply = await this.remote.call(options, 'skills.promote', {
       jobId,
       ...(options.overwrite && { overwrite: true }),
+      ...(options.allowScaffold && { allowScaffold: true }),
     });
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Promoted to ${reply.skill.path} (skill ${reply.skill.id}).`),
     );
+  }
+
+  @Option({
+    flags: '--allow-scaffold',
+    description:
+      'Promote an offline scaffold nobody has edited (refused with OFFLINE_SCAFFOLD otherwise)',
+  })
+  parseAllowScaffold(): boolean {
+    return true;
   }
 
   @Option({ flags: '--overwrite', description: 'Replace a skill already at that path' })
@@ -226,54 +251,28 @@ export class SkillsRollbackCommand extends RemoteCommand<RollbackOptions> {
   }
 }
 
-interface DeleteOptions extends RemoteCommandOptions {
-  yes?: boolean;
-}
-
 @SubCommand({
   name: 'delete',
   arguments: '<id>',
   description: 'Delete a skill; its history stays (owner or admin; asks unless --yes)',
 })
-export class SkillsDeleteCommand extends RemoteCommand<DeleteOptions> {
-  protected async execute([skillId]: string[], options: DeleteOptions): Promise<void> {
-    if (!options.yes && !(await confirmAtTerminal(`Delete skill ${skillId}? [y/N] `))) {
-      this.printer.line('Not deleted.');
-      return;
-    }
-    const reply = await this.remote.call(options, 'skills.delete', { skillId });
-    this.printer.result(options.json === true, reply, () =>
-      this.printer.line(`Deleted ${skillId}; its history is kept.`),
-    );
+export class SkillsDeleteCommand extends ConfirmedDeleteCommand {
+  protected question(skillId: string): string {
+    return `Delete skill ${skillId}? [y/N] `;
   }
 
-  @Option({ flags: '--yes', description: 'Delete without asking' })
-  parseYes(): boolean {
-    return true;
+  protected remove(skillId: string, options: DeleteOptions): Promise<object> {
+    return this.remote.call(options, 'skills.delete', { skillId });
+  }
+
+  protected done(skillId: string): string {
+    return `Deleted ${skillId}; its history is kept.`;
   }
 }
 
 /** The library version as shown: `-` for a draft or a skill the library never wrote. */
 const libraryVersion = (skill: Skill): string =>
   skill.version === null ? '-' : String(skill.version);
-
-/**
- * Asks a yes/no question on the terminal. Without a terminal there is nobody to ask: a usage
- * failure that names `--yes`.
- */
-export async function confirmAtTerminal(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw usageFailure(
-      'Not on a terminal, so nothing was deleted',
-      'Pass --yes to delete without asking.',
-    );
-  }
-  try {
-    return /^y(es)?$/i.test((await new ReadlineTerminal().line(question)).trim());
-  } catch {
-    return false;
-  }
-}
 
 @SubCommand({ name: 'reindex', description: 'Rebuild the skills index from the folders' })
 export class SkillsReindexCommand extends RemoteCommand {
@@ -302,15 +301,7 @@ export class SkillsReindexCommand extends RemoteCommand {
     SkillsReindexCommand,
   ],
 })
-export class SkillsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(
-      this.printer,
-      'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex',
-    );
-  }
+export class SkillsCommand extends GroupCommand {
+  protected readonly usage =
+    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] [--allow-scaffold] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
 }

@@ -177,6 +177,26 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** One query of a `skill.create` trigger evaluation and the skill the model chose for it. */
+export interface TriggerCase {
+  query: string;
+  /** true: a query that should load the new skill; false: a near miss that should not */
+  shouldTrigger: boolean;
+  /** the name of the skill the model would load, or null for none */
+  chosen: string | null;
+}
+
+/**
+ * The trigger evaluation in a `skill.create` report: how well the draft's description makes a model
+ * load it (recall over the queries that should, precision over every choice of it). Null when it
+ * did not run (offline, or turned off), with the reason in `triggersNote`.
+ */
+export interface TriggerReport {
+  precision: number;
+  recall: number;
+  cases: TriggerCase[];
+}
+
 export interface ValidationReport {
   path: string;
   valid: boolean;
@@ -321,7 +341,10 @@ export interface Methods {
     payload: { skillId: string } | { content: string };
     reply: { report: ValidationReport };
   };
-  'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
+  'skills.promote': {
+    payload: { jobId: string; overwrite?: boolean; allowScaffold?: boolean };
+    reply: { skill: Skill };
+  };
   'skills.xml': { payload: Empty; reply: { xml: string } };
   'skills.history': {
     payload: { skillId: string; limit?: number; cursor?: string };

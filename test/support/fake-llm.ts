@@ -1,6 +1,6 @@
 import { OfflineProvider, chunkText } from '../../src/modules/llm/offline.provider';
 import type { ChatMessage } from '../../src/modules/llm/llm-provider';
-import { SKILL_CREATE_OFFLINE_RULES } from '../../src/modules/skill-create/offline-rules';
+import { FAKE_MODEL_RULES } from './fake-trigger-rules';
 import { anthropicMessage, anthropicStream, startFakeAnthropic } from './fake-anthropic-server';
 import { geminiContent, geminiStream, startFakeGemini } from './fake-gemini-server';
 import {
@@ -21,7 +21,7 @@ export type FakeWire = 'openai' | 'anthropic' | 'gemini';
  * counts 100 prompt and 50 completion tokens.
  */
 export async function startRuleBasedModel(wire: FakeWire = 'openai'): Promise<FakeOpenAi> {
-  const rules = new OfflineProvider(SKILL_CREATE_OFFLINE_RULES);
+  const rules = new OfflineProvider(FAKE_MODEL_RULES);
   const handler = async (request: RecordedRequest): Promise<FakeReply> => {
     const { messages, stream } = readRequest(wire, request);
     const { text } = await rules.complete({
