@@ -1,10 +1,5 @@
-<<<<<<< HEAD
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '../../src/client';
-=======
 import { Command, Option, SubCommand } from 'nest-commander';
-import { DRAFT_STATUSES, type Draft } from '../../src/client';
->>>>>>> main
+import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '../../src/client';
 import { EXIT_REFUSED } from '../exit-codes';
 import { CliFailure, when } from '../printer';
 import {

@@ -1,13 +1,6 @@
 import * as path from 'node:path';
-<<<<<<< HEAD
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
-import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
-import { Printer, usageFailure, when } from '../printer';
-import { ReadlineTerminal } from '../readline-terminal';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
-=======
 import { Command, Option, SubCommand } from 'nest-commander';
-import { SKILL_STATUSES, type Skill } from '../../src/client';
+import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -17,7 +10,6 @@ import {
   RemoteCommand,
   RemoteCommandOptions,
 } from './remote-command';
->>>>>>> main
 
 interface ListOptions extends RemoteCommandOptions {
   query?: string;
