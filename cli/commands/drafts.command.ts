@@ -42,7 +42,8 @@ export class DraftsListCommand extends RemoteCommand<ListOptions> {
 
 @SubCommand({ name: 'show', arguments: '<jobId>', description: 'Show one draft and its SKILL.md' })
 export class DraftsShowCommand extends RemoteCommand {
-  protected async execute([jobId]: string[], options: RemoteCommandOptions): Promise<void> {
+  protected async execute([id]: string[], options: RemoteCommandOptions): Promise<void> {
+    const jobId = await this.remote.resolveId(options, 'draft', id);
     const { drafts } = await this.remote.call(options, 'drafts.list', {});
     const draft = drafts.find((d) => d.jobId === jobId);
     if (!draft) {
@@ -77,7 +78,8 @@ interface DeleteOptions extends RemoteCommandOptions {
   description: "Delete a job's draft folder and record (asks unless --yes)",
 })
 export class DraftsDeleteCommand extends RemoteCommand<DeleteOptions> {
-  protected async execute([jobId]: string[], options: DeleteOptions): Promise<void> {
+  protected async execute([id]: string[], options: DeleteOptions): Promise<void> {
+    const jobId = await this.remote.resolveId(options, 'draft', id);
     if (!options.yes && !(await confirmAtTerminal(`Delete the draft of job ${jobId}? [y/N] `))) {
       this.printer.line('Not deleted.');
       return;

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
+import { confirmAtTerminal } from '../confirm';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { SKILL_STATUSES, type Skill } from '../../src/client';
 import { Printer, usageFailure, when } from '../printer';
-import { ReadlineTerminal } from '../readline-terminal';
 import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface ListOptions extends RemoteCommandOptions {
@@ -88,7 +88,8 @@ interface PromoteOptions extends RemoteCommandOptions {
   description: "Promote a finished job's draft into the taxonomy",
 })
 export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
-  protected async execute([jobId]: string[], options: PromoteOptions): Promise<void> {
+  protected async execute([id]: string[], options: PromoteOptions): Promise<void> {
+    const jobId = await this.remote.resolveId(options, 'draft', id);
     const reply = await this.remote.call(options, 'skills.promote', {
       jobId,
       ...(options.overwrite && { overwrite: true }),
@@ -243,24 +244,6 @@ export class SkillsDeleteCommand extends RemoteCommand<DeleteOptions> {
 const libraryVersion = (skill: Skill): string =>
   skill.version === null ? '-' : String(skill.version);
 
-/**
- * Asks a yes/no question on the terminal. Without a terminal there is nobody to ask: a usage
- * failure that names `--yes`.
- */
-export async function confirmAtTerminal(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw usageFailure(
-      'Not on a terminal, so nothing was deleted',
-      'Pass --yes to delete without asking.',
-    );
-  }
-  try {
-    return /^y(es)?$/i.test((await new ReadlineTerminal().line(question)).trim());
-  } catch {
-    return false;
-  }
-}
-
 @SubCommand({ name: 'reindex', description: 'Rebuild the skills index from the folders' })
 export class SkillsReindexCommand extends RemoteCommand {
   protected async execute(_args: string[], options: RemoteCommandOptions): Promise<void> {
@@ -300,3 +283,5 @@ export class SkillsCommand extends CommandRunner {
     );
   }
 }
+
+export { confirmAtTerminal };
