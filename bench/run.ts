@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './bench-row';
 import { runDashboardBench } from './dashboard.bench';
 import { runEngineBench } from './engine.bench';
+import { runFrameCostBench } from './frame-cost.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runHitlBench } from './hitl.bench';
 import { runSkillCreateBench } from './skill-create.bench';
@@ -23,6 +24,7 @@ const SUITES: Suite[] = [
   { title: 'engine', run: runEngineBench },
   { title: 'skills', run: runSkillsBench },
   { title: 'gateway', run: runGatewayBench },
+  { title: 'frame-cost', run: runFrameCostBench },
   { title: 'hitl', run: runHitlBench },
   { title: 'skill-create', run: runSkillCreateBench },
   { title: 'dashboard', run: runDashboardBench },

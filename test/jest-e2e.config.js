@@ -18,8 +18,9 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 1,
   testTimeout: 60000,
-  // A child process a test failed to stop (a CLI `serve` left running) kept jest waiting after the
-  // last test until CI's limit; exit once the results are written, and let the run report them.
+  // A guard: a child process a test fails to stop would keep jest waiting after the last test until
+  // CI's limit. The case seen (a `serve` under `unshare --fork` in embedded-security) is fixed: tests
+  // that start wrappers kill whole process groups (test/support/cli-run.ts, spawnInGroup).
   forceExit: true,
   ...jestTransform,
 };

@@ -6,6 +6,9 @@ import { AppConfig } from '../../src/config/app-config';
 import { DataDirInUseError } from '../../src/database/data-dir-lock';
 import { migrationStatus } from '../../src/database/migrator';
 import { withDataSource } from '../../src/database/standalone';
+import { AiSdkProvider } from '../../src/modules/llm/ai-sdk.provider';
+import { LlmProvider } from '../../src/modules/llm/llm-provider';
+import { createLlmProvider } from '../../src/modules/llm/llm.module';
 import { EXIT_OK, EXIT_REFUSED } from '../exit-codes';
 import { loadConfig } from '../load-config';
 import { Printer } from '../printer';
@@ -137,31 +140,23 @@ function checkSkillsRoot(config: AppConfig): DoctorCheck {
   }
 }
 
+/** One cheap call (a one-word answer) to the configured provider's default model. */
 async function checkLlm(config: AppConfig): Promise<DoctorCheck> {
-  if (config.llm.provider === 'offline' || !config.llm.baseUrl) {
+  if (config.llm.provider === 'offline') {
     return pass('llm', 'Offline provider: no endpoint to check');
   }
-  const url = `${config.llm.baseUrl.replace(/\/+$/, '')}/models`;
+  let provider: LlmProvider;
   try {
-    const response = await fetch(url, {
-      headers: config.llm.apiKey ? { authorization: `Bearer ${config.llm.apiKey}` } : {},
-      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    if (response.status === 401 || response.status === 403) {
-      return failed('llm', `${url} refused the key (HTTP ${response.status})`, 'check LLM_API_KEY');
-    }
-    if (response.status >= 500) {
-      return failed('llm', `${url} answered HTTP ${response.status}`, 'check the LLM server');
-    }
-    return pass('llm', `${config.llm.baseUrl} answers (HTTP ${response.status})`);
+    provider = createLlmProvider(config.llm, {}, { retries: 0 });
   } catch (error) {
-    return failed(
-      'llm',
-      `${url} does not answer: ${messageOf(error)}`,
-      'check LLM_BASE_URL and that the endpoint is up',
-    );
+    return failed('llm', `LLM settings are unusable: ${messageOf(error)}`, 'check LLM_BASE_URL');
   }
+  if (!(provider instanceof AiSdkProvider))
+    return pass('llm', `${provider.name}: nothing to check`);
+  const result = await provider.probe(AbortSignal.timeout(CHECK_TIMEOUT_MS));
+  return result.ok
+    ? pass('llm', result.detail)
+    : failed('llm', result.detail, result.hint ?? 'check the LLM settings');
 }
 
 function checkAdminToken(config: AppConfig): DoctorCheck {

@@ -177,6 +177,26 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** One query of a `skill.create` trigger evaluation and the skill the model chose for it. */
+export interface TriggerCase {
+  query: string;
+  /** true: a query that should load the new skill; false: a near miss that should not */
+  shouldTrigger: boolean;
+  /** the name of the skill the model would load, or null for none */
+  chosen: string | null;
+}
+
+/**
+ * The trigger evaluation in a `skill.create` report: how well the draft's description makes a model
+ * load it (recall over the queries that should, precision over every choice of it). Null when it
+ * did not run (offline, or turned off), with the reason in `triggersNote`.
+ */
+export interface TriggerReport {
+  precision: number;
+  recall: number;
+  cases: TriggerCase[];
+}
+
 export interface ValidationReport {
   path: string;
   valid: boolean;
@@ -209,6 +229,10 @@ export interface SkillFile {
   size: number;
 }
 
+/** How a library version came to be (`SkillVersion.action`). */
+export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
+export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
+
 /** One version of a skill (`skills.history`). */
 export interface SkillVersion {
   version: number;
@@ -217,7 +241,7 @@ export interface SkillVersion {
   createdAt: string;
   /** SHA-256 of its SKILL.md */
   checksum: string;
-  action: 'promote' | 'overwrite' | 'import' | 'rollback';
+  action: LibraryAction;
   /** the job whose draft it came from */
   jobId?: string;
   /** a rollback: the version whose content it restored */
@@ -405,8 +429,8 @@ export type LogLevel = 'info' | 'warn' | 'error';
 
 /** The durable events of a job's log, on topic `job:<id>`, each with its `seq`. */
 export interface JobLogEvents {
-  /** Empty: the job itself is in the `jobs.create` and `jobs.subscribe` replies. */
-  'job.created': Empty;
+  /** The job as it was created (status `queued`), as the `jobs.create` reply has it. */
+  'job.created': { job: Job };
   'job.status': { status: JobStatus; previous: JobStatus };
   'job.progress': { percent: number; message: string | null };
   'step.started': { step: string; attempt: number };

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import {
   EnvironmentVariables,
   llmModelVariable,
+  type LlmProviderName,
   LLM_MODEL_STEPS,
   LlmModelStep,
   validateEnvironment,
@@ -25,7 +26,7 @@ export class AppConfig {
   readonly queuePrefix: string;
   readonly workerConcurrency: number;
   readonly llm: {
-    provider: 'offline' | 'openai';
+    provider: LlmProviderName;
     baseUrl?: string;
     apiKey?: string;
     model?: string;

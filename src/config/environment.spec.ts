@@ -98,6 +98,16 @@ describe('validateEnvironment and AppConfig.fromEnvironment', () => {
       ['a fractional PORT', { PORT: '80.5' }, /PORT must .*\(got "80.5"\)/],
       ['an unknown LLM_PROVIDER', { LLM_PROVIDER: 'foo' }, /LLM_PROVIDER must be one of/],
       [
+        'LLM_PROVIDER=anthropic without LLM_API_KEY',
+        { LLM_PROVIDER: 'anthropic' },
+        /LLM_PROVIDER is anthropic but LLM_API_KEY is not set/,
+      ],
+      [
+        'LLM_PROVIDER=gemini without LLM_API_KEY',
+        { LLM_PROVIDER: 'gemini' },
+        /LLM_PROVIDER is gemini but LLM_API_KEY is not set/,
+      ],
+      [
         'LLM_PROVIDER=openai without LLM_BASE_URL',
         { LLM_PROVIDER: 'openai' },
         /LLM_PROVIDER is openai but LLM_BASE_URL is not set/,

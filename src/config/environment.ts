@@ -15,7 +15,8 @@ import { redactUrlPasswords } from '../common/logging/redact-url';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'verbose'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
-export const LLM_PROVIDERS = ['offline', 'openai'] as const;
+export const LLM_PROVIDERS = ['offline', 'openai', 'anthropic', 'gemini'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
 /** The LLM steps of skill.create that may have their own model: `LLM_MODEL_<STEP>`. */
 export const LLM_MODEL_STEPS = ['requirements', 'plan', 'generate', 'review'] as const;
 export type LlmModelStep = (typeof LLM_MODEL_STEPS)[number];
@@ -128,7 +129,7 @@ export class EnvironmentVariables {
   @IsString()
   LLM_MODEL?: string;
 
-  // Per-step models (openai provider): the step's model instead of LLM_MODEL.
+  // Per-step models (any model provider): the step's model instead of LLM_MODEL.
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(MODEL_NAME, { message: MODEL_NAME_MESSAGE })
@@ -242,6 +243,9 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   }
   if (env.LLM_PROVIDER === 'openai' && !env.LLM_BASE_URL) {
     problems.push('LLM_PROVIDER is openai but LLM_BASE_URL is not set');
+  }
+  if ((env.LLM_PROVIDER === 'anthropic' || env.LLM_PROVIDER === 'gemini') && !env.LLM_API_KEY) {
+    problems.push(`LLM_PROVIDER is ${env.LLM_PROVIDER} but LLM_API_KEY is not set`);
   }
   problems.push(...unknownModelVariables(raw));
   if (problems.length > 0) throw new ConfigError(problems);

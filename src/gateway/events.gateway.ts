@@ -9,9 +9,8 @@ import {
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { CLOSE_CODES, type ErrorBody, type ReplyFrame } from '../client/protocol';
+import { CLOSE_CODES, type ErrorBody, type ReplyFrame, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
-import { ErrorCode } from '../common/errors/error-codes';
 import { assertPayloadCost } from '../common/errors/payload-cost';
 import { bearerToken } from '../modules/auth/auth.guard';
 import type { Principal } from '../modules/auth/principal';

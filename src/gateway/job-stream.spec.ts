@@ -1,3 +1,4 @@
+import { sleep, waitFor } from '../../test/support/wait-for';
 import { encodeEvent, Frame } from './event-frames';
 import type { JobEventView } from '../modules/jobs/job-view';
 import {
@@ -6,7 +7,6 @@ import {
   JobStreamOptions,
   type FrameSink,
 } from './job-stream';
-import { sleep } from '../common/sleep';
 
 const JOB = 'job-1';
 
@@ -69,16 +69,38 @@ class Log {
     this.gate = null;
   }
 
-  reader = async (afterSeq: number, limit: number): Promise<JobEventView[]> => {
+  /** Pages of at most `limit`, or of `budget` events when set (a byte budget cut the page short). */
+  budget = Infinity;
+
+  reader = async (
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ events: JobEventView[]; lastSeq: number }> => {
     this.reads.push({ afterSeq, limit });
     // The snapshot is taken when the read starts, as a database read would.
-    const snapshot = this.events.filter((event) => event.seq > afterSeq).slice(0, limit);
+    const snapshot = this.events
+      .filter((event) => event.seq > afterSeq)
+      .slice(0, Math.min(limit, this.budget));
+    const lastSeq = this.events.reduce((last, event) => Math.max(last, event.seq), 0);
     if (this.gate) await this.gate;
-    return snapshot;
+    return { events: snapshot, lastSeq };
   };
 }
 
+/** Lets queued promise callbacks run (only where no condition can be awaited). */
 const settle = () => sleep(5);
+
+/** Waits until `expectation` passes, however slow the machine: a stream page waits a turn of the event loop. */
+const until = (expectation: () => void) =>
+  waitFor(
+    () => {
+      expectation();
+      return true;
+    },
+    { timeoutMs: 4_000, intervalMs: 2 },
+  );
+
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 function setup(options: Partial<JobStreamOptions> = {}) {
   const sink = new Sink();
@@ -98,7 +120,7 @@ describe('JobStream', () => {
     const { sink, log, stream } = setup();
     log.append(1, 2, 3, 4);
     stream.start(1);
-    await settle();
+    await until(() => expect(sink.seqs()).toEqual([2, 3, 4]));
     stream.offer(5, live(5));
     stream.offer(6, live(6));
     expect(sink.seqs()).toEqual([2, 3, 4, 5, 6]);
@@ -115,8 +137,7 @@ describe('JobStream', () => {
     stream.offer(5, live(5));
     stream.offer(4, live(4));
     log.open();
-    await settle();
-    expect(sink.seqs()).toEqual([1, 2, 3, 4, 5]);
+    await until(() => expect(sink.seqs()).toEqual([1, 2, 3, 4, 5]));
     stream.offer(5, live(5));
     stream.offer(6, live(6));
     expect(sink.seqs()).toEqual([1, 2, 3, 4, 5, 6]);
@@ -126,10 +147,10 @@ describe('JobStream', () => {
     const { sink, log, stream } = setup();
     log.append(1, 2);
     stream.start(0);
-    await settle();
+    await until(() => expect(sink.seqs()).toEqual([1, 2]));
     log.append(3, 4, 5);
     stream.offer(5, live(5)); // 3 and 4 were published late (or lost)
-    await settle();
+    await until(() => expect(sink.seqs()).toEqual([1, 2, 3, 4, 5]));
     stream.offer(3, live(3));
     stream.offer(4, live(4));
     stream.offer(6, live(6));
@@ -138,11 +159,21 @@ describe('JobStream', () => {
 
   it('reads the log in pages, each after the previous one was written', async () => {
     const { sink, log, stream } = setup({ pageSize: 10 });
-    log.append(...Array.from({ length: 25 }, (_, i) => i + 1));
+    log.append(...upTo(25));
     stream.start(0);
-    await settle();
-    expect(sink.seqs()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    // Each page after the first waits until the last frame of the one before was written (a
+    // setImmediate in this sink), so the pages take several turns of the event loop: wait for them.
+    await until(() => expect(sink.seqs()).toEqual(upTo(25)));
     expect(log.reads.map((read) => read.afterSeq)).toEqual([0, 10, 20]);
+  });
+
+  it('reads on after a page the byte budget cut short, up to the lastSeq of the read', async () => {
+    const { sink, log, stream } = setup({ pageSize: 10 });
+    log.budget = 3;
+    log.append(...upTo(8));
+    stream.start(0);
+    await until(() => expect(sink.seqs()).toEqual(upTo(8)));
+    expect(log.reads.map((read) => read.afterSeq)).toEqual([0, 3, 6]);
   });
 
   it('drops held events past maxPending and reads them back from the log', async () => {
@@ -152,9 +183,9 @@ describe('JobStream', () => {
     log.append(...Array.from({ length: 10 }, (_, i) => i + 1));
     for (let seq = 1; seq <= 10; seq++) stream.offer(seq, live(seq));
     log.open();
-    await settle();
-    await settle();
-    expect(sink.seqs()).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    // The first read finds nothing and the held events were dropped: the log is read again after
+    // a retry timer.
+    await until(() => expect(sink.seqs()).toEqual(upTo(10)));
     expect(log.reads.length).toBeGreaterThan(1);
   });
 
@@ -162,11 +193,10 @@ describe('JobStream', () => {
     const { sink, log, stream, errors } = setup({ maxGapRetries: 3 });
     log.append(1);
     stream.start(0);
-    await settle();
+    await until(() => expect(sink.seqs()).toEqual([1]));
     stream.offer(3, live(3));
-    await sleep(50);
+    await until(() => expect(errors).toHaveLength(1));
     expect(sink.seqs()).toEqual([1]);
-    expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain('event 2 is missing');
     stream.offer(2, live(2));
     expect(sink.seqs()).toEqual([1]);
@@ -177,7 +207,7 @@ describe('JobStream', () => {
     sink.refuseAfter = 2;
     log.append(1, 2, 3, 4);
     stream.start(0);
-    await settle();
+    await until(() => expect(sink.seqs()).toEqual([1, 2]));
     stream.offer(5, live(5));
     expect(sink.seqs()).toEqual([1, 2]);
   });
@@ -201,7 +231,6 @@ describe('JobStream', () => {
       onError: (error) => errors.push(error),
     });
     stream.start(0);
-    await settle();
-    expect(errors).toEqual([new Error('db down')]);
+    await until(() => expect(errors).toEqual([new Error('db down')]));
   });
 });

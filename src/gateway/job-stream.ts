@@ -11,8 +11,14 @@ export interface FrameSink {
   sendDroppable(frame: Frame): void;
 }
 
-/** Stored events of the job with seq > afterSeq, oldest first, at most `limit` (JobsService.events). */
-export type EventReader = (afterSeq: number, limit: number) => Promise<JobEventView[]>;
+/**
+ * Stored events of the job with seq > afterSeq, oldest first, at most `limit` and within a byte budget
+ * (so maybe fewer), with the job's lastSeq when read (JobsService.events).
+ */
+export type EventReader = (
+  afterSeq: number,
+  limit: number,
+) => Promise<{ events: JobEventView[]; lastSeq: number }>;
 
 export interface JobStreamOptions {
   pageSize: number;
@@ -122,10 +128,13 @@ export class JobStream {
     }
   }
 
-  /** Sends stored events after lastSent, page by page, each page once the last has left. */
+  /**
+   * Sends stored events after lastSent, page by page, each page once the last has left, until the
+   * lastSeq the log had when read (a page may hold fewer than pageSize: the byte budget).
+   */
   private async replayStored(): Promise<void> {
     for (;;) {
-      const page = await this.read(this.lastSent, this.options.pageSize);
+      const { events: page, lastSeq } = await this.read(this.lastSent, this.options.pageSize);
       if (this.stopped) return;
       let written: Promise<void> = Promise.resolve();
       for (const [i, event] of page.entries()) {
@@ -146,7 +155,7 @@ export class JobStream {
         }
         this.lastSent = event.seq;
       }
-      if (page.length < this.options.pageSize) return;
+      if (page.length === 0 || this.lastSent >= lastSeq) return;
       await written;
       if (this.stopped) return;
     }

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { CLOSE_CODES, type FeedTopic } from '../client/protocol';
+import { CLOSE_CODES, type FeedTopic, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
-import { ErrorCode } from '../common/errors/error-codes';
 import { BusMessage, EventBus } from '../common/events/event-bus';
 import { isAdmin } from '../modules/auth/principal';
 import { JobsService } from '../modules/jobs/jobs.service';
@@ -40,8 +39,7 @@ export class SubscriptionRegistry implements OnModuleDestroy {
     const stream = new JobStream(
       jobId,
       connection,
-      async (afterSeq, limit) =>
-        (await this.jobs.events(connection.principal, jobId, afterSeq, limit)).events,
+      (afterSeq, limit) => this.jobs.events(connection.principal, jobId, afterSeq, limit),
       {
         ...DEFAULT_JOB_STREAM_OPTIONS,
         onError: (error) => this.streamFailed(connection, stream, error),

@@ -1,6 +1,5 @@
-import type { ErrorBody, ReplyFrame, RequestFrame } from '../client/protocol';
+import { type ErrorBody, type ReplyFrame, type RequestFrame, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
-import { ErrorCode } from '../common/errors/error-codes';
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../common/errors/validation';
 
 export { MAX_PAYLOAD_DEPTH };

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, Logger, WsExceptionFilter } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { ErrorCode } from '../common/errors/error-codes';
+import { ErrorCode } from '../client/protocol';
 import { errorReply } from './ws-envelope';
 
 /**

@@ -1,7 +1,7 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { ApiTags } from '@nestjs/swagger';
-import { ErrorCode } from '../common/errors/error-codes';
+import { ErrorCode } from '../client/protocol';
 import { Public } from '../modules/auth/auth.guard';
 import { QueueHealthIndicator } from './queue.health';
 import { StorageHealthIndicator } from './storage.health';

@@ -30,6 +30,10 @@ describe(`job engine (${e2eMode()} mode)`, () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('job.created');
+    // The contract's `job.created {job}`: the job as it was created.
+    expect(events[0].payload).toEqual({
+      job: expect.objectContaining({ id: jobId, status: 'queued', workflow: 'test.steps' }),
+    });
     expect(types.at(-1)).toBe('job.completed');
     const stepEvents = events
       .filter((e) => e.type.startsWith('step.'))

@@ -48,7 +48,9 @@ describe(`skill.create with the openai provider (${e2eMode()} mode)`, () => {
     const steps: { name: string; usage: { totalTokens: number } | null }[] = await server.app
       .get(DataSource)
       .query(`SELECT name, usage FROM job_steps WHERE job_id = $1`, [jobId]);
-    const llmSteps = steps.filter((s) => /^(requirements|plan|generate|review)/.test(s.name));
+    const llmSteps = steps.filter((s) =>
+      /^(requirements|plan|generate|review|triggers\.(queries|choose|rewrite))/.test(s.name),
+    );
     expect(llmSteps.length).toBeGreaterThanOrEqual(3);
     for (const step of llmSteps) expect(step.usage?.totalTokens).toBe(150);
     expect(job.result.usage.totalTokens).toBe(150 * llmSteps.length);

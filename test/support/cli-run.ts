@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -25,6 +25,32 @@ export function cliWorkDir(): string {
 
 export function removeCliWorkDirs(): void {
   for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+const groups = new Set<number>();
+
+/**
+ * Spawns `command` as the leader of a process group of its own (`detached`), so that
+ * `killProcessGroups` also reaches what it starts: the server that `unshare --fork` runs as PID 1 of
+ * a new PID namespace, or the one a wrapper forked. Killing only the direct child leaves those
+ * running (a killed `unshare` does not take its child along), with their working directory gone.
+ */
+export function spawnInGroup(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: true });
+  if (child.pid !== undefined) groups.add(child.pid);
+  return child;
+}
+
+/** SIGKILLs every process group `spawnInGroup` started, leaders that already exited included. */
+export function killProcessGroups(): void {
+  for (const group of groups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+  groups.clear();
 }
 
 /**

@@ -28,6 +28,8 @@ export interface FakeReply {
   holdOpen?: boolean;
   /** close the connection without answering */
   hangUp?: boolean;
+  /** after the stream chunks, destroy the connection (a stream broken off mid-way) */
+  breakOff?: boolean;
 }
 
 export interface RecordedRequest {
@@ -67,15 +69,24 @@ export class FakeOpenAi {
     this.fallback = handler ?? noScriptedReply;
   }
 
-  /** `handler` answers chat requests once the script is used up (default: a 400 saying so). */
-  static async start(options: { handler?: ReplyHandler } = {}): Promise<FakeOpenAi> {
+  /**
+   * `handler` answers model calls once the script is used up (default: a 400 saying so).
+   * `basePath` is the API root's path (default `/v1`; the Gemini fake uses `/v1beta`).
+   */
+  static async start(
+    options: { handler?: ReplyHandler; basePath?: string } = {},
+  ): Promise<FakeOpenAi> {
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = server.address() as AddressInfo;
-    const fake = new FakeOpenAi(server, `http://127.0.0.1:${port}/v1`, options.handler);
+    const fake = new FakeOpenAi(
+      server,
+      `http://127.0.0.1:${port}${options.basePath ?? '/v1'}`,
+      options.handler,
+    );
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       fake.handle(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
@@ -114,13 +125,13 @@ export class FakeOpenAi {
     return this.queue.length;
   }
 
-  /** The recorded POSTs to `/chat/completions`, optionally of one step only. */
+  /**
+   * The recorded model calls (POSTs to `/chat/completions`, Anthropic's `/messages`, Gemini's
+   * `:generateContent` / `:streamGenerateContent`), optionally of one step only.
+   */
   chatRequests(step?: string): RecordedRequest[] {
     return this.requests.filter(
-      (r) =>
-        r.method === 'POST' &&
-        r.path.endsWith('/chat/completions') &&
-        (step === undefined || r.step === step),
+      (r) => r.method === 'POST' && isModelCall(r.path) && (step === undefined || r.step === step),
     );
   }
 
@@ -160,7 +171,7 @@ export class FakeOpenAi {
     this.requests.push(recorded);
 
     let reply: FakeReply;
-    if (recorded.method === 'POST' && path.endsWith('/chat/completions')) {
+    if (recorded.method === 'POST' && isModelCall(path)) {
       const next = this.queue.shift() ?? this.fallback;
       reply = typeof next === 'function' ? await next(recorded) : next;
     } else if (recorded.method === 'GET' && path.endsWith('/models')) {
@@ -195,6 +206,12 @@ export class FakeOpenAi {
         res.write(chunk);
         if (reply.chunkDelayMs) await this.wait(reply.chunkDelayMs);
       }
+      if (reply.breakOff) {
+        // let the chunks reach the socket first, then cut the connection without an end
+        await new Promise<void>((resolve) => res.write('', () => resolve()));
+        res.destroy();
+        return;
+      }
       if (!reply.holdOpen && !res.destroyed) res.end();
       return;
     }
@@ -221,6 +238,15 @@ export class FakeOpenAi {
       this.waits.add(wake);
     });
   }
+}
+
+/** A model call of any of the three wire formats the fakes speak. */
+function isModelCall(path: string): boolean {
+  return (
+    path.endsWith('/chat/completions') ||
+    path.endsWith('/messages') ||
+    /:(stream)?[gG]enerateContent$/.test(path)
+  );
 }
 
 function parseJson(raw: string): unknown {

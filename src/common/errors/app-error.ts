@@ -1,4 +1,4 @@
-import { ErrorCode } from './error-codes';
+import { ErrorCode } from '../../client/protocol';
 
 export interface FieldError {
   field: string;

@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
-import { ErrorCode, HTTP_STATUS_BY_CODE } from '../errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
+import { HTTP_STATUS_BY_CODE } from '../errors/error-codes';
 
 export interface ErrorBody {
   statusCode: number;

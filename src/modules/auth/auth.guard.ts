@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import type { Principal } from './principal';
 import { TokensService } from './tokens.service';
 

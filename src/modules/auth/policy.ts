@@ -1,5 +1,5 @@
 import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import type { Principal } from './principal';
 
 /**

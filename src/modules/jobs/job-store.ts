@@ -12,6 +12,9 @@ import { JobEventView, toJobView } from './job-view';
 /** An event to append to a job's log. */
 export type NewEvent = JobLogEntry;
 
+/** A new job's event, or one built from the inserted row (`job.created` carries the job). */
+export type NewJobEvent = NewEvent | ((job: Job) => NewEvent);
+
 /** A SQL expression used as a column value, e.g. `now()`. Never built from input. */
 export class Sql {
   constructor(readonly text: string) {}
@@ -70,14 +73,18 @@ export class JobTx {
     private readonly lone?: LoneQuery,
   ) {}
 
-  /** A new job, with its first events. */
-  async insert(fields: JobPatch & { status: JobStatus }, events: NewEvent[]): Promise<Job> {
+  /** A new job, with its first events (seqs 1..n). */
+  async insert(fields: JobPatch & { status: JobStatus }, events: NewJobEvent[]): Promise<Job> {
     const entries = Object.entries({ ...fields, lastSeq: events.length });
     const params = entries.map(([, value]) => this.param(value));
     const sql = `INSERT INTO jobs (${entries.map(([key]) => this.column(key)).join(', ')})
       VALUES (${entries.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`;
     const rows = (await this.manager.query(sql, params)) as Record<string, unknown>[];
-    return this.record(this.toJob(rows[0]), events);
+    const job = this.toJob(rows[0]);
+    return this.record(
+      job,
+      events.map((event) => (typeof event === 'function' ? event(job) : event)),
+    );
   }
 
   /**

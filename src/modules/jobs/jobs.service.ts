@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { AppError } from '../../common/errors/app-error';
-import { decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
+import { countWithinBudget, decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import {
@@ -78,7 +78,7 @@ export class JobsService {
             ownerId: principal.userId,
             idempotencyKey: dto.idempotencyKey ?? null,
           },
-          [{ type: 'job.created', payload: {} }],
+          [(created) => ({ type: 'job.created', payload: { job: toJobView(created) } })],
         ),
       );
       await this.queue.enqueue(job);
@@ -114,10 +114,17 @@ export class JobsService {
     query: ListJobsDto,
   ): Promise<{ jobs: JobView[]; nextCursor: string | null }> {
     const limit = query.limit ?? ListJobsDto.DEFAULT_LIMIT;
+    // First the page's ids and sizes, then only the rows that fit the byte budget.
     const builder = this.dataSource
       .getRepository(Job)
       .createQueryBuilder('job')
-      .addSelect(PG_ISO_TIME('job.created_at'), 'page_at')
+      .select('job.id', 'id')
+      .addSelect(PG_ISO_TIME('job.created_at'), 'at')
+      .addSelect(
+        'octet_length(job.input::text) + octet_length(job.progress::text) + ' +
+          'coalesce(octet_length(job.result::text), 0) + coalesce(octet_length(job.error::text), 0)',
+        'size',
+      )
       .orderBy('job.created_at', 'DESC')
       .addOrderBy('job.id', 'DESC')
       .limit(limit + 1);
@@ -128,18 +135,27 @@ export class JobsService {
       const before = decodePageCursor(query.cursor, 'payload.cursor');
       builder.andWhere('(job.created_at, job.id) < (:at::timestamptz, :id)', before);
     }
-    const { raw, entities } = await builder.getRawAndEntities<{
-      page_at: string;
-      job_id: string;
-    }>();
-    const { nextCursor } = pageOf(
-      raw.map((row) => ({ at: row.page_at, id: row.job_id })),
-      limit,
-    );
-    return { jobs: entities.slice(0, limit).map(toJobView), nextCursor };
+    const sized = await builder.getRawMany<{ id: string; at: string; size: string | number }>();
+    const count = countWithinBudget(sized.slice(0, limit).map((row) => Number(row.size)));
+    const { page, nextCursor } = pageOf(sized, count);
+    if (page.length === 0) return { jobs: [], nextCursor: null };
+    const rows = await this.dataSource
+      .getRepository(Job)
+      .findBy({ id: In(page.map((row) => row.id)) });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // A job purged between the two reads is left out; the cursor still goes on after it.
+    const jobs = page.flatMap((row) => {
+      const job = byId.get(row.id);
+      return job ? [toJobView(job)] : [];
+    });
+    return { jobs, nextCursor };
   }
 
-  /** Stored events after `afterSeq`, oldest first. */
+  /**
+   * Stored events after `afterSeq`, oldest first: at most `limit`, and no more than the list byte budget
+   * (list-page.ts) of payloads (at least one event). A page can so end before `lastSeq` with fewer than `limit`
+   * events; the reader goes on after its last seq until it reaches `lastSeq`.
+   */
   async events(
     principal: Principal,
     jobId: string,
@@ -147,6 +163,12 @@ export class JobsService {
     limit = 500,
   ): Promise<{ events: JobEventView[]; lastSeq: number }> {
     const job = await this.find(principal, jobId);
+    const sizes: { seq: number; size: number }[] = await this.dataSource.query(
+      `SELECT seq, octet_length(payload::text) AS size FROM job_events
+          WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [jobId, afterSeq, limit],
+    );
+    const count = countWithinBudget(sizes.map((row) => Number(row.size)));
     const rows: {
       seq: number;
       type: string;
@@ -155,7 +177,7 @@ export class JobsService {
     }[] = await this.dataSource.query(
       `SELECT seq, type, payload, created_at FROM job_events
           WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [jobId, afterSeq, limit],
+      [jobId, afterSeq, count],
     );
     return {
       events: rows.map((row) => ({

@@ -2,7 +2,8 @@ import { PermanentError } from '../../common/errors/permanent-error';
 
 /**
  * The LLM port. Workflows call `complete` and never know which provider answers: `openai` (any
- * OpenAI-compatible chat-completions endpoint) or `offline` (deterministic rules, no network).
+ * OpenAI-compatible chat-completions endpoint), `anthropic` (Messages API), `gemini`
+ * (generateContent) or `offline` (deterministic rules, no network).
  */
 
 export interface ChatMessage {
@@ -44,8 +45,11 @@ export interface LlmResult<T> {
   text: string;
   /** Set exactly when the request had a `schema`: the value `schema.parse` returned. */
   json?: T;
-  /** Summed over every HTTP call this completion took (a repair attempt included). */
-  usage: LlmUsage;
+  /**
+   * As the server counted it, summed over every call this completion took (a repair attempt
+   * included). Absent when the server reported none: never an estimate.
+   */
+  usage?: LlmUsage;
 }
 
 /**
@@ -60,7 +64,7 @@ export abstract class LlmProvider {
 
 /** Codes of the `PermanentError`s the providers throw. */
 export const LLM_ERROR_CODES = {
-  /** the endpoint refused the request (a 4xx other than 429): key, model, request shape */
+  /** the endpoint refused the request (a 4xx other than 408 and 429): key, model, request shape */
   rejected: 'LLM_REJECTED',
   /** the reply did not fit the schema, even after the repair attempt */
   badOutput: 'LLM_BAD_OUTPUT',
@@ -72,7 +76,7 @@ export const LLM_ERROR_CODES = {
 export class LlmBadOutputError extends PermanentError {
   constructor(
     message: string,
-    readonly usage: LlmUsage,
+    readonly usage: LlmUsage | undefined,
   ) {
     super(message, LLM_ERROR_CODES.badOutput);
     this.name = 'LlmBadOutputError';
@@ -82,11 +86,6 @@ export class LlmBadOutputError extends PermanentError {
 /** `requirements`, `generate:2`, `plan.retry` → the rule/model key (`requirements`, `generate`, `plan`). */
 export function baseStep(step: string): string {
   return step.split(/[:.#/]/, 1)[0];
-}
-
-/** Rough token count for text a server didn't count (about 4 characters per token). */
-export function estimateTokensFromChars(text: string): number {
-  return Math.ceil(text.length / 4);
 }
 
 export function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {

@@ -5,6 +5,8 @@ import { LlmProvider } from './llm-provider';
 import { createLlmProvider, LlmModule } from './llm.module';
 import { OfflineProvider } from './offline.provider';
 import { OpenAiProvider } from './openai.provider';
+import { AnthropicProvider } from './anthropic.provider';
+import { GeminiProvider } from './gemini.provider';
 
 async function providerFor(env: Record<string, string>): Promise<LlmProvider> {
   const config = AppConfig.fromEnvironment({ DATA_DIR: '/tmp/skill-fleet-llm-spec', ...env });
@@ -47,6 +49,30 @@ describe('LlmModule', () => {
     expect(provider.modelFor('review#1')).toBe('critic');
     expect(provider.modelFor('requirements#1')).toBe('small');
     expect(provider.modelFor('plan')).toBe('small');
+  });
+
+  it('provides the anthropic provider, on its default API root unless LLM_BASE_URL is set', async () => {
+    const provider = await providerFor({ LLM_PROVIDER: 'anthropic', LLM_API_KEY: 'k' });
+    expect(provider).toBeInstanceOf(AnthropicProvider);
+    expect((provider as AnthropicProvider).baseUrl).toBe('https://api.anthropic.com/v1');
+    expect((provider as AnthropicProvider).modelFor('plan')).toBe('claude-haiku-4-5');
+    const proxied = await providerFor({
+      LLM_PROVIDER: 'anthropic',
+      LLM_API_KEY: 'k',
+      LLM_BASE_URL: 'http://127.0.0.1:9/v1/',
+      LLM_MODEL_GENERATE: 'claude-big',
+    });
+    expect((proxied as AnthropicProvider).baseUrl).toBe('http://127.0.0.1:9/v1');
+    expect((proxied as AnthropicProvider).modelFor('generate')).toBe('claude-big');
+  });
+
+  it('provides the gemini provider', async () => {
+    const provider = await providerFor({ LLM_PROVIDER: 'gemini', LLM_API_KEY: 'k' });
+    expect(provider).toBeInstanceOf(GeminiProvider);
+    expect(provider.name).toBe('gemini');
+    expect((provider as GeminiProvider).baseUrl).toBe(
+      'https://generativelanguage.googleapis.com/v1beta',
+    );
   });
 
   it('keeps offline when LLM_PROVIDER says so, even with a base URL', async () => {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode, type Skill } from '../../client/protocol';
 import { validateDto } from '../../common/errors/validation';
 import type { EventBus } from '../../common/events/event-bus';
 import { assertCanWrite } from '../auth/policy';
@@ -10,7 +10,6 @@ import { AnswerPromptDto } from '../hitl/dto/answers.dto';
 import type { HitlService } from '../hitl/hitl.service';
 import { CreateJobDto } from '../jobs/dto/jobs.dto';
 import type { JobsService } from '../jobs/jobs.service';
-import type { Skill } from '../../client/protocol';
 import { ListSkillsDto, SkillFileDto, SkillIdDto } from '../skills/dto/skills.dto';
 import type { SkillsService } from '../skills/skills.service';
 import type { PromptSwitches, SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';

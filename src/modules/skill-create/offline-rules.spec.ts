@@ -324,11 +324,10 @@ describe('OfflineProvider', () => {
   it('reports usage estimated from word counts', async () => {
     const result = await ask('generate', { task: 'Python decorators' });
     const words = result.text.split(/\s+/).filter(Boolean).length;
-    expect(result.usage.completionTokens).toBe(Math.ceil((words * 4) / 3));
-    expect(result.usage.promptTokens).toBeGreaterThan(0);
-    expect(result.usage.totalTokens).toBe(
-      result.usage.promptTokens + result.usage.completionTokens,
-    );
+    const usage = result.usage!;
+    expect(usage.completionTokens).toBe(Math.ceil((words * 4) / 3));
+    expect(usage.promptTokens).toBeGreaterThan(0);
+    expect(usage.totalTokens).toBe(usage.promptTokens + usage.completionTokens);
   });
 
   it('parses its JSON through the request schema', async () => {

@@ -16,6 +16,7 @@ import {
 import { AppError } from '../../common/errors/app-error';
 import { STRICT_VALIDATION, toFieldErrors } from '../../common/errors/validation';
 import { SKILL_STYLES, type SkillStyle } from './offline-input';
+import { MAX_TRIGGER_QUERIES, TRIGGER_DEFAULTS } from './triggers/trigger-evaluation';
 
 export class PromptSwitchesDto {
   @IsOptional() @IsBoolean() clarify?: boolean;
@@ -41,6 +42,12 @@ export class SkillCreateOptionsDto {
   @IsOptional() @IsIn(['cancel', 'fail', 'default']) timeoutAction?: 'cancel' | 'fail' | 'default';
 
   @IsOptional() @IsNumber() @Min(0) @Max(1) qualityThreshold?: number;
+
+  /** Trigger evaluation: queries of each kind (0 turns it off). */
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TRIGGER_QUERIES) triggerQueries?: number;
+
+  /** Trigger evaluation: precision and recall below this rewrite the description. */
+  @IsOptional() @IsNumber() @Min(0) @Max(1) triggerThreshold?: number;
 
   @IsOptional()
   @IsIn(SKILL_STYLES)
@@ -75,6 +82,8 @@ export interface SkillCreateInput {
     promptTimeoutSeconds?: number;
     timeoutAction?: 'cancel' | 'fail' | 'default';
     qualityThreshold: number;
+    triggerQueries: number;
+    triggerThreshold: number;
     style: SkillStyle;
     category?: string;
   };
@@ -101,6 +110,8 @@ export async function parseSkillCreateInput(raw: unknown): Promise<SkillCreateIn
       promptTimeoutSeconds: options.promptTimeoutSeconds,
       timeoutAction: options.timeoutAction,
       qualityThreshold: options.qualityThreshold ?? 0.75,
+      triggerQueries: options.triggerQueries ?? TRIGGER_DEFAULTS.queries,
+      triggerThreshold: options.triggerThreshold ?? TRIGGER_DEFAULTS.threshold,
       style: options.style ?? 'comprehensive',
       category: options.category,
     },

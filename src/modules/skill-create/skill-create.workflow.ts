@@ -13,6 +13,8 @@ import {
   type ValidationWarning,
 } from '../skills/validator';
 import { parseSkillCreateInput, SkillCreateInput } from './skill-create.input';
+import { evaluateTriggers, type TriggerOutcome } from './triggers/trigger-evaluation';
+import type { TriggerReport } from '../../client/protocol';
 
 export const SKILL_CREATE = 'skill.create';
 
@@ -37,7 +39,15 @@ export interface SkillCreateResult {
   skillId: string;
   name: string;
   draftPath: string;
-  report: { valid: boolean; errors: unknown[]; warnings: unknown[]; qualityScore: number };
+  report: {
+    valid: boolean;
+    errors: unknown[];
+    warnings: unknown[];
+    qualityScore: number;
+    /** the trigger evaluation (null offline or when off, with the reason in `triggersNote`) */
+    triggers: TriggerReport | null;
+    triggersNote?: string;
+  };
   usage: Usage;
 }
 
@@ -167,9 +177,12 @@ export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
       const understood = await understand(run);
       const brief = await plan(run, understood);
       const generated = await generate(run, brief);
-      const { content, report } = await validate(run, brief, generated);
+      run.triggers = await evaluateTriggers(triggerRunOf(run, brief), generated);
+      const { content, report } = await validate(run, brief, run.triggers.content);
       const saved = await save(run, brief, content);
-      return { ...saved, name: brief.requirements.name, report, usage: run.usage };
+      const { triggers, note } = run.triggers;
+      const withTriggers = { ...report, triggers, ...(note && { triggersNote: note }) };
+      return { ...saved, name: brief.requirements.name, report: withTriggers, usage: run.usage };
     },
   });
 }
@@ -182,12 +195,14 @@ interface Run {
   skills: SkillsService;
   /** Tokens of every LLM call in this run, replayed ones included. */
   usage: Usage;
+  /** The trigger evaluation after generate, shown in the validate prompt. */
+  triggers?: TriggerOutcome;
   llmStep<T>(
     name: string,
     messages: ChatMessage[],
     schema?: JsonSchemaSpec<T>,
     stream?: boolean,
-  ): Promise<{ text: string; json: T | null; usage: Usage }>;
+  ): Promise<{ text: string; json: T | null; usage: Usage | null }>;
 }
 
 function startRun(
@@ -213,14 +228,30 @@ function startRun(
           signal: tools.signal,
           onToken: stream ? tools.emitToken : undefined,
         });
-        tools.recordUsage(result.usage);
-        return { text: result.text, json: result.json ?? null, usage: result.usage };
+        // a server that reports no usage gets none recorded: never an estimate
+        if (result.usage) tools.recordUsage(result.usage);
+        return { text: result.text, json: result.json ?? null, usage: result.usage ?? null };
       })
       .then((output) => {
-        addUsage(usage, output.usage);
+        if (output.usage) addUsage(usage, output.usage);
         return output;
       });
   return { ctx, input, llm, skills, usage, llmStep };
+}
+
+/** What the trigger evaluation needs of a run (`triggers/trigger-evaluation.ts`). */
+function triggerRunOf(run: Run, brief: Brief) {
+  return {
+    offline: run.llm.name === 'offline',
+    task: run.input.task,
+    count: run.input.options.triggerQueries,
+    threshold: run.input.options.triggerThreshold,
+    topics: brief.requirements.topics.join(' '),
+    llmStep: run.llmStep,
+    step: <T>(name: string, fn: () => Promise<T>) => run.ctx.step(name, fn),
+    search: async (query: string) =>
+      (await run.skills.list({ query })).filter((s) => s.status !== 'draft'),
+  };
 }
 
 /** What the understand phase settles: the requirements and where the skill will go. */
@@ -449,7 +480,7 @@ async function validate(
     const review = await ctx.ask<{ action: string; feedback?: string }>(
       `validate#${round}`,
       'validate',
-      { report, content },
+      { report: { ...report, triggers: run.triggers?.triggers ?? null }, content },
       askOptions(input),
     );
     if (review.action !== 'refine') break;

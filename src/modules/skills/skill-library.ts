@@ -4,14 +4,8 @@
  * the caller's EntityManager, so that each write joins the caller's transaction.
  */
 import type { EntityManager } from 'typeorm';
-import type { DraftStatus } from '../../client/protocol';
-import type {
-  DraftView,
-  LibraryAction,
-  SkillValidation,
-  SkillVersionView,
-  SkillViewer,
-} from './skill.types';
+import type { DraftStatus, LibraryAction } from '../../client/protocol';
+import type { DraftView, SkillValidation, SkillVersionView, SkillViewer } from './skill.types';
 
 /** Who is recorded for writes the server makes on its own (no caller). */
 export const SYSTEM_ACTOR = 'system';

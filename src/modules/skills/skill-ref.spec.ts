@@ -1,6 +1,6 @@
 import { AppError } from '../../common/errors/app-error';
 import { thrown } from '../../../test/support/refusal';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import { parseSkillId, skillIdOf } from './skill-ref';
 
 const refusal = (id: string): AppError => thrown(() => parseSkillId(id), AppError);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { refusal } from '../../../test/support/refusal';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import { PermanentError } from '../../common/errors/permanent-error';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 

@@ -1,4 +1,4 @@
-import type { Draft, SkillStatus, SkillVersion } from '../../client/protocol';
+import type { Draft, Skill, SkillStatus, SkillVersion } from '../../client/protocol';
 import type { Principal } from '../auth/principal';
 import type { ValidationError, ValidationIssue, ValidationWarning } from './validator';
 
@@ -9,27 +9,10 @@ export interface SkillValidation {
   warnings: ValidationWarning[];
 }
 
-/** The `skill` object of protocol.md §1.5. */
-export interface SkillView {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  path: string;
-  status: SkillStatus;
-  /** the library version (1, 2, …); null for a draft and for a skill never written through the library */
-  version: number | null;
-  /** what the skill itself declares: frontmatter `version`, else `metadata.version`, else `1.0.0` */
-  declaredVersion: string;
-  /** a skill: who first promoted or imported it (null: unknown, admins only); a draft: its job's owner */
-  ownerId: string | null;
-  tags: string[];
-  updatedAt: string;
+/** The `skill` object of protocol.md §1.5 (`Skill`), with the validator's typed issue codes. */
+export interface SkillView extends Omit<Skill, 'validation'> {
   validation: SkillValidation;
 }
-
-export const LIBRARY_ACTIONS = ['promote', 'overwrite', 'import', 'rollback'] as const;
-export type LibraryAction = (typeof LIBRARY_ACTIONS)[number];
 
 /** The wire shapes of `skills.history` and `drafts.list`, defined once in the protocol. */
 export type SkillVersionView = SkillVersion;

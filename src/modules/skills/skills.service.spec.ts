@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { refusal } from '../../../test/support/refusal';
-import { ErrorCode } from '../../common/errors/error-codes';
+import { ErrorCode } from '../../client/protocol';
 import { createDataSource } from '../../database/data-source';
 import { EmbeddedPostgres } from '../../database/embedded-postgres';
 import { runMigrationsLocked } from '../../database/migrator';

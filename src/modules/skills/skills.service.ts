@@ -6,9 +6,8 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import type { DraftStatus } from '../../client/protocol';
+import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../common/errors/error-codes';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -52,7 +51,6 @@ import type {
   DraftView,
   ImportOptions,
   ImportResult,
-  LibraryAction,
   SkillChange,
   SkillChangeListener,
   SkillListFilter,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../../../src/modules/llm/llm-provider';
 import { offlineInput } from '../../../src/modules/skill-create/offline-input';
-import { SKILL_CREATE_OFFLINE_RULES } from '../../../src/modules/skill-create/offline-rules';
+import { FAKE_MODEL_RULES } from '../../support/fake-trigger-rules';
 import { chunkText, OfflineProvider } from '../../../src/modules/llm/offline.provider';
 import { completion, FakeOpenAi, FakeReply, sseChunks } from '../../support/fake-openai-server';
 
@@ -42,7 +42,7 @@ export class ChaosModel {
   }
 
   static async start(options: ChaosModelOptions): Promise<ChaosModel> {
-    const rules = new OfflineProvider(SKILL_CREATE_OFFLINE_RULES);
+    const rules = new OfflineProvider(FAKE_MODEL_RULES);
     const fake = await FakeOpenAi.start();
     const model = new ChaosModel(fake);
     fake.onRequest(async (request): Promise<FakeReply> => {

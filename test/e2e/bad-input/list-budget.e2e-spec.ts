@@ -5,6 +5,9 @@ import { Prompt } from '../../../src/modules/hitl/prompt.entity';
 import type { Principal } from '../../../src/modules/auth/principal';
 import { DataSource } from 'typeorm';
 import { e2eMode } from '../../support/e2e-env';
+import { jobFrames } from '../../support/gateway';
+import { restClient } from '../../support/http';
+import { waitFor } from '../../support/wait-for';
 import { startTestServer, TestServer } from '../../support/test-server';
 import { WsTestClient } from '../../support/ws-test-client';
 
@@ -84,6 +87,129 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
     expect((small.payload as unknown as Page).prompts.map((p) => p.id)).toEqual([stored[0]]);
     const forged = await client.request('prompts.list', { cursor: 'eyJhdCI6IngifQ' });
     expect(forged.error?.code).toBe('VALIDATION_FAILED');
+    client.close();
+  });
+
+  /** `count` queued test.steps jobs of the admin, created at once. */
+  const createJobs = (count: number): Promise<string[]> =>
+    Promise.all(
+      Array.from({ length: count }, async () => {
+        const job = await server.app.get(JobsService).create(ADMIN, {
+          workflow: 'test.steps',
+          input: { steps: 1, sideEffectDir: os.tmpdir() },
+        });
+        return job.id;
+      }),
+    );
+
+  /** Every page of jobs.list for `status`, by cursor, with each page's reply size. */
+  async function listAllJobs(client: WsTestClient, payload: Record<string, unknown>) {
+    const ids: string[] = [];
+    const sizes: { count: number; bytes: number }[] = [];
+    let cursor: string | null = null;
+    do {
+      const before = client.replies.length;
+      const reply = await client.request('jobs.list', {
+        ...payload,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      expect(reply.ok).toBe(true);
+      const page = reply.payload as unknown as {
+        jobs: { id: string }[];
+        nextCursor: string | null;
+      };
+      expect(page.jobs.length).toBeGreaterThan(0);
+      ids.push(...page.jobs.map((job) => job.id));
+      sizes.push({
+        count: page.jobs.length,
+        bytes: Buffer.byteLength(JSON.stringify(client.replies[before])),
+      });
+      cursor = page.nextCursor;
+    } while (cursor !== null && sizes.length < 100);
+    return { ids, sizes };
+  }
+
+  it('jobs.list pages through jobs created within one millisecond with no gap and no duplicate', async () => {
+    const ids = await createJobs(40);
+    // Many jobs in one millisecond, told apart only by microseconds (two pairs not even by those):
+    // a cursor that kept milliseconds only would skip or repeat them.
+    await server.app.get(DataSource).query(
+      `UPDATE jobs SET status = 'cancelled', created_at = '2026-03-01T00:00:00.123Z'::timestamptz
+         + ((array_position($1::uuid[], id) / 2) * interval '1 microsecond')
+         WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const { ids: listed } = await listAllJobs(client, { status: ['cancelled'], limit: 7 });
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual([...ids].sort());
+    // Newest first: the larger microsecond first, and the larger id first within one.
+    const position = (id: string) => Math.floor((ids.indexOf(id) + 1) / 2);
+    for (let i = 1; i < listed.length; i++) {
+      const [a, b] = [listed[i - 1], listed[i]];
+      expect(position(a) > position(b) || (position(a) === position(b) && a > b)).toBe(true);
+    }
+    client.close();
+  });
+
+  it('jobs.list pages stay within the budget when inputs are large', async () => {
+    const ids = await createJobs(10);
+    // 10 inputs of 200 KB: about 2 MB in all, so at least two pages even at the largest limit.
+    await server.app.get(DataSource).query(
+      `UPDATE jobs SET status = 'failed', input = jsonb_build_object('pad', repeat('i', 200000))
+           WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const { ids: listed, sizes } = await listAllJobs(client, { status: ['failed'], limit: 200 });
+    expect([...listed].sort()).toEqual([...ids].sort());
+    expect(sizes.length).toBeGreaterThanOrEqual(2);
+    for (const { count, bytes } of sizes) {
+      if (count > 1) expect(bytes).toBeLessThanOrEqual(LIST_BYTE_BUDGET + 4096);
+    }
+    client.close();
+  });
+
+  it('event pages stay within the budget; REST readers and job streams still get every event', async () => {
+    const [jobId] = await createJobs(1);
+    const EVENTS = 12;
+    // Log entries of 150 KB each after job.created: about 1.8 MB of payloads.
+    await server.app.get(DataSource).query(
+      `WITH added AS (
+         INSERT INTO job_events (job_id, seq, type, payload)
+           SELECT $1, n, 'job.log', jsonb_build_object('level', 'info', 'message', repeat('m', 150000))
+             FROM generate_series(2, $2::int) AS n)
+       UPDATE jobs SET last_seq = $2 WHERE id = $1`,
+      [jobId, EVENTS + 1],
+    );
+    const rest = restClient(server.httpUrl, server.adminToken);
+    const seqs: number[] = [];
+    let pages = 0;
+    for (;;) {
+      const { status, body } = await rest.get(
+        `/jobs/${jobId}/events?afterSeq=${seqs.at(-1) ?? 0}&limit=1000`,
+      );
+      expect(status).toBe(200);
+      const events = body.events as { seq: number }[];
+      if (events.length > 1) {
+        expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(
+          LIST_BYTE_BUDGET + 4096,
+        );
+      }
+      expect(events.length).toBeGreaterThan(0);
+      seqs.push(...events.map((event) => event.seq));
+      pages++;
+      if (seqs.at(-1)! >= (body.lastSeq as number) || pages > 50) break;
+    }
+    expect(seqs).toEqual(Array.from({ length: EVENTS + 1 }, (_, i) => i + 1));
+    expect(pages).toBeGreaterThanOrEqual(2);
+
+    // The job stream replays the log in budgeted pages too, and goes on to lastSeq.
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const reply = await client.request('jobs.subscribe', { jobId, afterSeq: 0 });
+    expect(reply.payload!.lastSeq).toBe(EVENTS + 1);
+    await waitFor(() => jobFrames(client, jobId).length === EVENTS + 1, { timeoutMs: 30_000 });
+    expect(jobFrames(client, jobId).map((frame) => frame.seq)).toEqual(seqs);
     client.close();
   });
 });

@@ -1,0 +1,126 @@
+import { DataSource } from 'typeorm';
+import { e2eMode } from '../support/e2e-env';
+import { errorReply, FakeOpenAi, type RecordedRequest } from '../support/fake-openai-server';
+import { fakeModelEnv, readRequest, startRuleBasedModel, type FakeWire } from '../support/fake-llm';
+import { restClient } from '../support/http';
+import { Rest, waitForStatus } from '../support/jobs';
+import { NO_PROMPTS } from '../support/skill-create-prompts';
+import { startTestServer, TestServer } from '../support/test-server';
+
+/**
+ * The whole skill.create flow through each provider (LLM_PROVIDER openai, anthropic, gemini),
+ * each against a loopback fake of its own wire format; and through OpenAI-compatible servers that
+ * lack json_schema or streaming.
+ */
+
+async function createJob(rest: Rest, task: string): Promise<string> {
+  const created = await rest.post('/jobs', {
+    workflow: 'skill.create',
+    input: { task, options: { prompts: NO_PROMPTS } },
+  });
+  expect(created.status).toBe(201);
+  return created.body.job.id as string;
+}
+
+describe.each<FakeWire>(['openai', 'anthropic', 'gemini'])(
+  `skill.create with LLM_PROVIDER=%s against its fake (${e2eMode()} mode)`,
+  (wire) => {
+    let model: FakeOpenAi;
+    let server: TestServer;
+    let rest: Rest;
+
+    beforeAll(async () => {
+      model = await startRuleBasedModel(wire);
+      server = await startTestServer({ env: fakeModelEnv(wire, model) });
+      rest = restClient(server.httpUrl, server.adminToken);
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await model?.stop();
+    });
+
+    it('completes, streams generate, uses the native JSON format and records usage per step', async () => {
+      const jobId = await createJob(rest, 'Python asyncio task groups');
+      const job = await waitForStatus(rest, jobId, 'completed');
+      expect(job.result.report.valid).toBe(true);
+      expect(model.chatRequests('requirements')).toHaveLength(1);
+      const [generate] = model.chatRequests('generate');
+      expect(readRequest(wire, generate).stream).toBe(true);
+      const [requirements] = model.chatRequests('requirements');
+      expect(requirements.raw).toMatch(/json_schema|responseSchema/);
+      const steps: { name: string; usage: { totalTokens: number } | null }[] = await server.app
+        .get(DataSource)
+        .query(`SELECT name, usage FROM job_steps WHERE job_id = $1`, [jobId]);
+      const llmSteps = steps.filter((s) =>
+        /^(requirements|plan|generate|review|triggers\.(queries|choose|rewrite))/.test(s.name),
+      );
+      expect(llmSteps.length).toBeGreaterThanOrEqual(3);
+      for (const step of llmSteps) expect(step.usage?.totalTokens).toBe(150);
+      expect(job.result.usage.totalTokens).toBe(150 * llmSteps.length);
+    });
+  },
+);
+
+describe(`skill.create against OpenAI-compatible servers that lack a feature (${e2eMode()} mode)`, () => {
+  let model: FakeOpenAi;
+  let server: TestServer;
+  let rest: Rest;
+  let refuseJsonSchema = false;
+  let ignoreStream = false;
+
+  beforeAll(async () => {
+    model = await startRuleBasedModel('openai');
+    const rules = model.handler;
+    model.onRequest(async (request: RecordedRequest) => {
+      const body = request.body as { response_format?: { type?: string }; stream?: boolean };
+      if (refuseJsonSchema && body.response_format?.type === 'json_schema') {
+        return errorReply(
+          400,
+          "Invalid parameter: 'response_format' of type 'json_schema' is not supported",
+        );
+      }
+      if (ignoreStream && body.stream) {
+        // the answer of a non-streamed request: one chat completion, as JSON
+        return rules({ ...request, body: { ...body, stream: false } });
+      }
+      return rules(request);
+    });
+    server = await startTestServer({ env: fakeModelEnv('openai', model) });
+    rest = restClient(server.httpUrl, server.adminToken);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await model?.stop();
+  });
+  beforeEach(() => {
+    model.reset();
+    refuseJsonSchema = false;
+    ignoreStream = false;
+  });
+
+  it('completes through the json_object fallback when json_schema is refused, and keeps using it', async () => {
+    refuseJsonSchema = true;
+    const job = await waitForStatus(rest, await createJob(rest, 'Terraform modules'), 'completed');
+    expect(job.result.report.valid).toBe(true);
+    const formats = model
+      .chatRequests()
+      .map((r) => (r.body as { response_format?: { type?: string } }).response_format?.type)
+      .filter((t) => t !== undefined);
+    // one refused json_schema call, then json_object for every schema call after it
+    expect(formats[0]).toBe('json_schema');
+    expect(formats.slice(1).length).toBeGreaterThan(0);
+    expect(new Set(formats.slice(1))).toEqual(new Set(['json_object']));
+  });
+
+  it('completes when the server ignores "stream" and answers with one completion', async () => {
+    ignoreStream = true;
+    const job = await waitForStatus(
+      rest,
+      await createJob(rest, 'SQL query performance'),
+      'completed',
+    );
+    expect(job.result.report.valid).toBe(true);
+    const [generate] = model.chatRequests('generate');
+    expect((generate.body as { stream?: boolean }).stream).toBe(true);
+  });
+});
