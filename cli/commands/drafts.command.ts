@@ -1,9 +1,15 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import { DRAFT_STATUSES, type Draft } from '../../src/client';
 import { EXIT_REFUSED } from '../exit-codes';
-import { CliFailure, Printer, when } from '../printer';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
-import { confirmAtTerminal } from './skills.command';
+import { CliFailure, when } from '../printer';
+import {
+  ConfirmedDeleteCommand,
+  DeleteOptions,
+  GroupCommand,
+  knownStatus,
+  RemoteCommand,
+  RemoteCommandOptions,
+} from './remote-command';
 
 const promotedTo = (d: Draft): string =>
   d.promoted ? `${d.promoted.skillId} v${d.promoted.version}` : '-';
@@ -68,31 +74,24 @@ export class DraftsShowCommand extends RemoteCommand {
   }
 }
 
-interface DeleteOptions extends RemoteCommandOptions {
-  yes?: boolean;
-}
-
 @SubCommand({
   name: 'delete',
   arguments: '<jobId>',
   description: "Delete a job's draft folder and record (asks unless --yes)",
 })
-export class DraftsDeleteCommand extends RemoteCommand<DeleteOptions> {
-  protected async execute([id]: string[], options: DeleteOptions): Promise<void> {
-    const jobId = await this.remote.resolveId(options, 'draft', id);
-    if (!options.yes && !(await confirmAtTerminal(`Delete the draft of job ${jobId}? [y/N] `))) {
-      this.printer.line('Not deleted.');
-      return;
-    }
-    const reply = await this.remote.call(options, 'drafts.delete', { jobId });
-    this.printer.result(options.json === true, reply, () =>
-      this.printer.line(`Deleted the draft of job ${jobId}.`),
-    );
+export class DraftsDeleteCommand extends ConfirmedDeleteCommand {
+  protected override readonly idKind = 'draft' as const;
+
+  protected question(jobId: string): string {
+    return `Delete the draft of job ${jobId}? [y/N] `;
   }
 
-  @Option({ flags: '--yes', description: 'Delete without asking' })
-  parseYes(): boolean {
-    return true;
+  protected remove(jobId: string, options: DeleteOptions): Promise<object> {
+    return this.remote.call(options, 'drafts.delete', { jobId });
+  }
+
+  protected done(jobId: string): string {
+    return `Deleted the draft of job ${jobId}.`;
   }
 }
 
@@ -101,15 +100,7 @@ export class DraftsDeleteCommand extends RemoteCommand<DeleteOptions> {
   description: 'Drafts on a running server: list | show | delete',
   subCommands: [DraftsListCommand, DraftsShowCommand, DraftsDeleteCommand],
 })
-export class DraftsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(
-      this.printer,
-      'skill-fleet drafts list [--status open|promoted|discarded] | show JOB_ID | delete JOB_ID [--yes]',
-    );
-  }
+export class DraftsCommand extends GroupCommand {
+  protected readonly usage =
+    'skill-fleet drafts list [--status open|promoted|discarded] | show JOB_ID | delete JOB_ID [--yes]';
 }

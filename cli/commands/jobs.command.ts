@@ -1,4 +1,4 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import {
   JOB_STATUSES,
   type Job,
@@ -10,7 +10,7 @@ import { assertTerminal, confirmAtTerminal } from '../confirm';
 import { type CreateResult, followJob, followOutput, printOutcome } from '../job-follow';
 import { answerShapeOf } from '../prompt-answers';
 import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 /** The task a job was given (`input.task` of skill.create), or '' for a workflow without one. */
 export const taskOf = (job: Job): string =>
@@ -409,15 +409,7 @@ export class JobsPurgeCommand extends RemoteCommand<PurgeOptions> {
     JobsPurgeCommand,
   ],
 })
-export class JobsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(
-      this.printer,
-      'skill-fleet jobs list | show ID | follow ID | steps ID | rewind ID --to STEP | cancel ID | retry ID | purge --older-than 30d [--dry-run] [--yes]',
-    );
-  }
+export class JobsCommand extends GroupCommand {
+  protected readonly usage =
+    'skill-fleet jobs list | show ID | follow ID | steps ID | rewind ID --to STEP | cancel ID | retry ID | purge --older-than 30d [--dry-run] [--yes]';
 }

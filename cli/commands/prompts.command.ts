@@ -1,8 +1,8 @@
-import { Command, CommandRunner, Help, Option, SubCommand } from 'nest-commander';
-import { answerShapesText } from '../prompt-answers';
+import { Command, Help, Option, SubCommand } from 'nest-commander';
 import { PROMPT_STATUSES, type Methods, type Prompt } from '../../src/client';
-import { CliFailure, Printer, usageFailure, when } from '../printer';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { CliFailure, usageFailure, when } from '../printer';
+import { answerShapesText } from '../prompt-answers';
+import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface ListOptions extends RemoteCommandOptions {
   status?: string;
@@ -138,12 +138,6 @@ export class PromptsAnswerCommand extends RemoteCommand<AnswerOptions> {
   description: 'Prompts waiting for a person, on a running server: list | answer',
   subCommands: [PromptsListCommand, PromptsAnswerCommand],
 })
-export class PromptsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(this.printer, "skill-fleet prompts list | prompts answer ID --answer '<json>'");
-  }
+export class PromptsCommand extends GroupCommand {
+  protected readonly usage = "skill-fleet prompts list | prompts answer ID --answer '<json>'";
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CommandRunner, Option } from 'nest-commander';
+import { confirmAtTerminal } from '../confirm';
+import type { IdKind } from '../id-prefix';
 import { Printer, usageFailure } from '../printer';
 import { startActivity } from '../progress';
 import { remoteFailure, Remote, RemoteOptions } from '../remote';
@@ -76,9 +78,61 @@ export abstract class RemoteCommand<
   }
 }
 
+export interface DeleteOptions extends RemoteCommandOptions {
+  yes?: boolean;
+}
+
+/**
+ * A delete of one thing named by the first argument: asks on the terminal unless `--yes` ("Not
+ * deleted." on anything but yes), then one call, then one line (or the reply as JSON).
+ */
+@Injectable()
+export abstract class ConfirmedDeleteCommand extends RemoteCommand<DeleteOptions> {
+  /** The question, ending in `[y/N] `. */
+  protected abstract question(id: string): string;
+  /** The call that deletes; its reply is what `--json` prints. */
+  protected abstract remove(id: string, options: DeleteOptions): Promise<object>;
+  /** The line printed after the delete. */
+  protected abstract done(id: string): string;
+
+  /** What the id names, when a unique prefix of it may be given (see id-prefix.ts). */
+  protected readonly idKind: IdKind | null = null;
+
+  protected async execute([given]: string[], options: DeleteOptions): Promise<void> {
+    const id = this.idKind ? await this.remote.resolveId(options, this.idKind, given) : given;
+    if (!options.yes && !(await confirmAtTerminal(this.question(id)))) {
+      this.printer.line('Not deleted.');
+      return;
+    }
+    const reply = await this.remove(id, options);
+    this.printer.result(options.json === true, reply, () => this.printer.line(this.done(id)));
+  }
+
+  @Option({ flags: '--yes', description: 'Delete without asking' })
+  parseYes(): boolean {
+    return true;
+  }
+}
+
+export { confirmAtTerminal };
+
 /** A parent command (`jobs`, `prompts` …) run without a subcommand: usage, exit 2. */
 export function groupUsage(printer: Printer, usage: string): void {
   printer.fail(false, usageFailure(`Usage: ${usage}`, 'See --help.'));
+}
+
+/** A parent command's runner: `usage` and exit 2 when no subcommand is given. */
+@Injectable()
+export abstract class GroupCommand extends CommandRunner {
+  protected abstract readonly usage: string;
+
+  constructor(private readonly printer: Printer) {
+    super();
+  }
+
+  async run(): Promise<void> {
+    groupUsage(this.printer, this.usage);
+  }
 }
 
 /** `value` when it is one of `statuses`; otherwise a usage error naming them. */

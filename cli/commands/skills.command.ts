@@ -1,9 +1,15 @@
 import * as path from 'node:path';
-import { confirmAtTerminal } from '../confirm';
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import { SKILL_STATUSES, type Skill } from '../../src/client';
-import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { usageFailure, when } from '../printer';
+import {
+  ConfirmedDeleteCommand,
+  DeleteOptions,
+  GroupCommand,
+  knownStatus,
+  RemoteCommand,
+  RemoteCommandOptions,
+} from './remote-command';
 
 interface ListOptions extends RemoteCommandOptions {
   query?: string;
@@ -213,30 +219,22 @@ export class SkillsRollbackCommand extends RemoteCommand<RollbackOptions> {
   }
 }
 
-interface DeleteOptions extends RemoteCommandOptions {
-  yes?: boolean;
-}
-
 @SubCommand({
   name: 'delete',
   arguments: '<id>',
   description: 'Delete a skill; its history stays (owner or admin; asks unless --yes)',
 })
-export class SkillsDeleteCommand extends RemoteCommand<DeleteOptions> {
-  protected async execute([skillId]: string[], options: DeleteOptions): Promise<void> {
-    if (!options.yes && !(await confirmAtTerminal(`Delete skill ${skillId}? [y/N] `))) {
-      this.printer.line('Not deleted.');
-      return;
-    }
-    const reply = await this.remote.call(options, 'skills.delete', { skillId });
-    this.printer.result(options.json === true, reply, () =>
-      this.printer.line(`Deleted ${skillId}; its history is kept.`),
-    );
+export class SkillsDeleteCommand extends ConfirmedDeleteCommand {
+  protected question(skillId: string): string {
+    return `Delete skill ${skillId}? [y/N] `;
   }
 
-  @Option({ flags: '--yes', description: 'Delete without asking' })
-  parseYes(): boolean {
-    return true;
+  protected remove(skillId: string, options: DeleteOptions): Promise<object> {
+    return this.remote.call(options, 'skills.delete', { skillId });
+  }
+
+  protected done(skillId: string): string {
+    return `Deleted ${skillId}; its history is kept.`;
   }
 }
 
@@ -271,17 +269,7 @@ export class SkillsReindexCommand extends RemoteCommand {
     SkillsReindexCommand,
   ],
 })
-export class SkillsCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(
-      this.printer,
-      'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex',
-    );
-  }
+export class SkillsCommand extends GroupCommand {
+  protected readonly usage =
+    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
 }
-
-export { confirmAtTerminal };

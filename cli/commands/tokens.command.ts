@@ -1,7 +1,7 @@
-import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
+import { Command, Option, SubCommand } from 'nest-commander';
 import type { Role } from '../../src/client';
-import { Printer, usageFailure, when } from '../printer';
-import { groupUsage, RemoteCommand, RemoteCommandOptions } from './remote-command';
+import { usageFailure, when } from '../printer';
+import { GroupCommand, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface CreateOptions extends RemoteCommandOptions {
   user?: string;
@@ -92,12 +92,6 @@ export class TokensRevokeCommand extends RemoteCommand {
   description: 'API tokens on a running server: create | list | revoke',
   subCommands: [TokensCreateCommand, TokensListCommand, TokensRevokeCommand],
 })
-export class TokensCommand extends CommandRunner {
-  constructor(private readonly printer: Printer) {
-    super();
-  }
-
-  async run(): Promise<void> {
-    groupUsage(this.printer, 'skill-fleet tokens create --user U | tokens list | tokens revoke ID');
-  }
+export class TokensCommand extends GroupCommand {
+  protected readonly usage = 'skill-fleet tokens create --user U | tokens list | tokens revoke ID';
 }
