@@ -86,6 +86,7 @@ export class SkillsShowCommand extends RemoteCommand {
 
 interface PromoteOptions extends RemoteCommandOptions {
   overwrite?: boolean;
+  allowScaffold?: boolean;
 }
 
 @SubCommand({
@@ -99,10 +100,20 @@ export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
     const reply = await this.remote.call(options, 'skills.promote', {
       jobId,
       ...(options.overwrite && { overwrite: true }),
+      ...(options.allowScaffold && { allowScaffold: true }),
     });
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Promoted to ${reply.skill.path} (skill ${reply.skill.id}).`),
     );
+  }
+
+  @Option({
+    flags: '--allow-scaffold',
+    description:
+      'Promote an offline scaffold nobody has edited (refused with OFFLINE_SCAFFOLD otherwise)',
+  })
+  parseAllowScaffold(): boolean {
+    return true;
   }
 
   @Option({ flags: '--overwrite', description: 'Replace a skill already at that path' })
@@ -271,5 +282,5 @@ export class SkillsReindexCommand extends RemoteCommand {
 })
 export class SkillsCommand extends GroupCommand {
   protected readonly usage =
-    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
+    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] [--allow-scaffold] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
 }

@@ -26,7 +26,7 @@ export interface Commands {
   answerPrompt(promptId: string, answer: Record<string, unknown>): Promise<Prompt>;
   getSkill(skillId: string): Promise<Methods['skills.get']['reply']>;
   searchSkills(query: string): Promise<Skill[]>;
-  promote(jobId: string, overwrite: boolean): Promise<Skill>;
+  promote(jobId: string, overwrite: boolean, allowScaffold?: boolean): Promise<Skill>;
   listDrafts(): Promise<Draft[]>;
   deleteDraft(jobId: string): Promise<void>;
 }
@@ -156,8 +156,12 @@ export class DashboardConnection implements Commands {
     return skills;
   }
 
-  async promote(jobId: string, overwrite: boolean): Promise<Skill> {
-    const { skill } = await this.client.call('skills.promote', { jobId, overwrite });
+  async promote(jobId: string, overwrite: boolean, allowScaffold = false): Promise<Skill> {
+    const { skill } = await this.client.call('skills.promote', {
+      jobId,
+      overwrite,
+      ...(allowScaffold && { allowScaffold }),
+    });
     return skill;
   }
 

@@ -341,7 +341,10 @@ export interface Methods {
     payload: { skillId: string } | { content: string };
     reply: { report: ValidationReport };
   };
-  'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
+  'skills.promote': {
+    payload: { jobId: string; overwrite?: boolean; allowScaffold?: boolean };
+    reply: { skill: Skill };
+  };
   'skills.xml': { payload: Empty; reply: { xml: string } };
   'skills.history': { payload: { skillId: string }; reply: { versions: SkillVersion[] } };
   'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };

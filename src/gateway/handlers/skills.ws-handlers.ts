@@ -57,8 +57,12 @@ export class SkillsWsHandlers {
     },
 
     'skills.promote': async (payload, principal) => {
-      const { jobId, overwrite } = await validateDto(PromoteDraftDto, payload, 'payload');
-      return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
+      const { jobId, overwrite, allowScaffold } = await validateDto(
+        PromoteDraftDto,
+        payload,
+        'payload',
+      );
+      return { skill: await this.skills.promote(jobId, { overwrite, allowScaffold }, principal) };
     },
 
     'skills.history': async (payload) => {

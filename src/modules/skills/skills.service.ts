@@ -60,6 +60,7 @@ import type {
   SkillViewer,
   SkillWithContent,
 } from './skill.types';
+import { DRAFT_FILE_PATH, OFFLINE_SCAFFOLD, OFFLINE_SCAFFOLD_MESSAGE } from './skill.types';
 import {
   collectSkillsForXml,
   renderAvailableSkillsXml,
@@ -254,6 +255,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       name: assertName(name, 'name'),
       category: assertCategory(options.category ?? DEFAULT_CATEGORY),
       ownerId: options.ownerId ?? null,
+      ...(options.scaffold && { scaffoldSha256: sha256(content) }),
       ...(options.run !== undefined && options.run > 1 && { run: options.run }),
     };
     const size = Buffer.byteLength(content, 'utf8');
@@ -262,11 +264,19 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
       ]);
     }
+    const files = options.files ?? [];
+    files.forEach((file, i) => {
+      if (!DRAFT_FILE_PATH.test(file.path)) {
+        throw AppError.validation([
+          { field: `files.${i}.path`, message: 'must be references/<file> with a safe file name' },
+        ]);
+      }
+    });
     const {
       created,
       replaced,
       manifest: draft,
-    } = await this.store.writeDraft(jobId, manifest, content);
+    } = await this.store.writeDraft(jobId, manifest, content, files);
     await recordDraft(this.skills.manager, { jobId, ...draft, run: draft.run ?? 1 });
     if (replaced && replaced.name !== draft.name) {
       // the earlier run's draft had another name: its index row goes with its folder
@@ -289,7 +299,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async promote(
     jobId: string,
-    options: { overwrite?: boolean },
+    options: { overwrite?: boolean; allowScaffold?: boolean },
     viewer?: SkillViewer,
   ): Promise<SkillView> {
     if (viewer) assertCanWrite(viewer);
@@ -300,6 +310,18 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
     const draftDir = await this.store.locate({ kind: 'draft', jobId, name: manifest.name });
     const issues = blockingIssues(await validateSkillDir(draftDir));
+    if (issues.length === 0 && manifest.scaffoldSha256 && !options.allowScaffold) {
+      const { text } = await this.store.read({ kind: 'draft', jobId, name: manifest.name });
+      if (sha256(text) === manifest.scaffoldSha256) {
+        throw new AppError(
+          ErrorCode.VALIDATION_FAILED,
+          `The draft of job ${jobId} is an offline scaffold no person has edited (${OFFLINE_SCAFFOLD}): ` +
+            `${OFFLINE_SCAFFOLD_MESSAGE}; edit it, or promote it as it is with allowScaffold: true ` +
+            '(CLI --allow-scaffold)',
+          [{ code: OFFLINE_SCAFFOLD, message: OFFLINE_SCAFFOLD_MESSAGE }],
+        );
+      }
+    }
     if (issues.length > 0) {
       throw new AppError(
         ErrorCode.VALIDATION_FAILED,

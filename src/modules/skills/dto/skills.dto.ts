@@ -121,6 +121,15 @@ export class PromoteOptionsDto {
   @IsOptional()
   @IsBoolean()
   overwrite?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'promote an offline scaffold that no person has edited (refused with OFFLINE_SCAFFOLD otherwise)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  allowScaffold?: boolean;
 }
 
 export class PromoteDraftDto extends PromoteOptionsDto {
