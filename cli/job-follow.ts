@@ -173,7 +173,14 @@ export function printOutcome(printer: Printer, json: boolean, job: Job, midLine:
         );
         for (const w of report.warnings ?? []) printer.line(`  warning: ${w.message}`);
       }
-      printer.line(`Promote it with: skill-fleet skills promote ${job.id}`);
+      const scaffold = (report?.warnings ?? []).some(
+        (w) => (w as { code?: string }).code === 'OFFLINE_SCAFFOLD',
+      );
+      printer.line(
+        scaffold
+          ? `It is a scaffold: edit ${result.draftPath ?? 'it'}/SKILL.md, or promote it as it is with: skill-fleet skills promote ${job.id} --allow-scaffold`
+          : `Promote it with: skill-fleet skills promote ${job.id}`,
+      );
     } else {
       const why = job.error ? `: ${job.error.code}: ${job.error.message}` : '';
       printer.line(`Job ${job.id} ${job.status}${why}`);

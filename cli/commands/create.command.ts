@@ -1,21 +1,15 @@
 import { Command, Option } from 'nest-commander';
 import { followJob, followOutput, printOutcome } from '../job-follow';
 import { usageFailure } from '../printer';
-import { RemoteCommand, RemoteCommandOptions } from './remote-command';
-<<<<<<< HEAD
-=======
-import { terminalText } from '../terminal-text';
 import { readSourceFiles, SourceFilesError, type SourceFile } from '../source-files';
->>>>>>> main
+import { terminalText } from '../terminal-text';
+import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface CreateOptions extends RemoteCommandOptions {
   autoApprove?: boolean;
   prompts?: string;
-<<<<<<< HEAD
-  resume?: string;
-=======
   from?: string[];
->>>>>>> main
+  resume?: string;
 }
 
 export const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
@@ -44,11 +38,12 @@ export function parsePromptSwitches(value: string): PromptSwitches {
 }
 
 /**
- * `create "<task>"`: runs a skill.create job over the WebSocket and follows its events to the end.
- * With --auto-approve the job approves its own prompts. When stdout is a terminal (no --json) the
- * generated text streams as it is written, and when stdin is one too (no --auto-approve) each prompt
- * is asked here; otherwise each prompt is shown with the command that answers it (from another
- * terminal or the dashboard).
+ * `create "<task>"`: runs a skill.create job over the WebSocket and follows its events to the end
+ * (cli/job-follow.ts, shared with `jobs follow`). With --auto-approve the job approves its own
+ * prompts. When stdout is a terminal (no --json) the generated text streams as it is written, and
+ * when stdin is one too (no --auto-approve) each prompt is asked here; otherwise each prompt is
+ * shown with the command that answers it (from another terminal or the dashboard).
+ * `create --resume ID` attaches to an existing job instead, as `jobs follow ID` does.
  */
 @Command({
   name: 'create',
@@ -74,16 +69,6 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       throw usageFailure('The task is empty', 'e.g. skill-fleet create "Python asyncio basics"');
     const prompts =
       options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
-<<<<<<< HEAD
-    const { output, midLine } = followOutput(this.printer, json, !autoApprove);
-    const job = await this.remote.session(options, async (client) => {
-      const { job: created } = await client.call('jobs.create', {
-        workflow: 'skill.create',
-        input: { task, options: { autoApprove, ...(prompts && { prompts }) } },
-      });
-      output.progress(`Job ${created.id} created`);
-      return followJob(client, created.id, output, 0);
-=======
     let sources: SourceFile[] = [];
     if (options.from && options.from.length > 0) {
       try {
@@ -98,70 +83,22 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         throw usageFailure('--from found no Markdown, text or code file to send');
       }
     }
-    const streaming = !json && process.stdout.isTTY;
-    const asking = streaming && !autoApprove && process.stdin.isTTY;
-    let midLine = false;
-    const readline = asking ? new ReadlineTerminal() : null;
-    const write = (text: string): void => {
-      process.stdout.write(terminalText(text));
-      midLine = !text.endsWith('\n');
-    };
-    const output: Output = {
-      // With --json, stdout carries only the final document; progress goes to stderr.
-      progress: (text) => {
-        if (json) process.stderr.write(`${terminalText(text)}\n`);
-        else this.printer.line(`${midLine ? '\n' : ''}${text}`);
-        midLine = false;
-      },
-      stream: streaming ? write : null,
-      terminal: readline && {
-        write,
-        line: (question) => readline.line(question),
-        edit: (content) => readline.edit(content),
-      },
-      withdraw: () => readline?.withdraw(),
-    };
-    const job = await this.remote.session(options, (client) =>
-      this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, sources, output),
-    );
-    const result = (job.status === 'completed' ? job.result : null) as CreateResult | null;
-    const document = {
-      job,
-      ...(result?.skillId && {
-        skill: { id: result.skillId, name: result.name, draftPath: result.draftPath },
-      }),
-      ...(result?.report !== undefined && { report: result.report }),
-    };
-    this.printer.result(json, document, () => {
-      if (midLine) this.printer.line();
-      if (job.status === 'completed' && result) {
-        this.printer.line(`Draft ${result.name ?? ''} written to ${result.draftPath ?? '?'}.`);
-        const report = result.report;
-        if (report) {
-          this.printer.line(
-            `Report: ${report.valid ? 'valid' : 'NOT valid'}, quality ${report.qualityScore ?? '?'}, ` +
-              `${report.errors?.length ?? 0} errors, ${report.warnings?.length ?? 0} warnings`,
-          );
-          for (const w of report.warnings ?? []) this.printer.line(`  warning: ${w.message}`);
-        }
-        const scaffold = (report?.warnings ?? []).some(
-          (w) => (w as { code?: string }).code === 'OFFLINE_SCAFFOLD',
-        );
-        this.printer.line(
-          scaffold
-            ? `It is a scaffold: edit ${result.draftPath ?? 'it'}/SKILL.md, or promote it as it is with: skill-fleet skills promote ${job.id} --allow-scaffold`
-            : `Promote it with: skill-fleet skills promote ${job.id}`,
-        );
-      } else {
-        const why = job.error ? `: ${job.error.code}: ${job.error.message}` : '';
-        this.printer.line(`Job ${job.id} ${job.status}${why}`);
-      }
->>>>>>> main
+    const { output, midLine } = followOutput(this.printer, json, !autoApprove);
+    const job = await this.remote.session(options, async (client) => {
+      const { job: created } = await client.call('jobs.create', {
+        workflow: 'skill.create',
+        input: {
+          task,
+          options: { autoApprove, ...(prompts && { prompts }) },
+          ...(sources.length > 0 && { sources }),
+        },
+      });
+      output.progress(`Job ${created.id} created`);
+      return followJob(client, created.id, output, 0);
     });
     printOutcome(this.printer, json, job, midLine());
   }
 
-<<<<<<< HEAD
   @Option({
     flags: '--resume <jobId>',
     description:
@@ -169,54 +106,6 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   })
   parseResume(value: string): string {
     return value;
-=======
-  private async follow(
-    client: SkillFleetClient,
-    task: string,
-    jobOptions: { autoApprove: boolean; prompts?: PromptSwitches },
-    sources: SourceFile[],
-    output: Output,
-  ): Promise<Job> {
-    const { job } = await client.call('jobs.create', {
-      workflow: 'skill.create',
-      input: { task, options: jobOptions, ...(sources.length > 0 && { sources }) },
-    });
-    output.progress(`Job ${job.id} created`);
-    const { stream, terminal } = output;
-    await new Promise<void>((resolve, reject) => {
-      // Prompts are asked one at a time, in the order they open.
-      let asking = Promise.resolve();
-      const asked: AskedNow = { promptId: null };
-      client.subscribeJob(
-        job.id,
-        (event) => {
-          if (event.event === 'token') {
-            stream?.(event.payload.text);
-            return;
-          }
-          if (terminal && event.event === 'prompt.opened') {
-            const { prompt } = event.payload;
-            asking = asking
-              .then(() => answerHere(client, prompt, terminal, asked))
-              .catch((error: unknown) => reject(error));
-            return;
-          }
-          const line = describe(event, job.id);
-          if (line) output.progress(line);
-          // A prompt answered elsewhere (dashboard, another terminal) is no longer asked here.
-          if (event.event === 'prompt.answered' && event.payload.promptId === asked.promptId) {
-            output.withdraw();
-          }
-          if (FINAL_EVENTS.has(event.event)) {
-            output.withdraw();
-            resolve();
-          }
-        },
-        { afterSeq: 0, onError: reject },
-      );
-    });
-    return (await client.call('jobs.get', { jobId: job.id })).job;
->>>>>>> main
   }
 
   @Option({ flags: '--auto-approve', description: 'Approve every prompt without asking' })
