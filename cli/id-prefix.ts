@@ -48,9 +48,18 @@ async function* idPages(client: SkillFleetClient, kind: IdKind): AsyncGenerator<
     case 'token':
       yield (await client.call('tokens.list', {})).tokens.map((token) => token.id);
       return;
-    case 'draft':
-      yield (await client.call('drafts.list', {})).drafts.map((draft) => draft.jobId);
+    case 'draft': {
+      let cursor: string | null = null;
+      do {
+        const page: { drafts: { jobId: string }[]; nextCursor: string | null } = await client.call(
+          'drafts.list',
+          { ...(cursor !== null && { cursor }) },
+        );
+        yield page.drafts.map((draft) => draft.jobId);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
       return;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { SKILL_STATUSES, type Skill } from '../../src/client';
+import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -174,7 +174,21 @@ export class SkillsImportCommand extends RemoteCommand<ImportOptions> {
 @SubCommand({ name: 'history', arguments: '<id>', description: "List a skill's versions" })
 export class SkillsHistoryCommand extends RemoteCommand {
   protected async execute([skillId]: string[], options: RemoteCommandOptions): Promise<void> {
-    const reply = await this.remote.call(options, 'skills.history', { skillId });
+    // Every page: the history is short, and the table and --json show all of it.
+    const reply: { versions: SkillVersion[] } = { versions: [] };
+    let cursor: string | null = null;
+    do {
+      const page: Methods['skills.history']['reply'] = await this.remote.call(
+        options,
+        'skills.history',
+        {
+          skillId,
+          ...(cursor === null ? {} : { cursor }),
+        },
+      );
+      reply.versions.push(...page.versions);
+      cursor = page.nextCursor ?? null; // a server without paging sends none
+    } while (cursor !== null);
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.versions,

@@ -165,8 +165,18 @@ export class DashboardConnection implements Commands {
     return skill;
   }
 
+  /** Every draft, page by page. */
   async listDrafts(): Promise<Draft[]> {
-    const { drafts } = await this.client.call('drafts.list', {});
+    const drafts: Draft[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Methods['drafts.list']['reply'] = await this.client.call(
+        'drafts.list',
+        cursor === null ? {} : { cursor },
+      );
+      drafts.push(...page.drafts);
+      cursor = page.nextCursor ?? null; // a server without paging sends none
+    } while (cursor !== null);
     return drafts;
   }
 

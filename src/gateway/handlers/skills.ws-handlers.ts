@@ -9,6 +9,7 @@ import {
   PromoteDraftDto,
   RollbackSkillDto,
   SkillFileDto,
+  SkillHistoryDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -66,8 +67,8 @@ export class SkillsWsHandlers {
     },
 
     'skills.history': async (payload) => {
-      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
-      return { versions: await this.skills.history(skillId) };
+      const { skillId, limit, cursor } = await validateDto(SkillHistoryDto, payload, 'payload');
+      return this.skills.history(skillId, { limit, cursor });
     },
 
     'skills.rollback': async (payload, principal) => {
@@ -83,7 +84,7 @@ export class SkillsWsHandlers {
 
     'drafts.list': async (payload, principal) => {
       const filter = await validateDto(ListDraftsDto, payload, 'payload');
-      return { drafts: await this.skills.drafts(filter, principal) };
+      return this.skills.drafts(filter, principal);
     },
 
     'drafts.delete': async (payload, principal) => {

@@ -8,6 +8,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
+import {
+  countWithinBudget,
+  decodeNumberCursor,
+  decodePageCursor,
+  encodeNumberCursor,
+} from '../../common/list-page';
+import type { PageQuery } from '../../common/page-query.dto';
+import { ListDraftsDto, SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -27,6 +35,7 @@ import {
   forgetDrafts,
   forgetSkill,
   libraryEntries,
+  listDraftPage,
   listDrafts,
   markPromoted,
   mayChange,
@@ -422,14 +431,33 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** The skill's versions, oldest first. NOT_FOUND when the library never held it. */
-  async history(skillId: string): Promise<SkillVersionView[]> {
+  /**
+   * The skill's versions, oldest first, in pages of at most `limit` and the list byte budget;
+   * `nextCursor` goes on after the page's last version. NOT_FOUND when the library never held it.
+   */
+  async history(
+    skillId: string,
+    page: PageQuery = {},
+  ): Promise<{ versions: SkillVersionView[]; nextCursor: string | null }> {
     const target = libraryTarget(skillId);
-    const versions = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }));
-    if (versions.length === 0 && !(await this.store.exists(target))) {
+    const limit = page.limit ?? SkillHistoryDto.DEFAULT_LIMIT;
+    const after = page.cursor ? decodeNumberCursor(page.cursor, 'payload.cursor') : 0;
+    const rows = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }), {
+      after,
+      limit: limit + 1,
+    });
+    if (rows.length === 0 && after === 0 && !(await this.store.exists(target))) {
       throw AppError.notFound('Skill', skillId);
     }
-    return versions;
+    const count = countWithinBudget(
+      rows.slice(0, limit).map((row) => Buffer.byteLength(JSON.stringify(row))),
+    );
+    const versions = rows.slice(0, count);
+    const last = versions.at(-1);
+    return {
+      versions,
+      nextCursor: rows.length > count && last ? encodeNumberCursor(last.version) : null,
+    };
   }
 
   /**
@@ -487,9 +515,23 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     await this.settle([], actorOf(viewer));
   }
 
-  /** The drafts the viewer may see, newest first. */
-  async drafts(filter: { status?: DraftStatus }, viewer?: SkillViewer): Promise<DraftView[]> {
-    return listDrafts(this.skills.manager, filter, viewer);
+  /**
+   * The drafts the viewer may see, newest first, in pages of at most `limit` and the list byte
+   * budget; `nextCursor` goes on after the page's last draft.
+   */
+  async drafts(
+    filter: { status?: DraftStatus } & PageQuery,
+    viewer?: SkillViewer,
+  ): Promise<{ drafts: DraftView[]; nextCursor: string | null }> {
+    const before = filter.cursor
+      ? decodePageCursor(filter.cursor, 'payload.cursor', (id) => id.length > 0 && id.length <= 128)
+      : undefined;
+    return listDraftPage(
+      this.skills.manager,
+      { status: filter.status },
+      { before, limit: filter.limit ?? ListDraftsDto.DEFAULT_LIMIT },
+      viewer,
+    );
   }
 
   /** Deletes a job's draft: its folder, its row and its index row. NOT_FOUND for others' drafts. */
