@@ -10,6 +10,7 @@ import { runGatewayBench } from './gateway.bench';
 import { runHitlBench } from './hitl.bench';
 import { runSkillCreateBench } from './skill-create.bench';
 import { runSkillsBench } from './skills.bench';
+import { runTriggersBench } from './triggers.bench';
 
 /**
  * `npm run bench [-- --quick]`: runs every suite, prints one table and writes docs/performance.md.
@@ -27,6 +28,7 @@ const SUITES: Suite[] = [
   { title: 'frame-cost', run: runFrameCostBench },
   { title: 'hitl', run: runHitlBench },
   { title: 'skill-create', run: runSkillCreateBench },
+  { title: 'triggers', run: runTriggersBench },
   { title: 'dashboard', run: runDashboardBench },
 ];
 

@@ -243,6 +243,8 @@ export async function withServicesApp<T>(
     worker?: boolean;
     concurrency?: number;
     sweepIntervalMs?: number;
+    /** More environment for the app (e.g. an LLM provider). */
+    env?: Record<string, string>;
   },
   log: (message: string) => void,
   body: (bench: BenchApp) => Promise<T>,
@@ -269,6 +271,7 @@ export async function withServicesApp<T>(
       ...(settings.concurrency ? { WORKER_CONCURRENCY: String(settings.concurrency) } : {}),
       ...(settings.sweepIntervalMs ? { SWEEP_INTERVAL_MS: String(settings.sweepIntervalMs) } : {}),
       LOG_LEVEL: 'error',
+      ...settings.env,
     });
     const server = await startServer(config, {
       worker: settings.worker ?? true,

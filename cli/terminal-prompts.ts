@@ -187,13 +187,58 @@ async function feedbackChoice(term: Terminal, second: 'revise' | 'refine'): Prom
   return { action: second, feedback: await freeText(term, 'Feedback: ', true) };
 }
 
+/**
+ * What the job can take now (the payload's `actions`); a server that does not list them takes
+ * every action of the kind.
+ */
+function offered(payload: Answer, all: string[]): Set<string> {
+  return new Set(Array.isArray(payload.actions) ? (payload.actions as string[]) : all);
+}
+
+const EDIT_FIELDS = ['name', 'description', 'level', 'topics', 'category'] as const;
+
 async function confirm(payload: Answer, term: Terminal): Promise<Answer> {
   term.write(`${String(payload.summary ?? '')}\nPath: ${String(payload.path ?? '')}\n`);
   const assumptions = (payload.assumptions ?? []) as string[];
   if (assumptions.length > 0) {
     term.write(`Assumptions:\n${assumptions.map((a) => `  - ${a}\n`).join('')}`);
   }
-  return feedbackChoice(term, 'revise');
+  const actions = offered(payload, ['proceed', 'revise', 'cancel']);
+  const choices: [string, string][] = [['proceed', 'Proceed']];
+  if (actions.has('revise')) choices.push(['revise', 'Revise: say what to change']);
+  if (actions.has('edits'))
+    choices.push(['edits', 'Edit a field (name, description, level, topics, category)']);
+  choices.push(['cancel', 'Cancel the job']);
+  const picked =
+    choices[
+      await choose(
+        term,
+        choices.map(([, label]) => label),
+      )
+    ][0];
+  if (picked === 'proceed' || picked === 'cancel') return { action: picked };
+  if (picked === 'revise') {
+    return { action: 'revise', feedback: await freeText(term, 'Feedback: ', true) };
+  }
+  const field = EDIT_FIELDS[await choose(term, [...EDIT_FIELDS])];
+  const hint =
+    field === 'topics'
+      ? ' (comma-separated)'
+      : field === 'level'
+        ? ' (beginner, intermediate, advanced or expert)'
+        : '';
+  const value = await freeText(term, `New ${field}${hint}: `, true);
+  const edits =
+    field === 'topics'
+      ? {
+          topics: value
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        }
+      : { [field]: value.trim() };
+  // revise with edits: the server applies them and shows the confirm again
+  return { action: 'revise', edits };
 }
 
 async function preview(payload: Answer, term: Terminal): Promise<Answer> {
@@ -207,18 +252,28 @@ async function preview(payload: Answer, term: Terminal): Promise<Answer> {
   const lines = content.split('\n');
   term.write(`${lines.slice(0, PREVIEW_LINES).join('\n')}\n`);
   if (lines.length > PREVIEW_LINES) term.write(`… ${lines.length - PREVIEW_LINES} more lines\n`);
+  if (payload.scaffold === true) {
+    term.write(
+      `This is a scaffold (${String(payload.notice ?? 'written from templates without a model')}). ` +
+        'Edit it in $EDITOR to make it yours.\n',
+    );
+  }
+  const refine = offered(payload, ['refine']).has('refine');
+  const menu = [
+    'Proceed',
+    ...(refine ? ['Refine: say what to improve'] : []),
+    'Edit it in $EDITOR',
+    'Show the whole SKILL.md',
+    'Cancel the job',
+  ];
   for (;;) {
-    const at = await choose(term, [
-      'Proceed',
-      'Refine: say what to improve',
-      'Edit it in $EDITOR',
-      'Show the whole SKILL.md',
-      'Cancel the job',
-    ]);
-    if (at === 0) return { action: 'proceed' };
-    if (at === 1) return { action: 'refine', feedback: await freeText(term, 'Feedback: ', true) };
-    if (at === 4) return { action: 'cancel' };
-    if (at === 3) {
+    const picked = menu[await choose(term, menu)];
+    if (picked === 'Proceed') return { action: 'proceed' };
+    if (picked.startsWith('Refine')) {
+      return { action: 'refine', feedback: await freeText(term, 'Feedback: ', true) };
+    }
+    if (picked === 'Cancel the job') return { action: 'cancel' };
+    if (picked === 'Show the whole SKILL.md') {
       term.write(`${content}\n`);
       continue;
     }
@@ -242,7 +297,10 @@ async function validate(payload: Answer, term: Terminal): Promise<Answer> {
   term.write(`${report.valid ? 'Valid' : 'NOT valid'}${score}\n`);
   for (const e of report.errors ?? []) term.write(`  error:   ${e.message}\n`);
   for (const w of report.warnings ?? []) term.write(`  warning: ${w.message}\n`);
-  return feedbackChoice(term, 'refine');
+  if (offered(payload, ['refine']).has('refine')) return feedbackChoice(term, 'refine');
+  return (await choose(term, ['Proceed', 'Cancel the job'])) === 0
+    ? { action: 'proceed' }
+    : { action: 'cancel' };
 }
 
 /** A kind this CLI does not know: show the payload, take the answer as JSON. */

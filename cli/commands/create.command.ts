@@ -15,10 +15,12 @@ import { remoteFailure } from '../remote';
 import { askAtTerminal, Interrupted, Terminal, Withdrawn } from '../terminal-prompts';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 import { terminalText } from '../terminal-text';
+import { readSourceFiles, SourceFilesError, type SourceFile } from '../source-files';
 
 interface CreateOptions extends RemoteCommandOptions {
   autoApprove?: boolean;
   prompts?: string;
+  from?: string[];
 }
 
 export const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
@@ -96,6 +98,20 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
     const autoApprove = options.autoApprove === true;
     const prompts =
       options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
+    let sources: SourceFile[] = [];
+    if (options.from && options.from.length > 0) {
+      try {
+        const read = await readSourceFiles(options.from);
+        sources = read.sources;
+        for (const note of read.notes) process.stderr.write(`${terminalText(note)}\n`);
+      } catch (error) {
+        if (error instanceof SourceFilesError) throw usageFailure(error.message);
+        throw error;
+      }
+      if (sources.length === 0) {
+        throw usageFailure('--from found no Markdown, text or code file to send');
+      }
+    }
     const streaming = !json && process.stdout.isTTY;
     const asking = streaming && !autoApprove && process.stdin.isTTY;
     let midLine = false;
@@ -120,7 +136,7 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       withdraw: () => readline?.withdraw(),
     };
     const job = await this.remote.session(options, (client) =>
-      this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, output),
+      this.follow(client, task, { autoApprove, ...(prompts && { prompts }) }, sources, output),
     );
     const result = (job.status === 'completed' ? job.result : null) as CreateResult | null;
     const document = {
@@ -142,7 +158,14 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
           );
           for (const w of report.warnings ?? []) this.printer.line(`  warning: ${w.message}`);
         }
-        this.printer.line(`Promote it with: skill-fleet skills promote ${job.id}`);
+        const scaffold = (report?.warnings ?? []).some(
+          (w) => (w as { code?: string }).code === 'OFFLINE_SCAFFOLD',
+        );
+        this.printer.line(
+          scaffold
+            ? `It is a scaffold: edit ${result.draftPath ?? 'it'}/SKILL.md, or promote it as it is with: skill-fleet skills promote ${job.id} --allow-scaffold`
+            : `Promote it with: skill-fleet skills promote ${job.id}`,
+        );
       } else {
         const why = job.error ? `: ${job.error.code}: ${job.error.message}` : '';
         this.printer.line(`Job ${job.id} ${job.status}${why}`);
@@ -155,11 +178,12 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
     client: SkillFleetClient,
     task: string,
     jobOptions: { autoApprove: boolean; prompts?: PromptSwitches },
+    sources: SourceFile[],
     output: Output,
   ): Promise<Job> {
     const { job } = await client.call('jobs.create', {
       workflow: 'skill.create',
-      input: { task, options: jobOptions },
+      input: { task, options: jobOptions, ...(sources.length > 0 && { sources }) },
     });
     output.progress(`Job ${job.id} created`);
     const { stream, terminal } = output;
@@ -201,6 +225,15 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   @Option({ flags: '--auto-approve', description: 'Approve every prompt without asking' })
   parseAutoApprove(): boolean {
     return true;
+  }
+
+  @Option({
+    flags: '--from <paths...>',
+    description:
+      'Ground the skill in your own files or folders of Markdown, text or code (read here and sent as text; binaries are skipped)',
+  })
+  parseFrom(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
   }
 
   @Option({

@@ -1,5 +1,5 @@
 import { Command, Option, SubCommand } from 'nest-commander';
-import { DRAFT_STATUSES, type Draft } from '../../src/client';
+import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '../../src/client';
 import { EXIT_REFUSED } from '../exit-codes';
 import { CliFailure, when } from '../printer';
 import {
@@ -18,11 +18,34 @@ interface ListOptions extends RemoteCommandOptions {
   status?: string;
 }
 
+/** Every page of drafts.list: the CLI lists and looks up drafts among all of them. */
+async function allDrafts(
+  call: (payload: Methods['drafts.list']['payload']) => Promise<Methods['drafts.list']['reply']>,
+  status?: DraftStatus,
+): Promise<Draft[]> {
+  const drafts: Draft[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Methods['drafts.list']['reply'] = await call({
+      ...(status && { status }),
+      ...(cursor === null ? {} : { cursor }),
+    });
+    drafts.push(...page.drafts);
+    cursor = page.nextCursor ?? null; // a server without paging sends none
+  } while (cursor !== null);
+  return drafts;
+}
+
 @SubCommand({ name: 'list', description: 'List drafts (your own; an admin sees all)' })
 export class DraftsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
     const status = options.status ? knownStatus(options.status, DRAFT_STATUSES) : undefined;
-    const reply = await this.remote.call(options, 'drafts.list', { ...(status && { status }) });
+    const reply = {
+      drafts: await allDrafts(
+        (payload) => this.remote.call(options, 'drafts.list', payload),
+        status,
+      ),
+    };
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.drafts,
@@ -49,7 +72,7 @@ export class DraftsListCommand extends RemoteCommand<ListOptions> {
 @SubCommand({ name: 'show', arguments: '<jobId>', description: 'Show one draft and its SKILL.md' })
 export class DraftsShowCommand extends RemoteCommand {
   protected async execute([jobId]: string[], options: RemoteCommandOptions): Promise<void> {
-    const { drafts } = await this.remote.call(options, 'drafts.list', {});
+    const drafts = await allDrafts((payload) => this.remote.call(options, 'drafts.list', payload));
     const draft = drafts.find((d) => d.jobId === jobId);
     if (!draft) {
       // as the server answers for a draft the caller may not see

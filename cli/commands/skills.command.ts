@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { SKILL_STATUSES, type Skill } from '../../src/client';
+import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -86,6 +86,7 @@ export class SkillsShowCommand extends RemoteCommand {
 
 interface PromoteOptions extends RemoteCommandOptions {
   overwrite?: boolean;
+  allowScaffold?: boolean;
 }
 
 @SubCommand({
@@ -98,10 +99,20 @@ export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
     const reply = await this.remote.call(options, 'skills.promote', {
       jobId,
       ...(options.overwrite && { overwrite: true }),
+      ...(options.allowScaffold && { allowScaffold: true }),
     });
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Promoted to ${reply.skill.path} (skill ${reply.skill.id}).`),
     );
+  }
+
+  @Option({
+    flags: '--allow-scaffold',
+    description:
+      'Promote an offline scaffold nobody has edited (refused with OFFLINE_SCAFFOLD otherwise)',
+  })
+  parseAllowScaffold(): boolean {
+    return true;
   }
 
   @Option({ flags: '--overwrite', description: 'Replace a skill already at that path' })
@@ -162,7 +173,21 @@ export class SkillsImportCommand extends RemoteCommand<ImportOptions> {
 @SubCommand({ name: 'history', arguments: '<id>', description: "List a skill's versions" })
 export class SkillsHistoryCommand extends RemoteCommand {
   protected async execute([skillId]: string[], options: RemoteCommandOptions): Promise<void> {
-    const reply = await this.remote.call(options, 'skills.history', { skillId });
+    // Every page: the history is short, and the table and --json show all of it.
+    const reply: { versions: SkillVersion[] } = { versions: [] };
+    let cursor: string | null = null;
+    do {
+      const page: Methods['skills.history']['reply'] = await this.remote.call(
+        options,
+        'skills.history',
+        {
+          skillId,
+          ...(cursor === null ? {} : { cursor }),
+        },
+      );
+      reply.versions.push(...page.versions);
+      cursor = page.nextCursor ?? null; // a server without paging sends none
+    } while (cursor !== null);
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.versions,
@@ -270,5 +295,5 @@ export class SkillsReindexCommand extends RemoteCommand {
 })
 export class SkillsCommand extends GroupCommand {
   protected readonly usage =
-    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
+    'skill-fleet skills list | show ID | promote JOB_ID [--overwrite] [--allow-scaffold] | import DIR [--category C] [--overwrite] | history ID | rollback ID --to N | delete ID [--yes] | reindex';
 }

@@ -26,7 +26,7 @@ export interface Commands {
   answerPrompt(promptId: string, answer: Record<string, unknown>): Promise<Prompt>;
   getSkill(skillId: string): Promise<Methods['skills.get']['reply']>;
   searchSkills(query: string): Promise<Skill[]>;
-  promote(jobId: string, overwrite: boolean): Promise<Skill>;
+  promote(jobId: string, overwrite: boolean, allowScaffold?: boolean): Promise<Skill>;
   listDrafts(): Promise<Draft[]>;
   deleteDraft(jobId: string): Promise<void>;
 }
@@ -156,13 +156,27 @@ export class DashboardConnection implements Commands {
     return skills;
   }
 
-  async promote(jobId: string, overwrite: boolean): Promise<Skill> {
-    const { skill } = await this.client.call('skills.promote', { jobId, overwrite });
+  async promote(jobId: string, overwrite: boolean, allowScaffold = false): Promise<Skill> {
+    const { skill } = await this.client.call('skills.promote', {
+      jobId,
+      overwrite,
+      ...(allowScaffold && { allowScaffold }),
+    });
     return skill;
   }
 
+  /** Every draft, page by page. */
   async listDrafts(): Promise<Draft[]> {
-    const { drafts } = await this.client.call('drafts.list', {});
+    const drafts: Draft[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Methods['drafts.list']['reply'] = await this.client.call(
+        'drafts.list',
+        cursor === null ? {} : { cursor },
+      );
+      drafts.push(...page.drafts);
+      cursor = page.nextCursor ?? null; // a server without paging sends none
+    } while (cursor !== null);
     return drafts;
   }
 

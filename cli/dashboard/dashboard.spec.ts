@@ -420,6 +420,28 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text).toContain('Promoted to python/pandas-tips');
     });
 
+    it('asks again before promoting an offline scaffold nobody edited', async () => {
+      commands.promote.mockRejectedValueOnce(
+        new SkillFleetError(
+          'VALIDATION_FAILED',
+          'The draft of job dddddddd-4 is an offline scaffold no person has edited (OFFLINE_SCAFFOLD): …',
+        ),
+      );
+      commands.promote.mockResolvedValueOnce(skill('python/pandas-tips'));
+      await press('3', KEYS.down, KEYS.down, KEYS.down);
+      await press('p');
+      await press('y');
+      await tick();
+      let text = await draw();
+      expect(commands.promote).toHaveBeenCalledWith('dddddddd-4', false);
+      expect(text).toContain('Promote the scaffold as it is?');
+      await press('y');
+      await tick();
+      text = await draw();
+      expect(commands.promote).toHaveBeenLastCalledWith('dddddddd-4', false, true);
+      expect(text).toContain('Promoted to python/pandas-tips');
+    });
+
     it("shows each draft's status and deletes a draft after a confirmation", async () => {
       const draft = {
         jobId: 'dddddddd-4',

@@ -341,12 +341,21 @@ export interface Methods {
     payload: { skillId: string } | { content: string };
     reply: { report: ValidationReport };
   };
-  'skills.promote': { payload: { jobId: string; overwrite?: boolean }; reply: { skill: Skill } };
+  'skills.promote': {
+    payload: { jobId: string; overwrite?: boolean; allowScaffold?: boolean };
+    reply: { skill: Skill };
+  };
   'skills.xml': { payload: Empty; reply: { xml: string } };
-  'skills.history': { payload: { skillId: string }; reply: { versions: SkillVersion[] } };
+  'skills.history': {
+    payload: { skillId: string; limit?: number; cursor?: string };
+    reply: { versions: SkillVersion[]; nextCursor: string | null };
+  };
   'skills.rollback': { payload: { skillId: string; version: number }; reply: { skill: Skill } };
   'skills.delete': { payload: { skillId: string }; reply: { deleted: true } };
-  'drafts.list': { payload: { status?: DraftStatus }; reply: { drafts: Draft[] } };
+  'drafts.list': {
+    payload: { status?: DraftStatus; limit?: number; cursor?: string };
+    reply: { drafts: Draft[]; nextCursor: string | null };
+  };
   'drafts.delete': { payload: { jobId: string }; reply: { deleted: true } };
   'tokens.create': {
     payload: { userId: string; role: Role; readOnly?: boolean };

@@ -35,17 +35,21 @@ export const encodePageCursor = (position: PagePosition): string =>
   Buffer.from(JSON.stringify({ at: position.at, id: position.id })).toString('base64url');
 
 /**
- * Only what encodePageCursor wrote passes: a UUID and a valid time in PG_ISO_TIME's form, so no
- * forged text reaches SQL. Anything else is VALIDATION_FAILED on `field`.
+ * Only what encodePageCursor wrote passes: an id that `isId` accepts (a UUID unless told otherwise)
+ * and a valid time in PG_ISO_TIME's form. Anything else is VALIDATION_FAILED on `field`.
  */
-export function decodePageCursor(cursor: string, field: string): PagePosition {
+export function decodePageCursor(
+  cursor: string,
+  field: string,
+  isId: (id: string) => boolean = isUUID,
+): PagePosition {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (parsed !== null && typeof parsed === 'object') {
       const { at, id } = parsed as Record<string, unknown>;
       if (
         typeof id === 'string' &&
-        isUUID(id) &&
+        isId(id) &&
         typeof at === 'string' &&
         POSITION_TIME.test(at) &&
         new Date(`${at.slice(0, 23)}Z`).toISOString() === `${at.slice(0, 23)}Z`
@@ -70,4 +74,20 @@ export function pageOf<R extends PagePosition>(
   const page = rows.slice(0, count);
   const last = page[page.length - 1];
   return { page, nextCursor: rows.length > count && last ? encodePageCursor(last) : null };
+}
+
+/** A position in a list ordered by a positive integer (a skill's versions): the last one sent. */
+export const encodeNumberCursor = (after: number): string =>
+  Buffer.from(JSON.stringify({ after })).toString('base64url');
+
+/** Only what encodeNumberCursor wrote passes; anything else is VALIDATION_FAILED on `field`. */
+export function decodeNumberCursor(cursor: string, field: string): number {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    const after = (parsed as { after?: unknown } | null)?.after;
+    if (typeof after === 'number' && Number.isSafeInteger(after) && after >= 0) return after;
+  } catch {
+    // fall through to the validation error
+  }
+  throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
 }

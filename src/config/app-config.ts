@@ -36,6 +36,8 @@ export class AppConfig {
   readonly wsMaxPayload: number;
   /** Size limits of what a promotion or import copies into the skills library. */
   readonly skillCopyLimits: { maxFileBytes: number; maxSkillBytes: number };
+  /** Limits of skill.create's `sources` (count, bytes of one, bytes of all). */
+  readonly skillSources: { maxCount: number; maxBytesEach: number; maxBytesTotal: number };
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly logFormat: 'pretty' | 'json';
   readonly jobLeaseMs: number;
@@ -71,6 +73,11 @@ export class AppConfig {
     this.skillCopyLimits = {
       maxFileBytes: env.SKILL_FILE_MAX_BYTES,
       maxSkillBytes: env.SKILL_MAX_BYTES,
+    };
+    this.skillSources = {
+      maxCount: env.SKILL_SOURCES_MAX_COUNT,
+      maxBytesEach: env.SKILL_SOURCE_MAX_BYTES,
+      maxBytesTotal: env.SKILL_SOURCES_MAX_BYTES,
     };
     this.logLevel = env.LOG_LEVEL;
     this.logFormat = env.LOG_FORMAT ?? (isTty ? 'pretty' : 'json');

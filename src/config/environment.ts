@@ -59,6 +59,9 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'DB_MIGRATE_ON_BOOT',
   'SKILL_FILE_MAX_BYTES',
   'SKILL_MAX_BYTES',
+  'SKILL_SOURCES_MAX_COUNT',
+  'SKILL_SOURCE_MAX_BYTES',
+  'SKILL_SOURCES_MAX_BYTES',
 ] as const;
 
 /**
@@ -170,6 +173,27 @@ export class EnvironmentVariables {
   @Max(4 * 1024 * 1024 * 1024, { message: 'must be between 1024 and 4294967296 bytes' })
   SKILL_MAX_BYTES: number = 50 * 1024 * 1024;
 
+  /** skill.create `sources`: how many a job may carry. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: 'must be between 0 and 1000' })
+  @Max(1000, { message: 'must be between 0 and 1000' })
+  SKILL_SOURCES_MAX_COUNT: number = 20;
+
+  /** skill.create `sources`: the largest one, in bytes of UTF-8. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be between 1024 and 16777216 bytes' })
+  @Max(16 * 1024 * 1024, { message: 'must be between 1024 and 16777216 bytes' })
+  SKILL_SOURCE_MAX_BYTES: number = 128 * 1024;
+
+  /** skill.create `sources`: all of a job's together, in bytes of UTF-8 (they travel in one frame). */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(1024, { message: 'must be between 1024 and 16777216 bytes' })
+  @Max(16 * 1024 * 1024, { message: 'must be between 1024 and 16777216 bytes' })
+  SKILL_SOURCES_MAX_BYTES: number = 384 * 1024;
+
   @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
@@ -239,6 +263,11 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   if (env.REDIS_URL && !env.DATABASE_URL) {
     problems.push(
       'REDIS_URL is set but DATABASE_URL is not: the embedded database serves one process, so a shared queue needs a shared Postgres too',
+    );
+  }
+  if (env.SKILL_SOURCES_MAX_BYTES >= env.WS_MAX_PAYLOAD) {
+    problems.push(
+      'SKILL_SOURCES_MAX_BYTES must be below WS_MAX_PAYLOAD: the sources travel in one jobs.create frame',
     );
   }
   if (env.LLM_PROVIDER === 'openai' && !env.LLM_BASE_URL) {

@@ -126,23 +126,29 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     await pane.until(/1\. .*broad.*\n> $/m);
     pane.type('Python packaging with uv, for beginners');
 
-    // confirm: a wrong number is asked again, then Proceed.
+    // confirm: a wrong number is asked again, then Proceed. With no model (issue 17) the menu offers
+    // typed edits, not free-text revise feedback.
     let screen = await pane.until(/Is this what you meant\?[\s\S]*Choose \[1-3\]: $/m);
-    expect(screen).toMatch(/ {2}1\) Proceed\n {2}2\) Revise: say what to change\n {2}3\) Cancel/);
+    expect(screen).toMatch(
+      / {2}1\) Proceed\n {2}2\) Edit a field \(name, description, level, topics, category\)\n {2}3\) Cancel/,
+    );
     pane.type('7');
     await pane.until(/Type a number from 1 to 3\.\nChoose \[1-3\]: $/m);
     pane.type('1');
 
-    // preview: the streamed SKILL.md went by, then the menu; 3 opens $EDITOR.
-    screen = await pane.until(/Review the generated SKILL\.md[\s\S]*Choose \[1-5\]: $/m);
-    expect(screen).toContain('3) Edit it in $EDITOR');
+    // preview: the streamed SKILL.md went by, then the menu (no refine without a model); 2 opens $EDITOR.
+    screen = await pane.until(/Review the generated SKILL\.md[\s\S]*Choose \[1-4\]: $/m);
+    expect(screen).toContain('2) Edit it in $EDITOR');
+    expect(screen).toContain('This is a scaffold');
     // Streamed text: the draft's frontmatter was printed as generate wrote it (before the preview).
     const streamed = screen.slice(0, screen.indexOf('Review the generated SKILL.md'));
     expect(streamed).toMatch(/^name: [a-z0-9-]+$/m);
-    pane.type('3');
+    pane.type('2');
 
-    // validate: the edited content was validated; proceed.
-    screen = await pane.until(/Review the validation report[\s\S]*Choose \[1-3\]: $/m);
+    // validate: the edited content was validated (no OFFLINE_SCAFFOLD now); proceed.
+    screen = await pane.until(/Review the validation report[\s\S]*Choose \[1-2\]: $/m);
+    const report = screen.slice(screen.lastIndexOf('Review the validation report'));
+    expect(report).not.toContain('written from templates without a model');
     expect(screen).toMatch(/^Valid, quality \d/m);
     pane.type('1');
 
@@ -171,19 +177,16 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     expect(count(screen, /^== /gm)).toBe(4);
   }, 90_000);
 
-  it('refines with feedback, and :cancel cancels the job (exit 1)', async () => {
+  it('offers no refine with feedback without a model, and :cancel cancels the job (exit 1)', async () => {
     const pane = openPane(
       ['create', 'Python asyncio basics', '--prompts', 'preview', ...connect()],
       {
         EDITOR: editor,
       },
     );
-    await pane.until(/Review the generated SKILL\.md[\s\S]*Choose \[1-5\]: $/m);
-    pane.type('2');
-    await pane.until(/Feedback: $/m);
-    pane.type('More about task groups');
-    // The refined draft comes back as a second preview.
-    await pane.until(/(Review the generated SKILL\.md[\s\S]*){2}Choose \[1-5\]: $/m);
+    const screen0 = await pane.until(/Review the generated SKILL\.md[\s\S]*Choose \[1-4\]: $/m);
+    expect(screen0).toContain('No model configured');
+    expect(screen0).not.toContain('Refine: say what to improve');
     pane.type(':cancel');
     const screen = await pane.until(/EXIT=\d+/, 30_000);
     expect(screen).toContain('EXIT=1');
@@ -193,10 +196,7 @@ describe(`skill-fleet create at a terminal (${e2eMode()} mode)`, () => {
     const { prompts } = (await rest.get(`/prompts?jobId=${jobId}&status=answered`)).body as {
       prompts: { kind: string; answer: Record<string, unknown> }[];
     };
-    expect(prompts.map((p) => p.answer)).toEqual([
-      { action: 'refine', feedback: 'More about task groups' },
-      { action: 'cancel' },
-    ]);
+    expect(prompts.map((p) => p.answer)).toEqual([{ action: 'cancel' }]);
   }, 90_000);
 
   it('--auto-approve at a terminal streams the draft and asks nothing', async () => {

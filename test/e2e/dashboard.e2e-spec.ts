@@ -133,6 +133,9 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     await tui.keys('p');
     await tui.waitForText('into the taxonomy?');
     await tui.keys('y');
+    // With no model the draft is a scaffold nobody edited (issue 17): a second confirmation.
+    await tui.waitForText('Promote the scaffold as it is?');
+    await tui.keys('y');
     const promoted = await tui.waitFor((s) => /Promoted to \S+/.test(s), 'the promotion');
     const skillId = /Promoted to (\S+)/.exec(promoted)![1];
     const skillDir = path.join(server.config.skillsRoot, skillId);

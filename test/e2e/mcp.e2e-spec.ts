@@ -196,6 +196,23 @@ describe(`MCP server (${e2eMode()} mode)`, () => {
         });
         expect(answered.ok).toBe(true);
 
+        // With no model, preview is on by default (issue 17): the person proceeds there too.
+        const preview = await waitFor(
+          async () => {
+            const s = await status();
+            return s.openPrompt?.kind === 'preview' ? s.openPrompt : false;
+          },
+          { timeoutMs: 30_000 },
+        );
+        expect(
+          (
+            await person.request('prompts.answer', {
+              promptId: preview.id,
+              answer: { action: 'proceed' },
+            })
+          ).ok,
+        ).toBe(true);
+
         const done = await waitFor(
           async () => {
             const s = await status();
@@ -216,9 +233,11 @@ describe(`MCP server (${e2eMode()} mode)`, () => {
         await agent.subscribeResource({ uri });
         await agent.subscribeResource({ uri: 'skills://available' });
 
+        // an unedited offline scaffold: promoted as it is only with allowScaffold (issue 17)
         const promoted = await person.request('skills.promote', {
           jobId: started.jobId,
           overwrite: true,
+          allowScaffold: true,
         });
         expect(promoted.ok).toBe(true);
         expect(promoted.payload).toMatchObject({ skill: { id: target } });

@@ -6,6 +6,13 @@ import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 import { startTestServer, TestServer } from '../support/test-server';
+import { onlyJson, removeCliWorkDirs, runCliToEnd } from '../support/cli-run';
+import { anthropicError, anthropicMessage } from '../support/fake-anthropic-server';
+import { geminiContent, geminiError } from '../support/fake-gemini-server';
+import {
+  completion as openaiCompletion,
+  errorReply as openaiError,
+} from '../support/fake-openai-server';
 
 /**
  * The whole skill.create flow through each provider (LLM_PROVIDER openai, anthropic, gemini),
@@ -124,3 +131,51 @@ describe(`skill.create against OpenAI-compatible servers that lack a feature (${
     expect((generate.body as { stream?: boolean }).stream).toBe(true);
   });
 });
+
+describe.each<FakeWire>(['openai', 'anthropic', 'gemini'])(
+  'skill-fleet doctor with LLM_PROVIDER=%s (the built CLI)',
+  (wire) => {
+    let model: FakeOpenAi;
+    beforeAll(async () => {
+      model = await startRuleBasedModel(wire);
+    });
+    afterAll(async () => {
+      await model?.stop();
+      removeCliWorkDirs();
+    });
+    const replies = {
+      openai: { ok: openaiCompletion('ok'), error: openaiError },
+      anthropic: {
+        ok: anthropicMessage('ok', { input_tokens: 1, output_tokens: 1 }),
+        error: anthropicError,
+      },
+      gemini: { ok: geminiContent('ok'), error: geminiError },
+    }[wire];
+    const llmCheck = async () => {
+      const result = await runCliToEnd(['doctor', '--json'], { env: fakeModelEnv(wire, model) });
+      const report = onlyJson(result) as {
+        checks: { name: string; ok: boolean; message: string; fix: string | null }[];
+      };
+      return report.checks.find((c) => c.name === 'llm')!;
+    };
+
+    it('passes with one cheap call, and names the key or the model when the server refuses', async () => {
+      model.script(
+        replies.ok,
+        replies.error(401, 'invalid api key'),
+        replies.error(404, 'model not found'),
+      );
+      expect(await llmCheck()).toMatchObject({ ok: true });
+      expect(await llmCheck()).toMatchObject({
+        ok: false,
+        message: expect.stringContaining('invalid api key') as unknown,
+        fix: 'check LLM_API_KEY',
+      });
+      expect(await llmCheck()).toMatchObject({
+        ok: false,
+        fix: expect.stringContaining('LLM_MODEL') as unknown,
+      });
+      expect(model.chatRequests()).toHaveLength(3);
+    }, 150_000);
+  },
+);

@@ -11,6 +11,7 @@ import { Rest, waitForStatus } from '../support/jobs';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
+import { WorkerProcess } from '../support/worker-process';
 
 /**
  * Trigger evaluation (issue 17) against a loopback OpenAI-compatible fake whose trigger answers
@@ -217,3 +218,51 @@ describe(`skill.create trigger evaluation offline (${e2eMode()} mode)`, () => {
     expect(JSON.stringify(created.body)).toMatch(/triggerQueries/);
   });
 });
+
+if (e2eMode() === 'services') {
+  describe('skill.create whose worker dies after the trigger evaluation (services mode)', () => {
+    let model: FakeOpenAi;
+    let api: TestServer;
+    let rest: Rest;
+    const workers: WorkerProcess[] = [];
+
+    beforeAll(async () => {
+      model = await startRuleBasedModel('openai');
+      api = await startTestServer({ worker: false, env: fakeModelEnv('openai', model) });
+      rest = restClient(api.httpUrl, api.adminToken);
+    });
+    afterAll(async () => {
+      await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
+      await api?.stop();
+      await model?.stop();
+    });
+
+    it('does not call the model for the evaluation again after a SIGKILL', async () => {
+      const answerLikeTheRules = model.handler;
+      let reviews = 0;
+      // The first review (in validate, after the evaluation) hangs, so the worker dies there.
+      model.onRequest((request) =>
+        request.step === 'review' && ++reviews === 1
+          ? { delayMs: 120000 }
+          : answerLikeTheRules(request),
+      );
+      const triggerCalls = () =>
+        model.chatRequests().filter((r) => r.step?.startsWith('triggers')).length;
+      const workerEnv = { ...api.env, JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '500' };
+      workers.push(await WorkerProcess.start(workerEnv));
+      const created = await rest.post('/jobs', {
+        workflow: 'skill.create',
+        input: { task: 'Python asyncio task groups', options: { prompts: NO_PROMPTS } },
+      });
+      const jobId = created.body.job.id as string;
+      await waitFor(() => model.chatRequests('review').length === 1, { timeoutMs: 30000 });
+      expect(triggerCalls()).toBe(2);
+      await workers[0].kill('SIGKILL');
+      workers.push(await WorkerProcess.start(workerEnv));
+      const job = await waitForStatus(rest, jobId, 'completed', 60000);
+      expect(model.chatRequests('review')).toHaveLength(2);
+      expect(triggerCalls()).toBe(2);
+      expect(job.result.report.triggers).toMatchObject({ precision: 1, recall: 1 });
+    }, 120000);
+  });
+}

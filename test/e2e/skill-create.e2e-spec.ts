@@ -61,6 +61,10 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     await answer(validate.id, { action: 'proceed' });
 
     const job = await waitForStatus(rest, jobId, 'completed');
+    // Issue 17: an offline draft is a scaffold, and says so.
+    expect(job.result.report.warnings).toContainEqual(
+      expect.objectContaining({ code: 'OFFLINE_SCAFFOLD' }),
+    );
     expect(job.result).toMatchObject({
       report: { valid: true, errors: [] },
       skillId: expect.stringMatching(/^_drafts\//),
@@ -69,7 +73,8 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     const strict = await validateSkillDir(job.result.draftPath, { strict: true });
     expect(strict.errors).toEqual([]);
 
-    const promoted = await ws.request('skills.promote', { jobId });
+    // Promoting an unedited scaffold needs allowScaffold (skill-create-offline.e2e-spec.ts has the refusal).
+    const promoted = await ws.request('skills.promote', { jobId, allowScaffold: true });
     expect(promoted.ok).toBe(true);
     const skill = (promoted.payload as { skill: { id: string; name: string } }).skill;
     const listed = await ws.request('skills.list', {});
@@ -92,8 +97,12 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     );
     expect(JSON.stringify(before.payload.assumptions)).not.toContain('already exists');
     await answer(before.id, { action: 'proceed' });
+    // offline, preview is on by default (issue 17)
+    await answer((await nextPrompt(first, 'preview')).id, { action: 'proceed' });
     await waitForStatus(rest, first, 'completed');
-    expect((await ws.request('skills.promote', { jobId: first })).ok).toBe(true);
+    expect((await ws.request('skills.promote', { jobId: first, allowScaffold: true })).ok).toBe(
+      true,
+    );
 
     const second = await create(task, options);
     const after = await nextPrompt(second, 'confirm');
@@ -106,40 +115,44 @@ describe(`skill.create with the offline provider (${e2eMode()} mode)`, () => {
     await waitForStatus(rest, second, 'cancelled');
   });
 
-  it('uses a refine with feedback and an edited content as given', async () => {
+  // Issue 17: offline, free-text feedback cannot be applied, so a refine with feedback is refused
+  // (it used to be pasted into the skill as a "## Notes" section); an edited content is used as given.
+  it('refuses a refine with feedback offline and uses an edited content as given', async () => {
     const jobId = await create('Python asyncio task groups and cancellation', {
       prompts: { preview: true, validate: true, clarify: false },
     });
     const first = await nextPrompt(jobId, 'preview');
-    await answer(first.id, {
-      action: 'refine',
-      feedback: 'Mention structured concurrency with TaskGroup',
+    expect(first.payload.actions).toEqual(['proceed', 'content', 'cancel']);
+    const refused = await ws.request('prompts.answer', {
+      promptId: first.id,
+      answer: { action: 'refine', feedback: 'Mention structured concurrency with TaskGroup' },
     });
-    const second = await nextPrompt(jobId, 'preview');
-    expect(second.id).not.toBe(first.id);
-    expect(second.payload.content).not.toBe(first.payload.content);
-    expect(String(second.payload.content)).toContain('structured concurrency');
-    const edited = String(second.payload.content).replace(
+    expect(refused.error?.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(refused.error?.details)).toContain('no model');
+    const edited = String(first.payload.content).replace(
       /\n## /,
       '\n## Edited by hand\n\nA note.\n\n## ',
     );
-    await answer(second.id, { action: 'proceed', content: edited });
+    await answer(first.id, { action: 'proceed', content: edited });
     const validate = await nextPrompt(jobId, 'validate');
     expect(validate.payload.content).toBe(edited);
     await answer(validate.id, { action: 'proceed' });
     await waitForStatus(rest, jobId, 'completed');
   });
 
-  it('revises the draft it showed on each refine, keeping earlier revisions', async () => {
+  it('shows each edited content again on a refine with content, keeping earlier edits', async () => {
     const jobId = await create('Python asyncio task groups and cancellation', {
       prompts: { preview: true, validate: false, clarify: false },
     });
     const first = await nextPrompt(jobId, 'preview');
-    await answer(first.id, { action: 'refine', feedback: 'Mention structured concurrency' });
+    const once = `${String(first.payload.content).trimEnd()}\n\nStructured concurrency first.\n`;
+    await answer(first.id, { action: 'refine', content: once });
     const second = await nextPrompt(jobId, 'preview');
-    await answer(second.id, { action: 'refine', feedback: 'Show a timeout with asyncio.timeout' });
+    expect(second.payload.content).toBe(once);
+    const twice = `${once}\nUse asyncio.timeout for deadlines.\n`;
+    await answer(second.id, { action: 'refine', content: twice });
     const third = await nextPrompt(jobId, 'preview');
-    expect(String(third.payload.content)).toContain('structured concurrency');
+    expect(String(third.payload.content)).toContain('Structured concurrency first.');
     expect(String(third.payload.content)).toContain('asyncio.timeout');
     await answer(third.id, { action: 'proceed' });
     await waitForStatus(rest, jobId, 'completed');

@@ -88,6 +88,7 @@ describe(`skill library (${e2eMode()} mode)`, () => {
             jobId: 'job-a2',
           }),
         ],
+        nextCursor: null,
       });
 
       const rolled = await alice.request('skills.rollback', { skillId: id, version: 1 });

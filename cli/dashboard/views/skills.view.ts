@@ -182,10 +182,13 @@ export class SkillsView extends StoreView {
       this.invalidate();
       return;
     }
-    const run = (overwrite: boolean) => {
+    const run = (overwrite: boolean, allowScaffold = false) => {
       this.message = 'promoting…';
       this.invalidate();
-      this.ctx.commands.promote(jobId, overwrite).then(
+      const promoting = allowScaffold
+        ? this.ctx.commands.promote(jobId, overwrite, true)
+        : this.ctx.commands.promote(jobId, overwrite);
+      promoting.then(
         (promoted) => {
           this.message = `Promoted to ${promoted.id}`;
           this.ctx.notify(`promoted ${skill.name} to ${promoted.id}`);
@@ -200,7 +203,23 @@ export class SkillsView extends StoreView {
                 this.ctx,
                 'CONFLICT',
                 `${error.message}. Overwrite the skill in the taxonomy?`,
-                () => run(true),
+                () => run(true, allowScaffold),
+              ),
+            );
+          }
+          // An offline scaffold no person has edited: promote it as it is only when asked twice.
+          if (
+            error instanceof SkillFleetError &&
+            error.code === 'VALIDATION_FAILED' &&
+            error.message.includes('OFFLINE_SCAFFOLD') &&
+            !allowScaffold
+          ) {
+            this.ctx.openOverlay(
+              new ConfirmView(
+                this.ctx,
+                'OFFLINE_SCAFFOLD',
+                'This draft was written from templates without a model and nobody has edited it. Promote the scaffold as it is?',
+                () => run(overwrite, true),
               ),
             );
           }

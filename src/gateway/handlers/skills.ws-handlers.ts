@@ -9,6 +9,7 @@ import {
   PromoteDraftDto,
   RollbackSkillDto,
   SkillFileDto,
+  SkillHistoryDto,
   SkillIdDto,
   ValidateSkillDto,
 } from '../../modules/skills/dto/skills.dto';
@@ -57,13 +58,17 @@ export class SkillsWsHandlers {
     },
 
     'skills.promote': async (payload, principal) => {
-      const { jobId, overwrite } = await validateDto(PromoteDraftDto, payload, 'payload');
-      return { skill: await this.skills.promote(jobId, { overwrite }, principal) };
+      const { jobId, overwrite, allowScaffold } = await validateDto(
+        PromoteDraftDto,
+        payload,
+        'payload',
+      );
+      return { skill: await this.skills.promote(jobId, { overwrite, allowScaffold }, principal) };
     },
 
     'skills.history': async (payload) => {
-      const { skillId } = await validateDto(SkillIdDto, payload, 'payload');
-      return { versions: await this.skills.history(skillId) };
+      const { skillId, limit, cursor } = await validateDto(SkillHistoryDto, payload, 'payload');
+      return this.skills.history(skillId, { limit, cursor });
     },
 
     'skills.rollback': async (payload, principal) => {
@@ -79,7 +84,7 @@ export class SkillsWsHandlers {
 
     'drafts.list': async (payload, principal) => {
       const filter = await validateDto(ListDraftsDto, payload, 'payload');
-      return { drafts: await this.skills.drafts(filter, principal) };
+      return this.skills.drafts(filter, principal);
     },
 
     'drafts.delete': async (payload, principal) => {

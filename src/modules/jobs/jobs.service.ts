@@ -56,9 +56,10 @@ export class JobsService {
   async create(principal: Principal, dto: CreateJobDto): Promise<JobView> {
     assertCanWrite(principal);
     const workflow = this.registry.require(dto.workflow);
-    if (Buffer.byteLength(JSON.stringify(dto.input)) > MAX_INPUT_BYTES) {
+    const maxInputBytes = workflow.maxInputBytes ?? MAX_INPUT_BYTES;
+    if (Buffer.byteLength(JSON.stringify(dto.input)) > maxInputBytes) {
       throw AppError.validation([
-        { field: 'payload.input', message: `must be at most ${MAX_INPUT_BYTES} bytes of JSON` },
+        { field: 'payload.input', message: `must be at most ${maxInputBytes} bytes of JSON` },
       ]);
     }
     const input = (await workflow.parseInput(dto.input)) as Record<string, unknown>;

@@ -46,6 +46,11 @@ export interface WorkflowDefinition<I = Record<string, unknown>, R = unknown> {
   /** Checks and normalises `input` at jobs.create; throws AppError VALIDATION_FAILED when bad. */
   parseInput(input: unknown): Promise<I>;
   run(ctx: WorkflowContext, input: I): Promise<R>;
+  /**
+   * The largest `input` (bytes of JSON) jobs.create accepts before `parseInput` (default
+   * MAX_INPUT_BYTES); a workflow whose input carries documents sets more and checks its own limits.
+   */
+  maxInputBytes?: number;
   /** Runs of a job that end in a retryable error before it fails (default 3). */
   maxAttempts?: number;
   /** First retry delay; doubles each time (default 1000 ms). */

@@ -33,6 +33,18 @@ export interface OfflineInput {
   plan?: Partial<OfflinePlan>;
   /** the current draft; generate with `feedback` revises it instead of starting over */
   content?: string;
+  /** the person's sources as skill.create sends them (`sourcesForContext`) */
+  sources?: OfflineSource[];
+}
+
+/** A source as the rules read it: its headings, code blocks and the excerpt of its sections. */
+export interface OfflineSource {
+  name: string;
+  /** `references/<file>`, where the draft keeps it */
+  reference: string;
+  headings: string[];
+  code: { lang: string; code: string; heading: string }[];
+  excerpt: string;
 }
 
 export interface OfflineRequirements {
@@ -74,7 +86,40 @@ export function toOfflineInput({ text, facts: block }: InputBlock): OfflineInput
     ...(requirements && { requirements: readRequirements(requirements) }),
     ...(plan && { plan: readPlan(plan) }),
     ...(str(block.content)?.trim() && { content: str(block.content) }),
+    ...(readSources(block.sources) && { sources: readSources(block.sources) }),
   };
+}
+
+function readSources(value: unknown): OfflineSource[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const sources = value.flatMap((v): OfflineSource[] => {
+    const r = asRecord(v);
+    if (!r || typeof r.name !== 'string' || typeof r.reference !== 'string') return [];
+    const code = Array.isArray(r.code)
+      ? r.code.flatMap((c) => {
+          const b = asRecord(c);
+          return b && typeof b.code === 'string'
+            ? [
+                {
+                  lang: typeof b.lang === 'string' ? b.lang : '',
+                  code: b.code,
+                  heading: typeof b.heading === 'string' ? b.heading : '',
+                },
+              ]
+            : [];
+        })
+      : [];
+    return [
+      {
+        name: r.name,
+        reference: r.reference,
+        headings: stringList(r.headings) ?? [],
+        code,
+        excerpt: typeof r.excerpt === 'string' ? r.excerpt : '',
+      },
+    ];
+  });
+  return sources.length > 0 ? sources : undefined;
 }
 
 function readRequirements(r: Record<string, unknown>): Partial<OfflineRequirements> {

@@ -93,7 +93,9 @@ describe('OfflineProvider', () => {
           expect(content).toContain(`\n## ${section}\n`);
         }
         expect(content).toMatch(/## Quick Start\n[^#]*```[a-z]+\n/);
-        expect(computeQualityScore(content).score).toBeGreaterThanOrEqual(0.8);
+        // A scaffold is not a finished skill: the content factor of the score (issue 17) keeps it
+        // below the hand-written fixtures (scaffold-quality.spec.ts), whatever its structure.
+        expect(computeQualityScore(content).score).toBeLessThan(0.8);
         // default mode adds no warning either
         expect(validateSkillContent(content, { dirName: requirements.name }).warnings).toEqual([]);
       });
@@ -272,39 +274,26 @@ describe('OfflineProvider', () => {
   describe('feedback', () => {
     const task = 'Create a skill for Python decorators';
 
-    it('changes the content with a Notes section quoting the feedback', async () => {
+    // Issue 17: the rules cannot apply free-text feedback, so they never paste it into the skill
+    // (they used to append a "## Notes … apply these changes" section that then validated and
+    // could be promoted). skill.create refuses such feedback offline before it gets here.
+    it('never pastes feedback into the skill', async () => {
       const { requirements, plan, content } = await flow({ task });
       const feedback = 'Add an example with functools.wraps.\nMention class decorators.';
       const refined = (await ask('generate', { task, requirements, plan, feedback })).text;
-
-      expect(refined).not.toBe(content);
-      expect(refined.startsWith(content.trimEnd())).toBe(true);
-      expect(refined).toContain(
-        '## Notes\n\nRequested in review:\n\n> Add an example with functools.wraps.\n> Mention class decorators.\n',
-      );
-      expect(
-        validateSkillContent(refined, { dirName: requirements.name, strict: true }).valid,
-      ).toBe(true);
+      expect(refined).toBe(content);
+      expect(refined).not.toContain('functools.wraps');
+      expect(refined).not.toMatch(/^## Notes$/m);
     });
 
-    it('revises the current (edited) draft rather than starting over', async () => {
+    it('returns the current (edited) draft unchanged rather than starting over', async () => {
       const { requirements, content } = await flow({ task });
       const edited = content.replace('## Troubleshooting', '## Troubleshooting\n\nEdited by hand.');
       const once = (
         await ask('generate', { task, requirements, content: edited, feedback: 'Shorter, please.' })
       ).text;
-      expect(once).toContain('Edited by hand.');
-      expect(once).toContain('> Shorter, please.');
-
-      const twice = (
-        await ask('generate', { task, requirements, content: once, feedback: 'More tests.' })
-      ).text;
-      expect(twice.match(/^## Notes$/gm)).toHaveLength(1);
-      expect(twice).toContain('> Shorter, please.');
-      expect(twice).toContain('> More tests.');
-      expect(validateSkillContent(twice, { dirName: requirements.name, strict: true }).valid).toBe(
-        true,
-      );
+      expect(once).toBe(edited);
+      expect(once).not.toContain('Shorter, please.');
     });
   });
 

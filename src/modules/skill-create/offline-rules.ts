@@ -20,6 +20,7 @@ import {
   asRecord,
   toOfflineInput,
   type OfflineInput,
+  type OfflineSource,
   type OfflinePlan,
   type OfflineRequirements,
   type SkillLevel,
@@ -357,11 +358,100 @@ function requirementsOf(input: OfflineInput): OfflineRequirements {
 export function derivePlan(input: OfflineInput): OfflinePlan {
   const req = requirementsOf(input);
   const template = templateFor(req.category, keyWords(input.task));
+  const fromSources = sourceHeadings(input);
   return {
     taxonomyPath: `${req.category}/${req.name}`,
-    outline: outlineFor(template, input.style ?? 'comprehensive'),
+    // The sources' headings shape the outline when there are any; else the category's template.
+    outline:
+      fromSources.length > 0
+        ? ['When to Use', 'Quick Start', ...fromSources, 'Examples']
+        : outlineFor(template, input.style ?? 'comprehensive'),
     tags: req.topics.slice(0, 7),
   };
+}
+
+/** The sources' headings in order (up to 8, without repeats or the skill's own core sections). */
+function sourceHeadings(input: OfflineInput): string[] {
+  const core = new Set(['when to use', 'quick start', 'examples', 'instructions']);
+  const titles: string[] = [];
+  for (const source of input.sources ?? []) {
+    for (const raw of source.headings) {
+      const title = truncate(clean(raw), 80);
+      const key = title.toLowerCase();
+      if (!title || core.has(key) || titles.some((t) => t.toLowerCase() === key)) continue;
+      titles.push(title);
+      if (titles.length === 8) return titles;
+    }
+  }
+  return titles;
+}
+
+/** A fence longer than any run of backticks in `code`. */
+function fenceFor(code: string): string {
+  const longest = Math.max(2, ...(code.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(longest + 1);
+}
+
+const LANG_TAG = /^[a-z0-9+#._-]{1,20}$/;
+
+/** A source's code block as a fenced block tagged with its language, cut at 60 lines. */
+function codeBlock(block: { lang: string; code: string }): string {
+  const lines = block.code.replace(LONE_SURROGATE, '').split('\n');
+  const code = lines.length > 60 ? [...lines.slice(0, 60), '…'].join('\n') : lines.join('\n');
+  const lang = LANG_TAG.test(block.lang) ? block.lang : 'text';
+  const fence = fenceFor(code);
+  return `${fence}${lang}\n${code}\n${fence}`;
+}
+
+/** The text of a source's section `title` from its excerpt, as plain paragraphs (up to 800 characters). */
+function sourceSectionText(source: OfflineSource, title: string): string {
+  const lines = source.excerpt.split('\n');
+  const at = lines.findIndex(
+    (line) =>
+      /^#{1,4} /.test(line) &&
+      clean(line.replace(/^#+ /, '')).toLowerCase() === title.toLowerCase(),
+  );
+  if (at === -1) return '';
+  const body: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (/^#{1,4} /.test(line)) break;
+    body.push(line);
+  }
+  const text = body
+    .join('\n')
+    .replace(/^[ \t]*(`{3,}|~{3,})[\s\S]*?^[ \t]*\1[ \t]*$/gm, '')
+    .replace(LONE_SURROGATE, '')
+    .trim();
+  return truncate(text, 800);
+}
+
+/** The body of a section named after a source heading: the source's words, with a link to it. */
+function sourceSection(input: OfflineInput, title: string): string | undefined {
+  for (const source of input.sources ?? []) {
+    if (!source.headings.some((h) => clean(h).toLowerCase() === title.toLowerCase())) continue;
+    const text = sourceSectionText(source, title);
+    const code = source.code.find((c) => clean(c.heading).toLowerCase() === title.toLowerCase());
+    const link = `From [${linkText(source.name)}](${source.reference}).`;
+    return [text, code ? codeBlock(code) : '', link].filter(Boolean).join('\n\n');
+  }
+  return undefined;
+}
+
+const linkText = (name: string): string => clean(name).replace(/[[\]]/g, ' ').trim() || 'source';
+
+/** Examples from the sources' code blocks and shell commands, up to 6, each with its source. */
+function sourceExamples(input: OfflineInput): string | undefined {
+  const blocks = (input.sources ?? []).flatMap((source) =>
+    source.code.map((block) => ({ source, block })),
+  );
+  if (blocks.length === 0) return undefined;
+  return blocks
+    .slice(0, 6)
+    .map(({ source, block }, i) => {
+      const title = truncate(clean(block.heading), 80) || linkText(source.name);
+      return `### Example ${i + 1}: ${title}\n\n${codeBlock(block)}\n\nFrom [${linkText(source.name)}](${source.reference}).`;
+    })
+    .join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,13 +475,14 @@ function sectionTitles(planned: readonly string[] | undefined, fallback: string[
   return titles;
 }
 
-/** The generate step: a SKILL.md with frontmatter that passes `validate --strict`. */
+/**
+ * The generate step: a SKILL.md with frontmatter that passes `validate --strict`. The rules cannot
+ * apply free-text feedback: given a current draft (`content`) they return it unchanged, and they
+ * never paste the feedback into the skill.
+ */
 export function generateSkill(input: OfflineInput): string {
-  const base =
-    input.feedback && input.content?.trimStart().startsWith('---')
-      ? input.content
-      : renderSkill(input);
-  return input.feedback ? withNotes(base, input.feedback) : base;
+  if (input.content?.trimStart().startsWith('---')) return input.content;
+  return renderSkill(input);
 }
 
 function renderSkill(input: OfflineInput): string {
@@ -410,8 +501,17 @@ function renderSkill(input: OfflineInput): string {
     input.plan?.outline,
     outlineFor(template, input.style ?? 'comprehensive'),
   );
+  const firstCode = input.sources?.flatMap((s) => s.code)[0];
   const sections = titles.map((title) => {
-    const writer = SECTIONS[title.toLowerCase()];
+    const key = title.toLowerCase();
+    const fromSources =
+      key === 'examples'
+        ? sourceExamples(input)
+        : key === 'quick start' && firstCode
+          ? `Start from this, taken from the sources:\n\n${codeBlock(firstCode)}`
+          : sourceSection(input, title);
+    if (fromSources) return `## ${title}\n\n${fromSources}`;
+    const writer = SECTIONS[key];
     return `## ${title}\n\n${writer ? writer(draft) : genericSection(title, draft)}`;
   });
   const frontmatter = stringify({ name: req.name, description: req.description }, { lineWidth: 0 });
@@ -421,28 +521,6 @@ function renderSkill(input: OfflineInput): string {
     .join(' ');
   const intro = `${sentence(capitalize(phrase || focus))} This skill gives a short path from the request to a checked result.`;
   return `---\n${frontmatter}---\n\n# ${heading}\n\n${intro}\n\n${sections.join('\n\n')}\n`;
-}
-
-/** Adds the feedback, quoted, under `## Notes` (the last section), so a refine is visible. */
-function withNotes(content: string, feedback: string): string {
-  const lines = feedback
-    .replace(LONE_SURROGATE, '')
-    .split(/\r\n|\r|\n/)
-    .map((line) => truncate(clean(line), 400))
-    .filter((line) => line !== '')
-    .slice(0, 40);
-  if (lines.length === 0) return content;
-  const block = [
-    'Requested in review:',
-    '',
-    ...lines.map((line) => `> ${line}`),
-    '',
-    'Apply these changes before publishing the skill.',
-  ].join('\n');
-  const body = content.trimEnd();
-  const headings = [...body.matchAll(/^## (.+)$/gm)];
-  const lastIsNotes = headings.at(-1)?.[1].trim() === 'Notes';
-  return lastIsNotes ? `${body}\n\n${block}\n` : `${body}\n\n## Notes\n\n${block}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { plainToInstance, Type } from 'class-transformer';
 import {
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -16,6 +17,12 @@ import {
 import { AppError } from '../../common/errors/app-error';
 import { STRICT_VALIDATION, toFieldErrors } from '../../common/errors/validation';
 import { SKILL_STYLES, type SkillStyle } from './offline-input';
+import {
+  checkSources,
+  DEFAULT_SOURCE_LIMITS,
+  type SkillSource,
+  type SourceLimits,
+} from './skill-create.sources';
 import { MAX_TRIGGER_QUERIES, TRIGGER_DEFAULTS } from './triggers/trigger-evaluation';
 
 export class PromptSwitchesDto {
@@ -70,11 +77,18 @@ export class SkillCreateInputDto {
   @ValidateNested()
   @Type(() => SkillCreateOptionsDto)
   options?: SkillCreateOptionsDto;
+
+  /** the person's material as text (checked in detail by `checkSources`) */
+  @IsOptional()
+  @IsArray()
+  sources?: unknown[];
 }
 
 /** The input with every default applied; what the workflow reads. */
 export interface SkillCreateInput {
   task: string;
+  /** the person's material, stored with the job (absent when none was sent) */
+  sources?: SkillSource[];
   options: {
     prompts: Required<PromptSwitchesDto>;
     autoApprove: boolean;
@@ -89,20 +103,34 @@ export interface SkillCreateInput {
   };
 }
 
-export async function parseSkillCreateInput(raw: unknown): Promise<SkillCreateInput> {
+/**
+ * `offline`: no model is configured, so the draft is a scaffold a person must fill in; `preview`
+ * is then on unless the client turned it off.
+ */
+export async function parseSkillCreateInput(
+  raw: unknown,
+  context: { offline?: boolean; sourceLimits?: SourceLimits } = {},
+): Promise<SkillCreateInput> {
   const dto = plainToInstance(SkillCreateInputDto, raw);
   const errors = toFieldErrors(await validate(dto, STRICT_VALIDATION), 'payload.input');
+  if (dto.sources !== undefined) {
+    errors.push(...checkSources(dto.sources, context.sourceLimits ?? DEFAULT_SOURCE_LIMITS));
+  }
   if (errors.length > 0) throw AppError.validation(errors);
   const options = dto.options ?? {};
+  const sources = (dto.sources ?? []) as SkillSource[];
   return {
     task: dto.task.trim(),
+    ...(sources.length > 0 && {
+      sources: sources.map(({ name, content }) => ({ name: name.trim(), content })),
+    }),
     options: {
-      // Like the original: clarify and structure_fix on, the others off.
+      // Like the original: clarify and structure_fix on, the others off; offline, preview on too.
       prompts: {
         clarify: options.prompts?.clarify ?? true,
         structure_fix: options.prompts?.structure_fix ?? true,
         confirm: options.prompts?.confirm ?? false,
-        preview: options.prompts?.preview ?? false,
+        preview: options.prompts?.preview ?? context.offline === true,
         validate: options.prompts?.validate ?? false,
       },
       autoApprove: options.autoApprove ?? false,

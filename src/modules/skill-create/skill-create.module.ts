@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
 import { PROMPT_KINDS } from '../hitl/prompt-kinds';
 import type { WorkflowDefinition } from '../jobs/workflow';
 import { WORKFLOWS } from '../jobs/workflow.registry';
@@ -26,11 +27,11 @@ export class SkillCreateModule {
       providers: [
         {
           provide: WORKFLOWS,
-          useFactory: (llm: LlmProvider, skills: SkillsService) => [
-            skillCreateWorkflow(llm, skills),
+          useFactory: (llm: LlmProvider, skills: SkillsService, config: AppConfig) => [
+            skillCreateWorkflow(llm, skills, config.skillSources),
             ...extra,
           ],
-          inject: [LlmProvider, SkillsService],
+          inject: [LlmProvider, SkillsService, AppConfig],
         },
         { provide: PROMPT_KINDS, useValue: SKILL_CREATE_PROMPT_KINDS },
       ],

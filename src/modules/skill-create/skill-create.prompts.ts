@@ -63,6 +63,46 @@ function defaultClarify(payload: Record<string, unknown>): Answer {
   return { answers };
 }
 
+/** The payload's `actions` (what this job can take right now), when the workflow listed them. */
+const actionsOf = (payload: Record<string, unknown>): string[] | undefined =>
+  Array.isArray(payload.actions) ? (payload.actions as string[]) : undefined;
+
+const NO_MODEL =
+  'This server has no model, so free-text feedback cannot be applied (it would be ignored or pasted into the skill).';
+
+/** confirm: free-text feedback only where a model can apply it (payload `actions` holds `revise`). */
+function checkConfirm(answer: Answer, payload: Record<string, unknown>): FieldError[] {
+  const actions = actionsOf(payload);
+  if (!actions || actions.includes('revise') || answer.action === 'cancel') return [];
+  if (answer.feedback !== undefined) {
+    return [
+      {
+        field: 'answer.feedback',
+        message: `${NO_MODEL} Send typed edits instead: {"action":"revise","edits":{"level":"advanced"}} (fields name, description, level, topics, category), or proceed and edit the content at preview.`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** preview, validate: a refine with feedback only where a model can apply it; an edited `content` always. */
+function checkRefine(answer: Answer, payload: Record<string, unknown>): FieldError[] {
+  const actions = actionsOf(payload);
+  if (!actions || actions.includes('refine') || answer.action === 'cancel') return [];
+  if (
+    answer.feedback !== undefined ||
+    (answer.action === 'refine' && answer.content === undefined)
+  ) {
+    return [
+      {
+        field: 'answer.feedback',
+        message: `${NO_MODEL} Edit the SKILL.md yourself and send it as content: {"action":"proceed","content":"<the edited SKILL.md>"}.`,
+      },
+    ];
+  }
+  return [];
+}
+
 /** The kinds of prompt `skill.create` asks, with their titles and default answers. */
 export const SKILL_CREATE_PROMPT_KINDS: PromptKind[] = [
   {
@@ -85,6 +125,7 @@ export const SKILL_CREATE_PROMPT_KINDS: PromptKind[] = [
     title: 'Is this what you meant?',
     actions: ['proceed', 'revise', 'cancel'],
     answerDto: ConfirmAnswerDto,
+    check: checkConfirm,
     defaultAnswer: () => ({ action: 'proceed' }),
   },
   {
@@ -92,6 +133,7 @@ export const SKILL_CREATE_PROMPT_KINDS: PromptKind[] = [
     title: 'Review the generated SKILL.md',
     actions: ['proceed', 'refine', 'cancel'],
     answerDto: PreviewAnswerDto,
+    check: checkRefine,
     defaultAnswer: () => ({ action: 'proceed' }),
   },
   {
@@ -99,6 +141,7 @@ export const SKILL_CREATE_PROMPT_KINDS: PromptKind[] = [
     title: 'Review the validation report',
     actions: ['proceed', 'refine', 'cancel'],
     answerDto: ValidateAnswerDto,
+    check: checkRefine,
     defaultAnswer: () => ({ action: 'proceed' }),
   },
 ];

@@ -2,6 +2,7 @@ import { PermanentError } from '../../common/errors/permanent-error';
 import { checkRound, defineWorkflow, WorkflowContext } from '../jobs/workflow';
 import { formatInputBlock } from '../llm/input-block';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../llm/llm-provider';
+import { OFFLINE_SCAFFOLD, OFFLINE_SCAFFOLD_MESSAGE } from '../skills/skill.types';
 import type { SkillsService } from '../skills/skills.service';
 import {
   checkSkillName,
@@ -12,7 +13,20 @@ import {
   type ValidationError,
   type ValidationWarning,
 } from '../skills/validator';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseSkillCreateInput, SkillCreateInput } from './skill-create.input';
+import { applyEdits, type RequirementEdits } from './skill-create.edits';
+import {
+  DEFAULT_SOURCE_LIMITS,
+  referenceFiles,
+  SOURCE_BUDGETS,
+  sourcesForContext,
+  withSourceLinks,
+  type SourceExcerpt,
+  type SourceLimits,
+  type SourceStep,
+} from './skill-create.sources';
+import { MAX_INPUT_BYTES } from '../jobs/jobs.service';
 import { evaluateTriggers, type TriggerOutcome } from './triggers/trigger-evaluation';
 import type { TriggerReport } from '../../client/protocol';
 
@@ -123,6 +137,11 @@ export const REVIEW_SCHEMA: JsonSchemaSpec<Review> = {
 /** Code of the report warnings that carry the LLM review's findings. */
 export const LLM_REVIEW_CODE = 'LLM_REVIEW' as const;
 
+/** What a person reads at the start of a job when no model is configured (CLI and dashboard show progress). */
+export const NO_MODEL_NOTICE =
+  'No model configured: this makes a scaffold for you to fill in; set LLM_BASE_URL (with LLM_MODEL ' +
+  'and LLM_API_KEY as your server needs) and restart the server to write skills with a model';
+
 const SYSTEM: ChatMessage = {
   role: 'system',
   content:
@@ -168,18 +187,29 @@ const addUsage = (total: Usage, more: Usage): void => {
  * the draft is written once. Every LLM call is a memoised step, so a crash or retry never pays for
  * one twice. Step and prompt keys are the job's durable memory: renaming one breaks jobs in flight.
  */
-export function skillCreateWorkflow(llm: LlmProvider, skills: SkillsService) {
+export function skillCreateWorkflow(
+  llm: LlmProvider,
+  skills: SkillsService,
+  sourceLimits: SourceLimits = DEFAULT_SOURCE_LIMITS,
+) {
   return defineWorkflow<SkillCreateInput, SkillCreateResult>({
     name: SKILL_CREATE,
-    parseInput: parseSkillCreateInput,
+    parseInput: (raw) =>
+      parseSkillCreateInput(raw, { offline: llm.name === 'offline', sourceLimits }),
+    // the task and options, plus the sources (JSON escaping may double their size)
+    maxInputBytes: MAX_INPUT_BYTES + 2 * sourceLimits.maxBytesTotal,
     async run(ctx, input) {
       const run = startRun(ctx, input, llm, skills);
+      if (run.offline) await ctx.progress(1, NO_MODEL_NOTICE);
       const understood = await understand(run);
       const brief = await plan(run, understood);
       const generated = await generate(run, brief);
-      run.triggers = await evaluateTriggers(triggerRunOf(run, brief), generated);
-      const { content, report } = await validate(run, brief, run.triggers.content);
-      const saved = await save(run, brief, content);
+      run.triggers = await evaluateTriggers(triggerRunOf(run, brief), generated.content);
+      const { content, report, edited } = await validate(run, brief, {
+        ...generated,
+        content: run.triggers.content,
+      });
+      const saved = await save(run, brief, content, !edited);
       const { triggers, note } = run.triggers;
       const withTriggers = { ...report, triggers, ...(note && { triggersNote: note }) };
       return { ...saved, name: brief.requirements.name, report: withTriggers, usage: run.usage };
@@ -193,6 +223,8 @@ interface Run {
   input: SkillCreateInput;
   llm: LlmProvider;
   skills: SkillsService;
+  /** no model: the offline rules write a scaffold, and cannot apply free-text feedback */
+  offline: boolean;
   /** Tokens of every LLM call in this run, replayed ones included. */
   usage: Usage;
   /** The trigger evaluation after generate, shown in the validate prompt. */
@@ -236,7 +268,7 @@ function startRun(
         if (output.usage) addUsage(usage, output.usage);
         return output;
       });
-  return { ctx, input, llm, skills, usage, llmStep };
+  return { ctx, input, llm, skills, offline: llm.name === 'offline', usage, llmStep };
 }
 
 /** What the trigger evaluation needs of a run (`triggers/trigger-evaluation.ts`). */
@@ -258,43 +290,70 @@ function triggerRunOf(run: Run, brief: Brief) {
 interface Understanding {
   requirements: Requirements;
   placement: Placement;
+  /** the category the draft goes to: an edit, else the job option, else the requirements' */
+  category: string;
 }
 
-/** Everything the draft is written from: the understanding, the category, related skills, the plan. */
+/** Everything the draft is written from: the understanding, related skills, the plan. */
 interface Brief extends Understanding {
-  category: string;
   related: string[];
   plan: { outline: string[] };
+}
+
+/** A confirm answer (protocol.md 1.6): typed `edits` apply in every mode. */
+interface ConfirmAnswer {
+  action: string;
+  feedback?: string;
+  edits?: RequirementEdits;
+}
+
+/**
+ * What a person may do at a prompt of this job right now, in the payload's `actions`, so that
+ * clients offer only those: `revise`/`refine` with free-text feedback need a model; `edits`
+ * (confirm) and `content` (preview, validate: an edited SKILL.md) work in every mode.
+ */
+function actionsFor(kind: 'confirm' | 'preview' | 'validate', offline: boolean): string[] {
+  if (kind === 'confirm') return ['proceed', ...(offline ? [] : ['revise']), 'edits', 'cancel'];
+  return ['proceed', ...(offline ? [] : ['refine']), 'content', 'cancel'];
 }
 
 /**
  * Understand: extract the requirements, fix the name and description (structure_fix), ask the
  * clarify questions and go round again with the answers, place the skill in the taxonomy, and
- * confirm (a revise goes round again with the feedback).
+ * confirm (typed edits apply at once; a revise goes round again with the feedback, or, with edits
+ * only, shows the edited requirements again).
  */
-async function understand({ ctx, input, skills, llmStep }: Run): Promise<Understanding> {
+async function understand({ ctx, input, skills, llmStep, offline }: Run): Promise<Understanding> {
   const { prompts, maxRounds } = input.options;
   await ctx.progress(5, 'Understanding the request');
   const answers: Record<string, unknown>[] = [];
   let feedback: string | undefined;
+  let edits: RequirementEdits = {};
+  let extracted: Requirements | undefined;
   for (let round = 1; ; round++) {
     checkRound('understanding', round, maxRounds);
-    // `answers` stays absent until someone answered, so providers can tell a first pass.
-    const facts = {
-      task: input.task,
-      answers: answers.length > 0 ? answers : undefined,
-      feedback,
-      category: input.options.category,
-    };
-    let requirements = (
-      await llmStep(
-        `requirements#${round}`,
-        ask('Extract the skill requirements.', facts),
-        REQUIREMENTS_SCHEMA,
-      )
-    ).json as Requirements;
+    // A revise with edits only keeps the extraction (and does not ask clarify again).
+    const kept = extracted !== undefined;
+    if (!extracted) {
+      // `answers` stays absent until someone answered, so providers can tell a first pass.
+      const facts = {
+        task: input.task,
+        answers: answers.length > 0 ? answers : undefined,
+        feedback,
+        category: input.options.category,
+        sources: sourcesFor(input, 'requirements'),
+      };
+      extracted = (
+        await llmStep(
+          `requirements#${round}`,
+          ask('Extract the skill requirements.', facts),
+          REQUIREMENTS_SCHEMA,
+        )
+      ).json as Requirements;
+    }
+    let requirements = applyEdits(extracted, edits);
     requirements = await fixStructure(ctx, requirements, input, round);
-    if (prompts.clarify && requirements.ambiguities.length > 0) {
+    if (prompts.clarify && requirements.ambiguities.length > 0 && !kept) {
       const answer = await ctx.ask<{ answers?: Record<string, unknown> }>(
         `clarify#${round}`,
         'clarify',
@@ -311,18 +370,16 @@ async function understand({ ctx, input, skills, llmStep }: Run): Promise<Underst
       );
       if (answer.answers && Object.keys(answer.answers).length > 0) {
         answers.push(answer.answers);
+        extracted = undefined;
         continue;
       }
     }
+    const category = categoryOf(input, requirements, edits);
     const placement = await ctx.step(`taxonomy#${round}`, () =>
-      placeInTaxonomy(
-        skills,
-        slug(input.options.category ?? requirements.category),
-        requirements.name,
-      ),
+      placeInTaxonomy(skills, category, requirements.name),
     );
-    if (!prompts.confirm) return { requirements, placement };
-    const confirm = await ctx.ask<{ action: string; feedback?: string }>(
+    if (!prompts.confirm) return { requirements, placement, category };
+    const confirm = await ctx.ask<ConfirmAnswer>(
       `confirm#${round}`,
       'confirm',
       {
@@ -333,21 +390,50 @@ async function understand({ ctx, input, skills, llmStep }: Run): Promise<Underst
           ...placementNotes(placement),
           ...requirements.topics.slice(0, 5).map((t) => `Covers ${t}.`),
         ],
+        requirements: {
+          name: requirements.name,
+          description: requirements.description,
+          level: requirements.level,
+          topics: requirements.topics,
+          category,
+        },
+        actions: actionsFor('confirm', offline),
       },
       askOptions(input),
     );
-    if (confirm.action !== 'revise') return { requirements, placement };
-    feedback = confirm.feedback;
+    if (confirm.edits) edits = { ...edits, ...confirm.edits };
+    if (confirm.action !== 'revise') {
+      if (!confirm.edits) return { requirements, placement, category };
+      const final = applyEdits(requirements, confirm.edits);
+      const finalCategory = categoryOf(input, final, edits);
+      return {
+        requirements: final,
+        category: finalCategory,
+        placement: await ctx.step(`taxonomy#${round}.edited`, () =>
+          placeInTaxonomy(skills, finalCategory, final.name),
+        ),
+      };
+    }
+    if (confirm.feedback) {
+      feedback = confirm.feedback;
+      extracted = undefined;
+    }
   }
 }
+
+/** The category the draft goes to: an edit, else the job option, else the requirements'. */
+const categoryOf = (
+  input: SkillCreateInput,
+  requirements: Requirements,
+  edits: RequirementEdits,
+): string => slug(edits.category ?? input.options.category ?? requirements.category);
 
 /** Plan: settle the category, find related skills, and outline the sections of the SKILL.md. */
 async function plan(
   { ctx, input, skills, llmStep }: Run,
   understood: Understanding,
 ): Promise<Brief> {
-  const { requirements, placement } = understood;
-  const category = slug(input.options.category ?? requirements.category);
+  const { requirements, placement, category } = understood;
   const related = await ctx.step('related', async () =>
     (await skills.list({ query: requirements.topics.join(' ') || requirements.name }))
       .slice(0, 5)
@@ -363,11 +449,12 @@ async function plan(
         taxonomy: placement,
         related,
         style: input.options.style,
+        sources: sourcesFor(input, 'plan'),
       }),
       PLAN_SCHEMA,
     )
   ).json as { outline: string[] };
-  return { ...understood, category, related, plan: outline };
+  return { ...understood, related, plan: outline };
 }
 
 /** One generate call (`generate#<name>`): a whole SKILL.md from the brief, streamed. */
@@ -377,35 +464,50 @@ async function generateDraft(
   name: string,
   extra: Record<string, unknown>,
 ): Promise<string> {
-  return (
+  const text = (
     await llmStep(
       `generate#${name}`,
-      ask('Write the complete SKILL.md.', {
+      ask(GENERATE_INSTRUCTION(input), {
         task: input.task,
         requirements: brief.requirements,
         category: brief.category,
         plan: brief.plan,
         related: brief.related,
         style: input.options.style,
+        sources: sourcesFor(input, 'generate'),
         ...extra,
       }),
       undefined,
       true,
     )
   ).text;
+  return withSourceLinks(withMetadata(text, brief.requirements, brief.category), input.sources);
+}
+
+/** A draft and whether a person wrote any of it (an edited `content` in an answer). */
+interface Drafted {
+  content: string;
+  edited: boolean;
 }
 
 /**
- * Generate: write the draft, then up to two refinements while it scores below the quality
- * threshold, keeping whichever version scores best; then the preview loop, where a person may edit
- * the draft or ask for a refine.
+ * Generate: write the draft, then (with a model) up to two refinements while it scores below the
+ * quality threshold, keeping whichever version scores best; then the preview loop, where a person
+ * may edit the draft or (with a model) ask for a refine.
  */
-async function generate(run: Run, brief: Brief): Promise<string> {
+async function generate(run: Run, brief: Brief): Promise<Drafted> {
   const { ctx, input } = run;
   await ctx.progress(40, 'Writing the SKILL.md');
   let best = await generateDraft(run, brief, '1', {});
   let bestScore = computeQualityScore(best).score;
-  for (let attempt = 2; bestScore < input.options.qualityThreshold && attempt <= 3; attempt++) {
+  // The offline rules write the same scaffold again, whatever the feedback: only a person (in
+  // preview) or a model can raise its score, so offline there is no refinement loop.
+  const rounds = run.offline ? 1 : 3;
+  for (
+    let attempt = 2;
+    bestScore < input.options.qualityThreshold && attempt <= rounds;
+    attempt++
+  ) {
     const candidate = await generateDraft(run, brief, String(attempt), {
       feedback: `Raise the quality score (now ${bestScore}): clearer sections, a runnable example, no filler.`,
       content: best,
@@ -414,17 +516,27 @@ async function generate(run: Run, brief: Brief): Promise<string> {
     if (score > bestScore) [best, bestScore] = [candidate, score];
   }
   let content = best;
+  let edited = false;
   for (let round = 1; ; round++) {
     checkRound('preview', round, input.options.maxRounds);
-    if (!input.options.prompts.preview) return content;
+    if (!input.options.prompts.preview) return { content, edited };
     const preview = await ctx.ask<{ action: string; feedback?: string; content?: string }>(
       `preview#${round}`,
       'preview',
-      { content, highlights: headings(content), stats: stats(content) },
+      {
+        content,
+        highlights: headings(content),
+        stats: stats(content),
+        actions: actionsFor('preview', run.offline),
+        ...(run.offline && !edited && { scaffold: true, notice: OFFLINE_SCAFFOLD_MESSAGE }),
+      },
       askOptions(input),
     );
-    if (preview.content !== undefined) content = preview.content;
-    if (preview.action !== 'refine') return content;
+    if (preview.content !== undefined && preview.content !== content) {
+      content = preview.content;
+      edited = true;
+    }
+    if (preview.action !== 'refine') return { content, edited };
     if (preview.feedback) {
       content = await generateDraft(run, brief, `preview.${round}`, {
         feedback: preview.feedback,
@@ -435,24 +547,32 @@ async function generate(run: Run, brief: Brief): Promise<string> {
 }
 
 /**
- * The report on a draft: the validator, the quality score, and an LLM review (`review#<round>`)
- * where a real provider is set (the offline rules have nothing to add).
+ * The report on a draft: the validator, the quality score, OFFLINE_SCAFFOLD for a scaffold no
+ * person has edited, and an LLM review (`review#<round>`) where a real provider is set.
  */
 async function assessDraft(
-  { input, llm, llmStep }: Run,
+  { input, llmStep, offline }: Run,
   brief: Brief,
-  draft: string,
+  draft: Drafted,
   round: number,
 ): Promise<Report> {
   const { requirements } = brief;
-  const report = assess(draft, requirements.name);
-  if (llm.name === 'offline') return report;
+  const report = assess(draft.content, requirements.name);
+  if (offline) {
+    if (draft.edited) return report;
+    const scaffold = { code: OFFLINE_SCAFFOLD, message: OFFLINE_SCAFFOLD_MESSAGE };
+    return { ...report, warnings: [scaffold, ...report.warnings] };
+  }
+  const sources = sourcesFor(input, 'review');
   const { issues } = (
     await llmStep(
       `review#${round}`,
       ask(
-        'Review this SKILL.md as a demanding editor. List each concrete problem the validator report does not already name (wrong or unsafe advice, missing steps, examples that would not run, vague triggers), one sentence each; an empty list if there are none.',
-        { task: input.task, requirements, report, content: draft },
+        'Review this SKILL.md as a demanding editor. List each concrete problem the validator report does not already name (wrong or unsafe advice, missing steps, examples that would not run, vague triggers), one sentence each; an empty list if there are none.' +
+          (sources
+            ? ' Check it against the sources too: name each claim or example that contradicts them, and each source it uses without citing it.'
+            : ''),
+        { task: input.task, requirements, report, content: draft.content, sources },
       ),
       REVIEW_SCHEMA,
     )
@@ -462,34 +582,47 @@ async function assessDraft(
 }
 
 /**
- * Validate: assess the draft and show the report; a refine rewrites the draft with the feedback and
- * assesses the new one. A draft that is still invalid fails the job (DRAFT_INVALID).
+ * Validate: assess the draft and show the report; an edited `content` replaces the draft and a
+ * refine (with a model) rewrites it with the feedback; either way the new one is assessed. A draft
+ * that is still invalid fails the job (DRAFT_INVALID).
  */
 async function validate(
   run: Run,
   brief: Brief,
-  draft: string,
-): Promise<{ content: string; report: Report }> {
+  drafted: Drafted,
+): Promise<{ content: string; report: Report; edited: boolean }> {
   const { ctx, input } = run;
-  let content = draft;
-  let report = await assessDraft(run, brief, content, 1);
+  let draft = drafted;
+  let report = await assessDraft(run, brief, draft, 1);
   for (let round = 1; ; round++) {
     await ctx.progress(75, `Validating (round ${round})`);
     if (!input.options.prompts.validate) break;
     checkRound('validate', round, input.options.maxRounds);
-    const review = await ctx.ask<{ action: string; feedback?: string }>(
+    const review = await ctx.ask<{ action: string; feedback?: string; content?: string }>(
       `validate#${round}`,
       'validate',
-      { report: { ...report, triggers: run.triggers?.triggers ?? null }, content },
+      {
+        report: { ...report, triggers: run.triggers?.triggers ?? null },
+        content: draft.content,
+        actions: actionsFor('validate', run.offline),
+      },
       askOptions(input),
     );
+    const edited = review.content !== undefined && review.content !== draft.content;
+    if (edited) draft = { content: review.content!, edited: true };
+    if (review.action !== 'refine' && !edited) break;
+    if (review.action === 'refine' && !run.offline) {
+      draft = {
+        content: await generateDraft(run, brief, `validate.${round}`, {
+          feedback: review.feedback ?? 'Fix the reported problems.',
+          content: draft.content,
+          report,
+        }),
+        edited: draft.edited,
+      };
+    }
+    report = await assessDraft(run, brief, draft, round + 1);
     if (review.action !== 'refine') break;
-    content = await generateDraft(run, brief, `validate.${round}`, {
-      feedback: review.feedback ?? 'Fix the reported problems.',
-      content: content,
-      report,
-    });
-    report = await assessDraft(run, brief, content, round + 1);
   }
   if (!report.valid) {
     throw new PermanentError(
@@ -497,20 +630,27 @@ async function validate(
       'DRAFT_INVALID',
     );
   }
-  return { content, report };
+  return { content: draft.content, report, edited: draft.edited };
 }
 
-/** Save: the draft is written once per job (the `save` step makes a re-run idempotent). */
+/**
+ * Save: the draft is written once per job (the `save` step makes a re-run idempotent), with the
+ * sources under `references/`. A scaffold no person edited is recorded as one, so that promote
+ * refuses it without `allowScaffold`.
+ */
 async function save(
-  { ctx, skills }: Run,
+  { ctx, skills, input, offline }: Run,
   brief: Brief,
   content: string,
+  unedited: boolean,
 ): Promise<{ skillId: string; draftPath: string }> {
   await ctx.progress(95, 'Saving the draft');
   return ctx.step('save', async () => {
     const saved = await skills.writeDraft(ctx.jobId, brief.requirements.name, content, {
       category: brief.category,
       ownerId: ctx.ownerId,
+      scaffold: offline && unedited,
+      files: referenceFiles(input.sources),
       run: ctx.run,
     });
     return { skillId: saved.skill.id, draftPath: saved.skill.path };
@@ -552,6 +692,57 @@ function placementNotes(placement: Placement): string[] {
       ? [`A skill already exists at ${placement.path}: promoting this draft will need --overwrite.`]
       : []),
   ];
+}
+
+/** The sources as `step` sends them (cut to its budget by relevance), or undefined without any. */
+function sourcesFor(input: SkillCreateInput, step: SourceStep): SourceExcerpt[] | undefined {
+  if (!input.sources || input.sources.length === 0) return undefined;
+  return sourcesForContext(input.sources, input.task, SOURCE_BUDGETS[step]);
+}
+
+const GENERATE_INSTRUCTION = (input: SkillCreateInput): string =>
+  input.sources && input.sources.length > 0
+    ? 'Write the complete SKILL.md. Ground it in the sources: prefer their commands, code and terms ' +
+      'over generic advice, and cite each source you use by linking its `reference` path ' +
+      '(for example [deploy runbook](references/deploy-runbook.md)).'
+    : 'Write the complete SKILL.md.';
+
+/**
+ * The draft with `metadata` (level, topics, category) set in its frontmatter from the
+ * requirements, so a typed edit shows in the file; text whose frontmatter cannot be read is left
+ * as it is (the validator reports it).
+ */
+export function withMetadata(
+  content: string,
+  requirements: Requirements,
+  category: string,
+): string {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---(\r?\n|$)/.exec(content);
+  if (!match) return content;
+  let front: unknown;
+  try {
+    front = parseYaml(match[1]);
+  } catch {
+    return content;
+  }
+  if (typeof front !== 'object' || front === null || Array.isArray(front)) return content;
+  const record = front as Record<string, unknown>;
+  const metadata =
+    typeof record.metadata === 'object' &&
+    record.metadata !== null &&
+    !Array.isArray(record.metadata)
+      ? (record.metadata as Record<string, unknown>)
+      : {};
+  const updated = {
+    ...record,
+    metadata: {
+      ...metadata,
+      level: requirements.level,
+      category,
+      ...(requirements.topics.length > 0 && { topics: requirements.topics.join(', ') }),
+    },
+  };
+  return `---\n${stringifyYaml(updated, { lineWidth: 0 })}---${match[2]}${content.slice(match[0].length)}`;
 }
 
 const askOptions = (input: SkillCreateInput) => ({
@@ -600,7 +791,9 @@ interface Report {
   valid: boolean;
   errors: ValidationError[];
   /** The validator's warnings, then the LLM review's findings (code LLM_REVIEW). */
-  warnings: (ValidationWarning | { code: typeof LLM_REVIEW_CODE; message: string })[];
+  warnings: (
+    ValidationWarning | { code: typeof LLM_REVIEW_CODE | typeof OFFLINE_SCAFFOLD; message: string }
+  )[];
   qualityScore: number;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from 'typeorm';
 import type { DraftStatus, LibraryAction } from '../../client/protocol';
+import { countWithinBudget, type PagePosition, PG_ISO_TIME, pageOf } from '../../common/list-page';
 import type { DraftView, SkillValidation, SkillVersionView, SkillViewer } from './skill.types';
 
 /** Who is recorded for writes the server makes on its own (no caller). */
@@ -86,6 +87,7 @@ export async function recordVersion(manager: EntityManager, v: NewVersion): Prom
 export async function versionsOf(
   manager: EntityManager,
   skillId: string,
+  page: { after?: number; limit?: number } = {},
 ): Promise<SkillVersionView[]> {
   const rows = await manager.query<
     {
@@ -101,8 +103,9 @@ export async function versionsOf(
   >(
     `SELECT version, action, created_by AS "by", created_at AS "createdAt", checksum, validation,
             job_id AS "jobId", restored_from AS "restoredFrom"
-       FROM skill_versions WHERE skill_id = $1 ORDER BY version`,
-    [skillId],
+       FROM skill_versions WHERE skill_id = $1 AND version > $2 ORDER BY version
+      ${page.limit === undefined ? '' : 'LIMIT $3'}`,
+    page.limit === undefined ? [skillId, page.after ?? 0] : [skillId, page.after ?? 0, page.limit],
   );
   return rows.map((r) => ({
     version: r.version,
@@ -164,8 +167,47 @@ export async function listDrafts(
   filter: { status?: DraftStatus; jobIds?: string[] },
   viewer?: SkillViewer,
 ): Promise<DraftView[]> {
+  return (await listDraftRows(manager, filter, viewer)).map((row) => row.draft);
+}
+
+/**
+ * One page of drafts (newest first) after `before`, at most `limit` and the list byte budget, with
+ * the cursor of the next page.
+ */
+export async function listDraftPage(
+  manager: EntityManager,
+  filter: { status?: DraftStatus },
+  page: { before?: PagePosition; limit: number },
+  viewer?: SkillViewer,
+): Promise<{ drafts: DraftView[]; nextCursor: string | null }> {
+  const rows = await listDraftRows(
+    manager,
+    { ...filter, before: page.before, limit: page.limit + 1 },
+    viewer,
+  );
+  const count = countWithinBudget(
+    rows.slice(0, page.limit).map((row) => Buffer.byteLength(JSON.stringify(row.draft))),
+  );
+  const { page: kept, nextCursor } = pageOf(
+    rows.map((row) => ({ at: row.at, id: row.draft.jobId, draft: row.draft })),
+    count,
+  );
+  return { drafts: kept.map((row) => row.draft), nextCursor };
+}
+
+async function listDraftRows(
+  manager: EntityManager,
+  filter: { status?: DraftStatus; jobIds?: string[]; before?: PagePosition; limit?: number },
+  viewer?: SkillViewer,
+): Promise<{ draft: DraftView; at: string }[]> {
   const params: unknown[] = [];
   const where: string[] = [];
+  if (filter.before) {
+    params.push(filter.before.at, filter.before.id);
+    where.push(
+      `(d.created_at, d.job_id) < ($${params.length - 1}::timestamptz, $${params.length})`,
+    );
+  }
   if (viewer && viewer.role !== 'admin') {
     params.push(viewer.userId);
     where.push(`d.owner_id = $${params.length}`);
@@ -193,34 +235,39 @@ export async function listDrafts(
       promotedVersion: number | null;
       promotedAt: Date | null;
       version: number;
+      at: string;
     }[]
   >(
     `SELECT d.job_id AS "jobId", d.name, d.category, d.owner_id AS "ownerId", ${status} AS status,
             d.created_at AS "createdAt", d.promoted_skill_id AS "promotedSkillId",
             d.promoted_version AS "promotedVersion", d.promoted_at AS "promotedAt",
-            d.version
+            d.version, ${PG_ISO_TIME('d.created_at')} AS at
        FROM drafts d LEFT JOIN jobs j ON j.id::text = d.job_id
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY d.created_at DESC, d.job_id`,
+      ORDER BY d.created_at DESC, d.job_id DESC
+      ${filter.limit === undefined ? '' : `LIMIT $${params.push(filter.limit)}`}`,
     params,
   );
   return rows.map((r) => ({
-    jobId: r.jobId,
-    skillId: `_drafts/${r.jobId}/${r.name}`,
-    name: r.name,
-    category: r.category,
-    ownerId: r.ownerId,
-    status: r.status,
-    version: r.version,
-    createdAt: new Date(r.createdAt).toISOString(),
-    promoted:
-      r.promotedSkillId !== null && r.promotedVersion !== null && r.promotedAt !== null
-        ? {
-            skillId: r.promotedSkillId,
-            version: r.promotedVersion,
-            at: new Date(r.promotedAt).toISOString(),
-          }
-        : null,
+    at: r.at,
+    draft: {
+      jobId: r.jobId,
+      skillId: `_drafts/${r.jobId}/${r.name}`,
+      name: r.name,
+      category: r.category,
+      ownerId: r.ownerId,
+      status: r.status,
+      version: r.version,
+      createdAt: new Date(r.createdAt).toISOString(),
+      promoted:
+        r.promotedSkillId !== null && r.promotedVersion !== null && r.promotedAt !== null
+          ? {
+              skillId: r.promotedSkillId,
+              version: r.promotedVersion,
+              at: new Date(r.promotedAt).toISOString(),
+            }
+          : null,
+    },
   }));
 }
 

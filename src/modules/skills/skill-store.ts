@@ -22,6 +22,7 @@ import {
   segmentsOf,
   skillIdOf,
 } from './skill-ref';
+import { DRAFT_FILE_PATH } from './skill.types';
 import {
   checkSkillName,
   errnoCode,
@@ -58,6 +59,8 @@ export interface DraftManifest {
   name: string;
   category: string;
   ownerId: string | null;
+  /** sha256 of the SKILL.md an offline scaffold was written with (absent: not a scaffold) */
+  scaffoldSha256?: string;
   /** the job run that wrote it (1 when absent); a later run's draft replaces it (jobs.rewind) */
   run?: number;
 }
@@ -390,12 +393,22 @@ export class SkillStore {
       return null;
     }
     if (!isPlainRecord(raw)) return null;
-    const { name, category, ownerId, run } = raw;
+    const { name, category, ownerId, run, scaffoldSha256 } = raw;
     if (typeof name !== 'string' || !isNameSegment(name)) return null;
     if (typeof category !== 'string' || !isNameSegment(category)) return null;
     if (ownerId !== null && typeof ownerId !== 'string') return null;
     if (run !== undefined && !(Number.isSafeInteger(run) && (run as number) >= 1)) return null;
-    return { name, category, ownerId, ...(run !== undefined && { run: run as number }) };
+    const scaffold =
+      typeof scaffoldSha256 === 'string' && /^[0-9a-f]{64}$/.test(scaffoldSha256)
+        ? { scaffoldSha256 }
+        : {};
+    return {
+      name,
+      category,
+      ownerId,
+      ...(run !== undefined && { run: run as number }),
+      ...scaffold,
+    };
   }
 
   /**
@@ -408,6 +421,7 @@ export class SkillStore {
     jobId: string,
     manifest: DraftManifest,
     content: string,
+    files: { path: string; content: string }[] = [],
   ): Promise<{ created: boolean; replaced?: DraftManifest; manifest: DraftManifest }> {
     assertJobId(jobId);
     assertName(manifest.name, 'name');
@@ -416,20 +430,12 @@ export class SkillStore {
     if (existing && (existing.run ?? 1) >= (manifest.run ?? 1)) {
       return { created: false, manifest: existing };
     }
-    if (existing) return this.replaceDraft(jobId, existing, manifest, content);
+    if (existing) return this.replaceDraft(jobId, existing, manifest, content, files);
     const draftsDir = path.join(this.root, DRAFTS_DIR);
     await this.assertInside(draftsDir, 'jobId');
     const tmp = path.join(draftsDir, workDirName('tmp', newStamp(), jobId));
     try {
-      try {
-        await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
-        await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
-        await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), {
-          flag: 'wx',
-        });
-      } catch (error) {
-        throw draftNotWritten(error);
-      }
+      await writeDraftFolder(tmp, manifest, content, files);
       try {
         await this.fsOps.rename(tmp, path.join(draftsDir, jobId));
         return { created: true, manifest };
@@ -454,6 +460,7 @@ export class SkillStore {
     existing: DraftManifest,
     manifest: DraftManifest,
     content: string,
+    files: { path: string; content: string }[],
   ): Promise<{ created: boolean; replaced: DraftManifest; manifest: DraftManifest }> {
     const draftsDir = path.join(this.root, DRAFTS_DIR);
     const target = path.join(draftsDir, jobId);
@@ -462,15 +469,7 @@ export class SkillStore {
     const tmp = path.join(draftsDir, workDirName('tmp', stamp, jobId));
     const backup = path.join(draftsDir, workDirName('bak', stamp, jobId));
     try {
-      try {
-        await fs.mkdir(path.join(tmp, manifest.name), { recursive: true });
-        await fs.writeFile(path.join(tmp, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
-        await fs.writeFile(path.join(tmp, DRAFT_MANIFEST), JSON.stringify(manifest), {
-          flag: 'wx',
-        });
-      } catch (error) {
-        throw draftNotWritten(error);
-      }
+      await writeDraftFolder(tmp, manifest, content, files);
       await this.fsOps.rename(target, backup);
       try {
         await this.fsOps.rename(tmp, target);
@@ -682,5 +681,29 @@ export class SkillStore {
       refuse('must be outside the skills root');
     }
     return real;
+  }
+}
+
+/** A draft folder in `dir`: `<name>/SKILL.md`, its extra files (`references/…`), the manifest. */
+async function writeDraftFolder(
+  dir: string,
+  manifest: DraftManifest,
+  content: string,
+  files: { path: string; content: string }[],
+): Promise<void> {
+  try {
+    await fs.mkdir(path.join(dir, manifest.name), { recursive: true });
+    await fs.writeFile(path.join(dir, manifest.name, 'SKILL.md'), content, { flag: 'wx' });
+    for (const file of files) {
+      if (!DRAFT_FILE_PATH.test(file.path) || file.path.includes('..')) {
+        throw new Error(`Not a draft file path: ${file.path}`);
+      }
+      const target = path.join(dir, manifest.name, file.path);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, file.content, { flag: 'wx' });
+    }
+    await fs.writeFile(path.join(dir, DRAFT_MANIFEST), JSON.stringify(manifest), { flag: 'wx' });
+  } catch (error) {
+    throw draftNotWritten(error);
   }
 }

@@ -47,11 +47,26 @@ export interface DraftOptions {
   /** the user who owns the job; only they (and admins) see the draft */
   ownerId?: string;
   /**
+   * written from templates without a model and not edited by a person: `promote` refuses it
+   * (OFFLINE_SCAFFOLD) without `allowScaffold` while SKILL.md is still the text written here
+   */
+  scaffold?: boolean;
+  /** more text files of the draft, by path inside the skill folder (`references/<file>` only) */
+  files?: { path: string; content: string }[];
+  /**
    * the job run writing it (default 1): a draft of an earlier run is replaced, and the draft's
    * version goes up; one of the same or a later run is kept
    */
   run?: number;
 }
+
+/** Warning (report) and refusal (promote) code of a draft written from templates without a model. */
+export const OFFLINE_SCAFFOLD = 'OFFLINE_SCAFFOLD' as const;
+export const OFFLINE_SCAFFOLD_MESSAGE =
+  'written from templates without a model: replace the example content before publishing';
+
+/** A draft file path `writeDraft` accepts: `references/<name>` with a safe file name. */
+export const DRAFT_FILE_PATH = /^references\/[a-z0-9][a-z0-9._-]{0,99}$/;
 
 export interface ImportRejection {
   path: string;

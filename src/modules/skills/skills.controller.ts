@@ -7,6 +7,7 @@ import {
   ListSkillsDto,
   PromoteOptionsDto,
   RollbackBodyDto,
+  SkillHistoryQueryDto,
   ValidateSkillDto,
 } from './dto/skills.dto';
 import { SkillsService } from './skills.service';
@@ -32,8 +33,8 @@ export class SkillsController {
   /** `skills.history`: the id is a taxonomy path, so the action comes after a `/-/` separator. */
   @Get('skills/*id/-/history')
   @ApiOperation({ summary: "A skill's versions, oldest first (skills.history)" })
-  async history(@Param('id') segments: string[]) {
-    return { versions: await this.skills.history(segments.join('/')) };
+  async history(@Param('id') segments: string[], @Query() page: SkillHistoryQueryDto) {
+    return this.skills.history(segments.join('/'), page);
   }
 
   @Post('skills/*id/-/rollback')
@@ -70,7 +71,7 @@ export class SkillsController {
   @Get('drafts')
   @ApiOperation({ summary: 'Drafts: your own, or all for an admin (drafts.list)' })
   async drafts(@Query() filter: ListDraftsDto, @CurrentPrincipal() principal: Principal) {
-    return { drafts: await this.skills.drafts(filter, principal) };
+    return this.skills.drafts(filter, principal);
   }
 
   @Delete('drafts/:jobId')

@@ -8,6 +8,14 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
 import { AppError } from '../../common/errors/app-error';
+import {
+  countWithinBudget,
+  decodeNumberCursor,
+  decodePageCursor,
+  encodeNumberCursor,
+} from '../../common/list-page';
+import type { PageQuery } from '../../common/page-query.dto';
+import { ListDraftsDto, SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -27,6 +35,7 @@ import {
   forgetDrafts,
   forgetSkill,
   libraryEntries,
+  listDraftPage,
   listDrafts,
   markPromoted,
   mayChange,
@@ -60,6 +69,7 @@ import type {
   SkillViewer,
   SkillWithContent,
 } from './skill.types';
+import { DRAFT_FILE_PATH, OFFLINE_SCAFFOLD, OFFLINE_SCAFFOLD_MESSAGE } from './skill.types';
 import {
   collectSkillsForXml,
   renderAvailableSkillsXml,
@@ -254,6 +264,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
       name: assertName(name, 'name'),
       category: assertCategory(options.category ?? DEFAULT_CATEGORY),
       ownerId: options.ownerId ?? null,
+      ...(options.scaffold && { scaffoldSha256: sha256(content) }),
       ...(options.run !== undefined && options.run > 1 && { run: options.run }),
     };
     const size = Buffer.byteLength(content, 'utf8');
@@ -262,11 +273,19 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         { field: 'content', message: `exceeds ${RESOURCE_LIMITS.maxSkillMdBytes} bytes (${size})` },
       ]);
     }
+    const files = options.files ?? [];
+    files.forEach((file, i) => {
+      if (!DRAFT_FILE_PATH.test(file.path)) {
+        throw AppError.validation([
+          { field: `files.${i}.path`, message: 'must be references/<file> with a safe file name' },
+        ]);
+      }
+    });
     const {
       created,
       replaced,
       manifest: draft,
-    } = await this.store.writeDraft(jobId, manifest, content);
+    } = await this.store.writeDraft(jobId, manifest, content, files);
     await recordDraft(this.skills.manager, { jobId, ...draft, run: draft.run ?? 1 });
     if (replaced && replaced.name !== draft.name) {
       // the earlier run's draft had another name: its index row goes with its folder
@@ -289,7 +308,7 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
    */
   async promote(
     jobId: string,
-    options: { overwrite?: boolean },
+    options: { overwrite?: boolean; allowScaffold?: boolean },
     viewer?: SkillViewer,
   ): Promise<SkillView> {
     if (viewer) assertCanWrite(viewer);
@@ -300,6 +319,18 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
     const draftDir = await this.store.locate({ kind: 'draft', jobId, name: manifest.name });
     const issues = blockingIssues(await validateSkillDir(draftDir));
+    if (issues.length === 0 && manifest.scaffoldSha256 && !options.allowScaffold) {
+      const { text } = await this.store.read({ kind: 'draft', jobId, name: manifest.name });
+      if (sha256(text) === manifest.scaffoldSha256) {
+        throw new AppError(
+          ErrorCode.VALIDATION_FAILED,
+          `The draft of job ${jobId} is an offline scaffold no person has edited (${OFFLINE_SCAFFOLD}): ` +
+            `${OFFLINE_SCAFFOLD_MESSAGE}; edit it, or promote it as it is with allowScaffold: true ` +
+            '(CLI --allow-scaffold)',
+          [{ code: OFFLINE_SCAFFOLD, message: OFFLINE_SCAFFOLD_MESSAGE }],
+        );
+      }
+    }
     if (issues.length > 0) {
       throw new AppError(
         ErrorCode.VALIDATION_FAILED,
@@ -400,14 +431,33 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** The skill's versions, oldest first. NOT_FOUND when the library never held it. */
-  async history(skillId: string): Promise<SkillVersionView[]> {
+  /**
+   * The skill's versions, oldest first, in pages of at most `limit` and the list byte budget;
+   * `nextCursor` goes on after the page's last version. NOT_FOUND when the library never held it.
+   */
+  async history(
+    skillId: string,
+    page: PageQuery = {},
+  ): Promise<{ versions: SkillVersionView[]; nextCursor: string | null }> {
     const target = libraryTarget(skillId);
-    const versions = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }));
-    if (versions.length === 0 && !(await this.store.exists(target))) {
+    const limit = page.limit ?? SkillHistoryDto.DEFAULT_LIMIT;
+    const after = page.cursor ? decodeNumberCursor(page.cursor, 'payload.cursor') : 0;
+    const rows = await versionsOf(this.skills.manager, skillIdOf({ kind: 'skill', ...target }), {
+      after,
+      limit: limit + 1,
+    });
+    if (rows.length === 0 && after === 0 && !(await this.store.exists(target))) {
       throw AppError.notFound('Skill', skillId);
     }
-    return versions;
+    const count = countWithinBudget(
+      rows.slice(0, limit).map((row) => Buffer.byteLength(JSON.stringify(row))),
+    );
+    const versions = rows.slice(0, count);
+    const last = versions.at(-1);
+    return {
+      versions,
+      nextCursor: rows.length > count && last ? encodeNumberCursor(last.version) : null,
+    };
   }
 
   /**
@@ -465,9 +515,23 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     await this.settle([], actorOf(viewer));
   }
 
-  /** The drafts the viewer may see, newest first. */
-  async drafts(filter: { status?: DraftStatus }, viewer?: SkillViewer): Promise<DraftView[]> {
-    return listDrafts(this.skills.manager, filter, viewer);
+  /**
+   * The drafts the viewer may see, newest first, in pages of at most `limit` and the list byte
+   * budget; `nextCursor` goes on after the page's last draft.
+   */
+  async drafts(
+    filter: { status?: DraftStatus } & PageQuery,
+    viewer?: SkillViewer,
+  ): Promise<{ drafts: DraftView[]; nextCursor: string | null }> {
+    const before = filter.cursor
+      ? decodePageCursor(filter.cursor, 'payload.cursor', (id) => id.length > 0 && id.length <= 128)
+      : undefined;
+    return listDraftPage(
+      this.skills.manager,
+      { status: filter.status },
+      { before, limit: filter.limit ?? ListDraftsDto.DEFAULT_LIMIT },
+      viewer,
+    );
   }
 
   /** Deletes a job's draft: its folder, its row and its index row. NOT_FOUND for others' drafts. */

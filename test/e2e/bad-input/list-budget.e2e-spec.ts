@@ -170,6 +170,86 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
     client.close();
   });
 
+  it('skills.history pages by cursor, oldest first, with every version once', async () => {
+    const VERSIONS = 30;
+    await server.app.get(DataSource).query(
+      `INSERT INTO skill_versions (skill_id, version, action, created_by, checksum, validation)
+         SELECT 'tools/paged-history', n, 'import', 'admin', md5(n::text),
+                '{"valid": true, "errors": [], "warnings": []}'::jsonb
+           FROM generate_series(1, $1::int) AS n`,
+      [VERSIONS],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const reply = await client.request('skills.history', {
+        skillId: 'tools/paged-history',
+        limit: 7,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      expect(reply.ok).toBe(true);
+      const page = reply.payload as unknown as {
+        versions: { version: number }[];
+        nextCursor: string | null;
+      };
+      expect(page.versions.length).toBeLessThanOrEqual(7);
+      seen.push(...page.versions.map((v) => v.version));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    expect(seen).toEqual(Array.from({ length: VERSIONS }, (_, i) => i + 1));
+    expect(pages).toBe(Math.ceil(VERSIONS / 7));
+    const forged = await client.request('skills.history', {
+      skillId: 'tools/paged-history',
+      cursor: 'eyJhZnRlciI6LTF9',
+    });
+    expect(forged.error?.code).toBe('VALIDATION_FAILED');
+    client.close();
+  });
+
+  it('drafts.list pages by cursor, newest first, with every draft once', async () => {
+    const DRAFTS = 25;
+    // Drafts within one millisecond, as with jobs: the cursor keeps microseconds.
+    await server.app.get(DataSource).query(
+      `INSERT INTO drafts (job_id, name, category, owner_id, created_at)
+         SELECT 'paged-draft-' || lpad(n::text, 2, '0'), 'paged-draft', 'tools', 'admin',
+                '2026-03-02T00:00:00.456Z'::timestamptz + ((n / 2) * interval '1 microsecond')
+           FROM generate_series(1, $1::int) AS n`,
+      [DRAFTS],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const reply = await client.request('drafts.list', {
+        limit: 6,
+        ...(cursor === null ? {} : { cursor }),
+      });
+      expect(reply.ok).toBe(true);
+      const page = reply.payload as unknown as {
+        drafts: { jobId: string }[];
+        nextCursor: string | null;
+      };
+      expect(page.drafts.length).toBeLessThanOrEqual(6);
+      seen.push(...page.drafts.map((d) => d.jobId));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    const ours = seen.filter((id) => id.startsWith('paged-draft-'));
+    expect(new Set(seen).size).toBe(seen.length);
+    // Newest first (the larger microsecond), then the larger id.
+    const expected = Array.from({ length: DRAFTS }, (_, i) => i + 1)
+      .sort((a, b) => Math.floor(b / 2) - Math.floor(a / 2) || b - a)
+      .map((n) => `paged-draft-${String(n).padStart(2, '0')}`);
+    expect(ours).toEqual(expected);
+    const forged = await client.request('drafts.list', { cursor: 'eyJhdCI6IngifQ' });
+    expect(forged.error?.code).toBe('VALIDATION_FAILED');
+    client.close();
+  });
+
   it('event pages stay within the budget; REST readers and job streams still get every event', async () => {
     const [jobId] = await createJobs(1);
     const EVENTS = 12;

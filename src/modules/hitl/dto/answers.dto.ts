@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   Equals,
   IsArray,
   IsBoolean,
@@ -9,12 +10,14 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { PROMPT_STATUSES, type PromptStatus } from '../../../client/protocol';
 import { PageQueryDto } from '../../../common/page-query.dto';
+import { SKILL_LEVELS } from '../../skill-create/offline-input';
 
 const FEEDBACK_MAX = 10000;
 const CONTENT_MAX = 512 * 1024;
@@ -61,17 +64,68 @@ export class StructureFixAnswerDto {
   description?: string;
 }
 
-/** confirm: `{action: proceed|revise|cancel, feedback?}`; feedback is required to revise. */
+/** confirm `edits`: typed changes to the requirements, applied in every mode. */
+export class ConfirmEditsDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+    message: 'must be a skill name: lower-case letters, digits and single hyphens',
+  })
+  @Length(1, 64)
+  name?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 1024 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  description?: string;
+
+  @ApiPropertyOptional({ enum: SKILL_LEVELS })
+  @IsOptional()
+  @IsIn(SKILL_LEVELS)
+  level?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: 10 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  @Length(1, 64, { each: true })
+  topics?: string[];
+
+  @ApiPropertyOptional({ maxLength: 64 })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, {
+    message: 'must be a lower-case category name (a-z, 0-9, -)',
+  })
+  category?: string;
+}
+
+/**
+ * confirm: `{action: proceed|revise|cancel, feedback?, edits?}`; a revise needs feedback (a model
+ * applies it) or edits (applied in every mode, then shown again).
+ */
 export class ConfirmAnswerDto {
   @ApiProperty({ enum: ['proceed', 'revise', 'cancel'] })
   @IsIn(['proceed', 'revise', 'cancel'])
   action!: 'proceed' | 'revise' | 'cancel';
 
-  @ApiPropertyOptional({ description: 'required to revise', maxLength: FEEDBACK_MAX })
-  @ValidateIf((a: ConfirmAnswerDto) => a.action === 'revise' || a.feedback !== undefined)
+  @ApiPropertyOptional({ description: 'to revise (or edits)', maxLength: FEEDBACK_MAX })
+  @ValidateIf(
+    (a: ConfirmAnswerDto) =>
+      (a.action === 'revise' && a.edits === undefined) || a.feedback !== undefined,
+  )
   @IsString()
-  @Length(1, FEEDBACK_MAX, { message: 'is required to revise (1-10000 characters)' })
+  @Length(1, FEEDBACK_MAX, { message: 'is required to revise without edits (1-10000 characters)' })
   feedback?: string;
+
+  @ApiPropertyOptional({ type: () => ConfirmEditsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ConfirmEditsDto)
+  edits?: ConfirmEditsDto;
 }
 
 /** preview: `{action, feedback?, content?}`; refine needs feedback unless content replaces the draft. */
@@ -104,7 +158,7 @@ export class PreviewAnswerDto {
   content?: string;
 }
 
-/** validate: `{action: proceed|refine|cancel, feedback?}`. */
+/** validate: `{action: proceed|refine|cancel, feedback?, content?}`. */
 export class ValidateAnswerDto {
   @ApiProperty({ enum: ['proceed', 'refine', 'cancel'] })
   @IsIn(['proceed', 'refine', 'cancel'])
@@ -115,6 +169,15 @@ export class ValidateAnswerDto {
   @IsString()
   @MaxLength(FEEDBACK_MAX)
   feedback?: string;
+
+  @ApiPropertyOptional({
+    description: 'an edited SKILL.md replacing the draft (it is validated again)',
+    maxLength: CONTENT_MAX,
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, CONTENT_MAX)
+  content?: string;
 }
 
 export class AnswerBodyDto {

@@ -19,6 +19,7 @@ import {
   SKILL_STATUSES,
   type SkillStatus,
 } from '../../../client/protocol';
+import { PageQueryDto } from '../../../common/page-query.dto';
 import { MAX_FILE_PATH_LENGTH } from '../skill-files';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
@@ -61,6 +62,17 @@ export class SkillIdDto {
   skillId!: string;
 }
 
+/** `skills.history`: the versions after `cursor`, oldest first, at most `limit` (default 100). */
+export class SkillHistoryDto extends PageQueryDto(100) {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  skillId!: string;
+}
+
+/** `GET /skills/<id>/-/history`: the same paging, the id in the path. */
+export class SkillHistoryQueryDto extends PageQueryDto(100) {}
+
 export class SkillFileDto extends SkillIdDto {
   @IsString()
   @IsNotEmpty()
@@ -84,7 +96,7 @@ export class RollbackSkillDto extends RollbackBodyDto {
   skillId!: string;
 }
 
-export class ListDraftsDto {
+export class ListDraftsDto extends PageQueryDto(100) {
   @ApiPropertyOptional({ enum: DRAFT_STATUSES })
   @IsOptional()
   @IsIn(DRAFT_STATUSES)
@@ -121,6 +133,15 @@ export class PromoteOptionsDto {
   @IsOptional()
   @IsBoolean()
   overwrite?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'promote an offline scaffold that no person has edited (refused with OFFLINE_SCAFFOLD otherwise)',
+    default: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  allowScaffold?: boolean;
 }
 
 export class PromoteDraftDto extends PromoteOptionsDto {

@@ -49,14 +49,18 @@ describe('quality score', () => {
     //   no passive phrase → 1; (1 + 1) / 2 = 1
     // examples: 1 fenced block → 0.3; 3 inline spans → +0.15; "example" → +0.15 = 0.6
     // conciseness: 34 words < 500 → 34 / 500 × 0.5 = 0.034
-    // score: 0.25×1 + 0.2×0.8 + 0.2×1 + 0.2×0.6 + 0.15×0.034 = 0.7351 → 0.735
+    // structure: 0.25×1 + 0.2×0.8 + 0.2×1 + 0.2×0.6 + 0.15×0.034 = 0.7351
+    // content: the topic is "demo" and "testing"; "echo hi" holds neither → 1 of 1 example
+    //   unrelated → 1 − 0.4 = 0.6; the one list item has inline code, so it is not generic
+    // score: 0.7351 × 0.6 = 0.44106 → 0.441
     const q = computeQualityScore(contentA);
     expect(q.completeness).toBe(1);
     expect(q.structure).toBeCloseTo(0.8, 10);
     expect(q.clarity).toBe(1);
     expect(q.examples).toBeCloseTo(0.6, 10);
     expect(q.conciseness).toBeCloseTo(0.034, 10);
-    expect(q.score).toBe(0.735);
+    expect(q.content).toBe(0.6);
+    expect(q.score).toBe(0.441);
   });
 
   it('scores prose without frontmatter, structure or examples', () => {
@@ -66,7 +70,8 @@ describe('quality score', () => {
     // clarity: 2 sentences of 5 and 7 words → avg 6 → 1; passive "is used" + "was created" = 2
     //   → max(0, 1 − 2/2) = 0; (1 + 0) / 2 = 0.5
     // examples: 0; conciseness: 12 words → 12 / 500 × 0.5 = 0.012
-    // score: 0.2×0.5 + 0.15×0.012 = 0.1018 → 0.102
+    // content: no example, no list, no placeholder → 1
+    // score: (0.2×0.5 + 0.15×0.012) × 1 = 0.1018 → 0.102
     expect(computeQualityScore(contentB)).toEqual({
       score: 0.102,
       completeness: 0,
@@ -74,6 +79,7 @@ describe('quality score', () => {
       clarity: 0.5,
       examples: 0,
       conciseness: 0.012,
+      content: 1,
     });
   });
 

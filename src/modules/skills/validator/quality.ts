@@ -152,13 +152,17 @@ export function assessQuality(content: string): QualityAssessment {
 // ---------------------------------------------------------------------------------------------
 
 export interface QualityScore {
-  /** weighted sum of the five components, rounded to 3 decimals; 0-1 */
+  /**
+   * the weighted sum of the five structure components times `content`, rounded to 3 decimals; 0-1
+   */
   score: number;
   completeness: number;
   structure: number;
   clarity: number;
   examples: number;
   conciseness: number;
+  /** 1 when no content problem was found (see `scoreContent`); multiplies the structure score */
+  content: number;
 }
 
 export const QUALITY_WEIGHTS = {
@@ -258,22 +262,239 @@ export function scoreConciseness(content: string): number {
   return Math.max(0.4, 0.7 - (w - 5000) / 5000);
 }
 
-/** The quality score (the original's SkillQualityReward) over the whole SKILL.md text (frontmatter included, as the original). */
+/**
+ * The quality score over the whole SKILL.md text (frontmatter included). The five structure
+ * components are the original's SkillQualityReward, formula for formula; they see headings, lists
+ * and code fences, not what they say, so a template with the task's words swapped in scored 0.9.
+ * `content` (`scoreContent`) multiplies their weighted sum.
+ */
 export function computeQualityScore(content: string): QualityScore {
   const completeness = scoreCompleteness(content);
   const structure = scoreStructure(content);
   const clarity = scoreClarity(content);
   const examples = scoreExamples(content);
   const conciseness = scoreConciseness(content);
+  const contentScore = scoreContent(content).score;
   const score = roundHalfEven(
-    QUALITY_WEIGHTS.completeness * completeness +
+    (QUALITY_WEIGHTS.completeness * completeness +
       QUALITY_WEIGHTS.structure * structure +
       QUALITY_WEIGHTS.clarity * clarity +
       QUALITY_WEIGHTS.examples * examples +
-      QUALITY_WEIGHTS.conciseness * conciseness,
+      QUALITY_WEIGHTS.conciseness * conciseness) *
+      contentScore,
     3,
   );
-  return { score, completeness, structure, clarity, examples, conciseness };
+  return {
+    score,
+    completeness,
+    structure,
+    clarity,
+    examples,
+    conciseness,
+    content: contentScore,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content: what the text says, not only how it is laid out
+// ---------------------------------------------------------------------------------------------
+
+export interface ContentAssessment {
+  /** 1 − the penalties below, at least 0 */
+  score: number;
+  /** the words of the name and description that say what the skill is about */
+  topicTerms: string[];
+  /** placeholder text found: TODO/TBD, example.com, `your-…`, the skill's own name inside code, … */
+  placeholders: string[];
+  /** code blocks that hold none of the topic terms (the skill's own name removed first) */
+  unrelatedExamples: number;
+  examples: number;
+  /** list items that name nothing specific: no topic term, no code, no term from the examples */
+  genericInstructions: number;
+  instructions: number;
+}
+
+/** Penalty weights of `scoreContent`. */
+export const CONTENT_PENALTIES = {
+  /** per placeholder found, at most `placeholderMax` in all */
+  placeholder: 0.1,
+  placeholderMax: 0.3,
+  /** times the share of code blocks unrelated to the topic */
+  unrelatedExamples: 0.4,
+  /** times the share of generic list items */
+  genericInstructions: 0.3,
+} as const;
+
+/** Words of a name or description that say nothing about the topic. */
+const NON_TOPIC_WORDS: ReadonlySet<string> = new Set(
+  (
+    'a an the and or but for to of in on at by with from into about as is are be this that these ' +
+    'those it its when what which who how use used using uses user users ask asks asked says say ' +
+    'skill skills agent help helps work works working write writes writing make makes create ' +
+    'creates build builds run runs review reviews check checks guide step steps quick start ' +
+    'instructions instruction example examples level beginner intermediate advanced expert ' +
+    'including include includes covers cover practices practice problem problems task tasks ' +
+    'request requests code general new should any all each other more most not no your you ' +
+    'their them they we our can will may also only just like such via per than then there here'
+  )
+    .split(' ')
+    .map((w) => stem(w)),
+);
+
+const PLACEHOLDER_PATTERNS: [RegExp, string][] = [
+  [/\b(?:TODO|TBD|FIXME|XXX)\b/g, 'TODO/TBD/FIXME marker'],
+  [/lorem ipsum/gi, 'lorem ipsum'],
+  [/\bexample\.(?:com|org|net)\b/gi, 'example.com address'],
+  [/<(?:your|insert|replace)[^>\n]{0,40}>/gi, '<your …> slot'],
+  [/\byour[-_](?:project|app|name|service|repo|module|file|value|key|token)\b/gi, 'your-… slot'],
+  [/\b(?:replace|fill in) (?:this|me|the placeholder)\b/gi, '"replace this" text'],
+];
+
+/** A rough stem: "caching", "caches" and "cache" all give "cach". */
+function stem(word: string): string {
+  for (const suffix of ['ing', 'ed', 'es', 's', 'e']) {
+    if (word.length - suffix.length >= 4 && word.endsWith(suffix) && !word.endsWith('ss')) {
+      return word.slice(0, -suffix.length);
+    }
+  }
+  return word;
+}
+
+/** Lower-case word stems of the letters and digits in `text`. */
+function terms(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).map(stem);
+}
+
+/**
+ * Languages general enough that a block tagged with one says nothing about its topic; a block in
+ * a narrower language (sql, dockerfile, hcl, html, …) named by the skill's topic is on topic.
+ */
+const GENERAL_LANGUAGES = new Set(
+  (
+    'python py javascript js typescript ts tsx jsx bash sh shell zsh console text txt plaintext ' +
+    'go golang rust java kotlin ruby php c cpp csharp swift json yaml yml toml ini markdown md'
+  ).split(' '),
+);
+
+/** A line that names something particular: inline code, a number, a quoted phrase, a Name or ACRONYM mid-sentence. */
+function namesSomething(line: string): boolean {
+  return (
+    /`[^`]+`/.test(line) ||
+    /\p{N}/u.test(line) ||
+    /"[^"]{2,}"/.test(line) ||
+    /\s\p{Lu}{2,}|\p{Ll}\p{Lu}|[^.!?*\s]\s+\p{Lu}\p{Ll}/u.test(line)
+  );
+}
+
+interface Frontmatter {
+  name: string;
+  description: string;
+  body: string;
+}
+
+/** `name:` and `description:` lines of a leading frontmatter, read loosely (this is a score). */
+function looseFrontmatter(content: string): Frontmatter {
+  const match = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/.exec(content);
+  if (!match) return { name: '', description: '', body: content };
+  const field = (key: string): string =>
+    (new RegExp(`^${key}:[ \t]*(.*)$`, 'm').exec(match[1])?.[1] ?? '').replace(/^["']|["']$/g, '');
+  return {
+    name: field('name'),
+    description: field('description'),
+    body: content.slice(match[0].length),
+  };
+}
+
+/** Fenced code blocks: their language tag and text. */
+function fencedBlocks(body: string): { lang: string; code: string }[] {
+  const blocks: { lang: string; code: string }[] = [];
+  const fence = /^[ \t]*```([^\n`]*)\n([\s\S]*?)^[ \t]*```/gm;
+  for (let m = fence.exec(body); m; m = fence.exec(body)) {
+    blocks.push({ lang: m[1].trim().toLowerCase(), code: m[2] });
+  }
+  return blocks;
+}
+
+/**
+ * What the text says, as a factor of the quality score (1 = no problem found):
+ * - placeholder text (TODO, example.com, `<your-…>` slots, the skill's own name echoed inside code);
+ * - examples unrelated to the topic: a code block holding none of the name's and description's
+ *   topic words (its language tag and the skill's own name do not count);
+ * - generic instructions: list items outside code that hold no topic word, no inline code and no
+ *   word of the examples, the kind of line that reads the same in every skill.
+ * These are heuristics on words, not understanding: they catch a template with the task's words
+ * swapped in; they cannot tell good advice from bad.
+ */
+export function scoreContent(content: string): ContentAssessment {
+  const { name, description, body } = looseFrontmatter(content);
+  const topic = new Set(
+    terms(`${name.replace(/-/g, ' ')} ${description}`).filter(
+      (t) => t.length > 1 && !NON_TOPIC_WORDS.has(t) && !/^\p{N}+$/u.test(t),
+    ),
+  );
+  const placeholders: string[] = [];
+  for (const [pattern, label] of PLACEHOLDER_PATTERNS) {
+    for (const _ of body.matchAll(pattern)) placeholders.push(label);
+  }
+  const blocks = fencedBlocks(body);
+  const ownName = name.includes('-') ? name.toLowerCase() : '';
+  let unrelated = 0;
+  const exampleTerms = new Set<string>();
+  for (const block of blocks) {
+    let code = block.code.toLowerCase();
+    if (ownName && code.includes(ownName)) {
+      placeholders.push('the skill name inside an example');
+      code = code.split(ownName).join(' ');
+    }
+    const words = terms(code);
+    words.forEach((w) => exampleTerms.add(w));
+    const lang = stem(block.lang);
+    const related =
+      (topic.has(lang) && !GENERAL_LANGUAGES.has(block.lang)) ||
+      words.some(
+        (w) =>
+          w !== lang &&
+          (topic.has(w) ||
+            [...topic].some((t) => t.length >= 4 && w.length > t.length && w.includes(t))),
+      );
+    if (!related) unrelated += 1;
+  }
+  let prose = body.replace(/^[ \t]*```[^\n]*\n[\s\S]*?^[ \t]*```/gm, '');
+  // The name said as a phrase ("sql query performance") over and over is a slot filled in, not
+  // content; past the first two it counts as a placeholder, and it never makes a line specific.
+  const ownPhrase = ownName.replace(/-/g, ' ');
+  if (ownPhrase) {
+    const phrase = new RegExp(ownPhrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
+    const echoes = prose.match(phrase)?.length ?? 0;
+    for (let i = 2; i < echoes; i++) placeholders.push('the skill name repeated as a phrase');
+    prose = prose.replace(phrase, ' ');
+  }
+  const items = prose.split('\n').filter((line) => /^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S/.test(line));
+  const generic = items.filter((line) => {
+    if (namesSomething(line.replace(/^[ \t]*(?:[-*+]|\d+[.)])[ \t]+/, ''))) return false;
+    return !terms(line).some(
+      (w) => topic.has(w) || (w.length > 3 && exampleTerms.has(w) && !NON_TOPIC_WORDS.has(w)),
+    );
+  }).length;
+  const unrelatedShare = blocks.length > 0 ? unrelated / blocks.length : 0;
+  const genericShare = items.length > 0 ? generic / items.length : 0;
+  const score =
+    1 -
+    Math.min(
+      CONTENT_PENALTIES.placeholderMax,
+      placeholders.length * CONTENT_PENALTIES.placeholder,
+    ) -
+    CONTENT_PENALTIES.unrelatedExamples * unrelatedShare -
+    CONTENT_PENALTIES.genericInstructions * genericShare;
+  return {
+    score: clamp(roundHalfEven(score, 3), 0, 1),
+    topicTerms: [...topic],
+    placeholders,
+    unrelatedExamples: unrelated,
+    examples: blocks.length,
+    genericInstructions: generic,
+    instructions: items.length,
+  };
 }
 
 /**
