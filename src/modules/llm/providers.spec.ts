@@ -455,6 +455,28 @@ describe('OpenAiProvider with servers that lack a feature', () => {
     await expect(failure).rejects.toThrow(/unreachable after 1 attempt: .*ECONNREFUSED/);
   });
 
+  it('fails a call that gets no answer within timeoutMs with a retryable error saying so', async () => {
+    fake.script({ ...completion('late'), delayMs: 5000 });
+    const llm = new OpenAiProvider({
+      baseUrl: fake.url,
+      retries: 0,
+      timeoutMs: 200,
+      logger: quietLogger(logs),
+    });
+    const failure = llm.complete({ step: 'plan', messages, signal: signal() });
+    await expect(failure).rejects.toBeInstanceOf(LlmCallError);
+    await expect(failure).rejects.toThrow(/did not answer within 200 ms/);
+  });
+
+  it('retries a 5xx (here at once, as retry-after-ms says) and succeeds', async () => {
+    fake.script(errorReply(503, 'overloaded', { 'retry-after-ms': '1' }), completion('ok'));
+    const llm = new OpenAiProvider({ baseUrl: fake.url, retries: 1, logger: quietLogger(logs) });
+    await expect(llm.complete({ step: 'plan', messages, signal: signal() })).resolves.toMatchObject(
+      { text: 'ok' },
+    );
+    expect(fake.chatRequests()).toHaveLength(2);
+  });
+
   it('refuses a base URL that is not http(s)', () => {
     expect(() => new OpenAiProvider({ baseUrl: 'ftp://example.com/v1' })).toThrow(/http\(s\)/);
   });
