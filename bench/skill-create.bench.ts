@@ -1,7 +1,9 @@
 /**
  * The skill-creation workflow (issue 7), services mode: full offline `skill.create` jobs with every
  * prompt off, 1 and 20 at a time. Jobs/s, create → completed latency, and the engine's own share of
- * a job's time (what is not spent inside step functions).
+ * a job's time (what is not spent inside step functions). Issue 17: the same job one at a time with
+ * 5 sources of 50 KB each (read for the outline and examples, cut to each step's budget, saved under
+ * references/), against the same tasks without sources.
  */
 import { performance } from 'node:perf_hooks';
 import type { Client } from 'pg';
@@ -114,6 +116,71 @@ function row(setting: Setting, count: number): BenchRow {
   };
 }
 
+/** ~`bytes` of Markdown like a runbook: headed sections of prose, each with a fenced command block. */
+export function benchSource(index: number, bytes: number): string {
+  const parts: string[] = [`# Runbook ${index}`, ''];
+  for (let section = 1; Buffer.byteLength(parts.join('\n')) < bytes; section++) {
+    parts.push(
+      `## Procedure ${index}.${section}: rotate service ${section} credentials`,
+      '',
+      `Drain traffic from node group ${section} before rotating; the load balancer keeps existing ` +
+        'connections for 30 seconds. Check the dashboards for error rates above 1 % and stop if ' +
+        'they rise. Record the change in the operations log with the ticket number.',
+      '',
+      '```bash',
+      `opsctl drain --group ng-${section} --timeout 30s`,
+      `opsctl rotate --service svc-${index}-${section} --grace 24h`,
+      '```',
+      '',
+    );
+  }
+  return parts.join('\n').slice(0, bytes);
+}
+
+/** One job at a time, `count` jobs, with or without 5 sources of 50 KB; create → completed per job. */
+async function runSources(bench: BenchApp, count: number, withSources: boolean): Promise<number[]> {
+  const jobs = bench.server.app.get(JobsService);
+  const sources = [1, 2, 3, 4, 5].map((i) => ({
+    name: `runbook-${i}.md`,
+    content: benchSource(i, 50 * 1024),
+  }));
+  const latencies: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const job = await jobs.create(BENCH_PRINCIPAL, {
+      workflow: SKILL_CREATE,
+      input: {
+        task: `${TASKS[i % TASKS.length]} (sources bench ${i})`,
+        options: NO_PROMPTS,
+        ...(withSources && { sources }),
+      },
+    });
+    const done = await bench.events.finished(job.id, 60_000);
+    latencies.push(done - t0);
+  }
+  return latencies;
+}
+
+async function measureSources(bench: BenchApp, sizes: Sizes): Promise<BenchRow> {
+  const count = Math.max(5, Math.round(sizes.jobs / 5));
+  log(`sources: warm-up, then ${count} jobs with 5 × 50 KB sources and ${count} without`);
+  await runSources(bench, 2, true);
+  const withSources = await runSources(bench, count, true);
+  const without = await runSources(bench, count, false);
+  const p50 = percentile(withSources, 0.5);
+  const base = percentile(without, 0.5);
+  log(`sources: p50 ${fmtMs(p50)} with, ${fmtMs(base)} without`);
+  return {
+    name: 'skill.create offline with 5 sources of 50 KB each, 1 in flight (services mode)',
+    ours: `create → completed p50 ${fmtMs(p50)}, p99 ${fmtMs(percentile(withSources, 0.99))}`,
+    baseline: `same tasks without sources: p50 ${fmtMs(base)}`,
+    ratio: `${(p50 / base).toFixed(2)}×`,
+    note:
+      `no goal; ${count} jobs each; the sources (250 KB) are stored in the job's input row, read ` +
+      'for headings and code blocks in plan and generate, and written under the draft references/',
+  };
+}
+
 async function measure(bench: BenchApp, sizes: Sizes): Promise<BenchRow[]> {
   log(`warm-up: ${sizes.warmup} jobs`);
   await runSetting(bench, sizes.warmup, Math.min(sizes.warmup, 5));
@@ -127,6 +194,7 @@ async function measure(bench: BenchApp, sizes: Sizes): Promise<BenchRow[]> {
     );
     rows.push(row(setting, sizes.jobs));
   }
+  rows.push(await measureSources(bench, sizes));
   return rows;
 }
 
