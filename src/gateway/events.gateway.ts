@@ -20,7 +20,7 @@ import { GatewaySettings } from './gateway-settings';
 import { WsConnection } from './ws-connection';
 import { WsConnections } from './ws-connections';
 import {
-  BadFrame,
+  RefusedFrame,
   errorReply,
   okReply,
   parseRequest,
@@ -146,7 +146,7 @@ export class EventsGateway implements OnGatewayConnection {
       return okReply(request.id, await method(request.payload, connection.principal, call));
     } catch (error) {
       hooks.length = 0;
-      if (error instanceof BadFrame) {
+      if (error instanceof RefusedFrame) {
         replyTo = error.replyTo;
         if (!allowed) return errorReply(replyTo, this.toErrorBody(this.rateLimited(connection)));
       }

@@ -1,4 +1,5 @@
-import { BadFrame, MAX_PAYLOAD_DEPTH, parseRequest } from './ws-envelope';
+import { PAYLOAD_COST_LIMITS } from '../common/errors/payload-cost';
+import { BadFrame, MAX_PAYLOAD_DEPTH, parseRequest, RefusedFrame, scanKeys } from './ws-envelope';
 import { thrown } from '../../test/support/refusal';
 
 const refusal = (data: unknown): { replyTo: string | null; message: string } => {
@@ -44,5 +45,45 @@ describe('parseRequest', () => {
       message: `"payload" nests deeper than ${MAX_PAYLOAD_DEPTH} levels`,
     });
     expect(refusal(frame(100_000)).replyTo).toBe('d');
+  });
+
+  describe('a frame of more keys than any payload may hold', () => {
+    const flood = (keys: number, idFirst = true): string => {
+      const payload = Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, 1]));
+      return idFirst
+        ? JSON.stringify({ v: 1, id: 'flood-1', type: 'jobs.create', payload })
+        : JSON.stringify({ v: 1, type: 'jobs.create', payload, id: 'flood-1' });
+    };
+    const limit = PAYLOAD_COST_LIMITS.maxEntries;
+
+    it('is refused from its text as VALIDATION_FAILED, answering by the id read before the flood', () => {
+      const error = thrown(() => parseRequest(flood(60_000)), RefusedFrame);
+      expect(error).not.toBeInstanceOf(BadFrame);
+      expect(error.code).toBe('VALIDATION_FAILED');
+      expect(error.replyTo).toBe('flood-1');
+      expect(error.details).toEqual([
+        { field: 'payload', message: `has more than ${limit} keys and array elements in total` },
+      ]);
+    });
+
+    it('has no id to answer by when the id comes after the flood', () => {
+      expect(thrown(() => parseRequest(flood(60_000, false)), RefusedFrame).replyTo).toBeNull();
+    });
+
+    it('lets a payload of exactly the limit through to the parser (the cost check after it decides)', () => {
+      expect(parseRequest(flood(limit)).payload).toEqual(expect.objectContaining({ k0: 1 }));
+    });
+
+    it('counts no colon, quote or brace inside strings', () => {
+      const content = '"key": {value}, [x]: \\" '.repeat(20_000);
+      const text = JSON.stringify({ v: 1, id: 'c', type: 'drafts.save', payload: { content } });
+      expect(scanKeys(text, 10, 3)).toEqual({ over: null, id: 'c' });
+      expect(parseRequest(text).payload).toEqual({ content });
+    });
+
+    it('reads only a top-level id, not one inside the payload', () => {
+      const text = JSON.stringify({ v: 1, payload: { id: 'inner', a: 1, b: 2 }, type: 't' });
+      expect(scanKeys(text, 2, 3)).toEqual({ over: 'keys', id: null });
+    });
   });
 });

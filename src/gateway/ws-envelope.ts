@@ -1,5 +1,6 @@
 import { type ErrorBody, type ReplyFrame, type RequestFrame, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
+import { PAYLOAD_COST_LIMITS } from '../common/errors/payload-cost';
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../common/errors/validation';
 
 export { MAX_PAYLOAD_DEPTH };
@@ -44,6 +45,7 @@ export function parseRequest(data: unknown): RequestFrame {
   };
   if (typeof data !== 'string')
     return bad('Frames must be JSON text; binary frames are not accepted');
+  refuseCostlyText(data);
   let frame: unknown;
   try {
     frame = JSON.parse(data);
@@ -70,12 +72,97 @@ export function parseRequest(data: unknown): RequestFrame {
   return { v: 1, id, type: fields.type, payload: payload as Record<string, unknown> };
 }
 
-export class BadFrame extends AppError {
+/** A frame refused before its request could be read; `replyTo` is its id when one was readable. */
+export class RefusedFrame extends AppError {
   constructor(
     readonly replyTo: string | null,
+    code: ErrorCode,
     message: string,
+    details?: unknown,
   ) {
-    super(ErrorCode.BAD_FRAME, message);
+    super(code, message, details);
+  }
+}
+
+export class BadFrame extends RefusedFrame {
+  constructor(replyTo: string | null, message: string) {
+    super(replyTo, ErrorCode.BAD_FRAME, message);
+  }
+}
+
+/** The envelope's own keys (`v`, `id`, `type`, `payload`), counted beside the payload's. */
+const ENVELOPE_KEYS = 4;
+
+/**
+ * Refuses, before `JSON.parse` builds it, a frame whose text holds more keys than a payload may
+ * have in all, or nests deeper than a payload may (the limits applied after parsing, so nothing
+ * valid is refused here). Parsing tens of thousands of keys costs more than the refusal may take,
+ * and stalls every other connection meanwhile; one pass over the text does not.
+ */
+function refuseCostlyText(text: string): void {
+  const limit = PAYLOAD_COST_LIMITS.maxEntries;
+  // The frame's own object is one level above its payload.
+  const scan = scanKeys(text, limit + ENVELOPE_KEYS, MAX_PAYLOAD_DEPTH + 1);
+  if (scan.over === null) return;
+  if (scan.over === 'depth') {
+    throw new BadFrame(scan.id, `"payload" nests deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+  }
+  const refusal = AppError.validation([
+    { field: 'payload', message: `has more than ${limit} keys and array elements in total` },
+  ]);
+  throw new RefusedFrame(scan.id, refusal.code, refusal.message, refusal.details);
+}
+
+/**
+ * One pass over JSON text: which limit it passes first, more than `maxKeys` keys (colons outside
+ * strings) or more than `maxDepth` levels of objects and arrays, or null; and the top-level `"id"`
+ * string when it comes before that point. The text need not be valid JSON; the parser that runs
+ * afterwards says what is wrong with it.
+ */
+export function scanKeys(
+  text: string,
+  maxKeys: number,
+  maxDepth: number,
+): { over: 'keys' | 'depth' | null; id: string | null } {
+  let keys = 0;
+  let depth = 0;
+  let stringStart = -1;
+  let lastString = '';
+  let topLevelKey: string | null = null;
+  let id: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (stringStart >= 0) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) {
+        lastString = text.slice(stringStart, i + 1);
+        stringStart = -1;
+        if (depth === 1 && topLevelKey === '"id"' && id === null) id = readIdLiteral(lastString);
+      }
+    } else if (c === 0x22) {
+      stringStart = i;
+    } else if (c === 0x3a /* : */) {
+      if (++keys > maxKeys) return { over: 'keys', id };
+      if (depth === 1) topLevelKey = lastString;
+    } else if (c === 0x2c /* , */) {
+      if (depth === 1) topLevelKey = null;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > maxDepth) return { over: 'depth', id };
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return { over: null, id };
+}
+
+/** A JSON string literal as an id a reply may name, or null. */
+function readIdLiteral(literal: string): string | null {
+  if (literal.length > 64 * 6 + 2) return null;
+  try {
+    const value: unknown = JSON.parse(literal);
+    return typeof value === 'string' && ID_PATTERN.test(value) ? value : null;
+  } catch {
+    return null;
   }
 }
 
