@@ -20,6 +20,9 @@ import {
   JobsListCommand,
   JobsPurgeCommand,
   JobsRetryCommand,
+  JobsFollowCommand,
+  JobsRewindCommand,
+  JobsStepsCommand,
   JobsShowCommand,
 } from './commands/jobs.command';
 import {
@@ -75,6 +78,9 @@ import { XmlCommand } from './commands/xml.command';
     JobsShowCommand,
     JobsCancelCommand,
     JobsRetryCommand,
+    JobsFollowCommand,
+    JobsRewindCommand,
+    JobsStepsCommand,
     JobsPurgeCommand,
     PromptsCommand,
     PromptsListCommand,

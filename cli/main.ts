@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
+import { packageVersion } from '../src/common/package-version';
 import { ConfigError } from '../src/config/environment';
 import { CliModule } from './cli.module';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
@@ -49,6 +50,7 @@ function fail(error: unknown): never {
 async function main(): Promise<void> {
   const app = await CommandFactory.createWithoutRunning(CliModule, {
     cliName: 'skill-fleet',
+    version: packageVersion(),
     logger: ['error'],
     errorHandler: (error) => {
       // commander prints its own message for help/version and usage errors.

@@ -12,6 +12,7 @@ import { ConfigError } from '../src/config/environment';
 import { isRecordedServer, readServerUrl } from '../src/modules/auth/admin-token-file';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
 import { loadConfig } from './load-config';
+import { IdKind, isFullId, resolveId } from './id-prefix';
 import { CliFailure } from './printer';
 
 /** The options every remote command takes. */
@@ -45,6 +46,17 @@ export class Remote {
     payload: Methods[M]['payload'],
   ): Promise<Methods[M]['reply']> {
     return this.connected(options, { reconnect: false }, (client) => client.call(method, payload));
+  }
+
+  /**
+   * The full id that `value` (a whole id, or a unique prefix of at least 6 characters) names,
+   * looked up through the server's list methods (see id-prefix.ts); a whole UUID needs no call.
+   */
+  resolveId(options: RemoteOptions, kind: IdKind, value: string): Promise<string> {
+    if (isFullId(value)) return Promise.resolve(value.toLowerCase());
+    return this.connected(options, { reconnect: false }, (client) =>
+      resolveId(client, kind, value),
+    );
   }
 
   /** Connects, runs `work` with the client (subscriptions, several calls), closes. */
@@ -167,8 +179,13 @@ function withDetails(error: SkillFleetError): string {
     .map((d: unknown) => {
       if (!d || typeof d !== 'object') return String(d);
       const { field, message } = d as { field?: unknown; message?: unknown };
-      return [field, message].filter((x) => typeof x === 'string').join(' ');
+      return [field, message].filter((x) => typeof x === 'string').join(': ');
     })
     .filter(Boolean);
-  return parts.length ? `${error.message}: ${parts.join('; ')}` : error.message;
+  // The server's message is its first detail already (AppError.validation): said once.
+  const more = parts.filter((part) => part !== error.message);
+  if (more.length === 0) return error.message;
+  return parts.length > more.length
+    ? `${error.message}; ${more.join('; ')}`
+    : `${error.message}: ${more.join('; ')}`;
 }

@@ -71,7 +71,8 @@ export class DraftsListCommand extends RemoteCommand<ListOptions> {
 
 @SubCommand({ name: 'show', arguments: '<jobId>', description: 'Show one draft and its SKILL.md' })
 export class DraftsShowCommand extends RemoteCommand {
-  protected async execute([jobId]: string[], options: RemoteCommandOptions): Promise<void> {
+  protected async execute([id]: string[], options: RemoteCommandOptions): Promise<void> {
+    const jobId = await this.remote.resolveId(options, 'draft', id);
     const drafts = await allDrafts((payload) => this.remote.call(options, 'drafts.list', payload));
     const draft = drafts.find((d) => d.jobId === jobId);
     if (!draft) {
@@ -102,6 +103,8 @@ export class DraftsShowCommand extends RemoteCommand {
   description: "Delete a job's draft folder and record (asks unless --yes)",
 })
 export class DraftsDeleteCommand extends ConfirmedDeleteCommand {
+  protected override readonly idKind = 'draft' as const;
+
   protected question(jobId: string): string {
     return `Delete the draft of job ${jobId}? [y/N] `;
   }

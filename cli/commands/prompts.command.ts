@@ -1,6 +1,7 @@
-import { Command, Option, SubCommand } from 'nest-commander';
+import { Command, Help, Option, SubCommand } from 'nest-commander';
 import { PROMPT_STATUSES, type Methods, type Prompt } from '../../src/client';
-import { usageFailure, when } from '../printer';
+import { CliFailure, usageFailure, when } from '../printer';
+import { answerShapesText } from '../prompt-answers';
 import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
 
 interface ListOptions extends RemoteCommandOptions {
@@ -60,19 +61,19 @@ interface AnswerOptions extends RemoteCommandOptions {
   answer?: string;
 }
 
+/** The hint of a malformed answer: each kind's shape, from the kinds' answer DTOs. */
+const answerHint = (): string => `The answer depends on the prompt's kind:\n${answerShapesText()}`;
+
 /** The answer as a JSON object; anything else is a usage error. */
 function parseAnswer(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw usageFailure(
-      `The answer is not valid JSON: ${text}`,
-      `e.g. --answer '{"action":"approve"}'`,
-    );
+    throw usageFailure(`The answer is not valid JSON: ${text}`, answerHint());
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw usageFailure('The answer must be a JSON object', `e.g. --answer '{"action":"approve"}'`);
+    throw usageFailure('The answer must be a JSON object', answerHint());
   }
   return value as Record<string, unknown>;
 }
@@ -88,22 +89,34 @@ function parseAnswer(text: string): Record<string, unknown> {
   description: "Answer a prompt: --answer '<json>' (or --json '<json>', as in protocol.md)",
 })
 export class PromptsAnswerCommand extends RemoteCommand<AnswerOptions> {
-  protected async execute([promptId]: string[], options: AnswerOptions): Promise<void> {
+  protected async execute([id]: string[], options: AnswerOptions): Promise<void> {
     const inline = typeof options.json === 'string' ? options.json : undefined;
     if (inline !== undefined && options.answer !== undefined) {
       throw usageFailure("Give the answer once: --answer '<json>' or --json '<json>'");
     }
     const text = options.answer ?? inline;
     if (text === undefined) {
-      throw usageFailure('The answer is missing', `e.g. --answer '{"action":"approve"}'`);
+      throw usageFailure('The answer is missing', answerHint());
     }
-    const reply = await this.remote.call(options, 'prompts.answer', {
-      promptId,
-      answer: parseAnswer(text),
-    });
+    const answer = parseAnswer(text);
+    const promptId = await this.remote.resolveId(options, 'prompt', id);
+    const reply = await this.remote
+      .call(options, 'prompts.answer', { promptId, answer })
+      .catch((error: unknown) => {
+        // The server names what is wrong; the hint shows what each kind takes.
+        if (error instanceof CliFailure && error.code === 'VALIDATION_FAILED') {
+          throw new CliFailure(error.code, error.message, error.exitCode, answerHint());
+        }
+        throw error;
+      });
     this.printer.result(options.json === true, reply, () =>
       this.printer.line(`Prompt ${reply.prompt.id} is ${reply.prompt.status}.`),
     );
+  }
+
+  @Help('after')
+  answerShapes(): string {
+    return `\nAnswers by prompt kind (a prompt's kind is in \`prompts list\`):\n${answerShapesText()}\n`;
   }
 
   @Option({ flags: '--answer <json>', description: 'The answer, a JSON object' })

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { CommandRunner, Option } from 'nest-commander';
+import { confirmAtTerminal } from '../confirm';
+import type { IdKind } from '../id-prefix';
 import { Printer, usageFailure } from '../printer';
 import { startActivity } from '../progress';
-import { ReadlineTerminal } from '../readline-terminal';
 import { remoteFailure, Remote, RemoteOptions } from '../remote';
 import { parseServerUrl } from '../usage-error';
 
@@ -94,7 +95,11 @@ export abstract class ConfirmedDeleteCommand extends RemoteCommand<DeleteOptions
   /** The line printed after the delete. */
   protected abstract done(id: string): string;
 
-  protected async execute([id]: string[], options: DeleteOptions): Promise<void> {
+  /** What the id names, when a unique prefix of it may be given (see id-prefix.ts). */
+  protected readonly idKind: IdKind | null = null;
+
+  protected async execute([given]: string[], options: DeleteOptions): Promise<void> {
+    const id = this.idKind ? await this.remote.resolveId(options, this.idKind, given) : given;
     if (!options.yes && !(await confirmAtTerminal(this.question(id)))) {
       this.printer.line('Not deleted.');
       return;
@@ -109,23 +114,7 @@ export abstract class ConfirmedDeleteCommand extends RemoteCommand<DeleteOptions
   }
 }
 
-/**
- * Asks a yes/no question on the terminal. Without a terminal there is nobody to ask: a usage
- * failure that names `--yes`.
- */
-export async function confirmAtTerminal(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw usageFailure(
-      'Not on a terminal, so nothing was deleted',
-      'Pass --yes to delete without asking.',
-    );
-  }
-  try {
-    return /^y(es)?$/i.test((await new ReadlineTerminal().line(question)).trim());
-  } catch {
-    return false;
-  }
-}
+export { confirmAtTerminal };
 
 /** A parent command (`jobs`, `prompts` …) run without a subcommand: usage, exit 2. */
 export function groupUsage(printer: Printer, usage: string): void {

@@ -13,13 +13,22 @@ interface Call {
   payload: unknown;
 }
 
-/** Records each call and answers with `reply`. */
+/** Records each call and answers with `replies[method]`, else `reply`; ids resolve to themselves. */
 class FakeRemote {
   calls: Call[] = [];
   reply: unknown = {};
+  replies: Record<string, unknown> = {};
   async call(options: RemoteOptions, method: string, payload: unknown): Promise<unknown> {
     this.calls.push({ options: { url: options.url, token: options.token }, method, payload });
-    return this.reply;
+    return method in this.replies ? this.replies[method] : this.reply;
+  }
+  async session<T>(options: RemoteOptions, work: (client: unknown) => Promise<T>): Promise<T> {
+    return work({
+      call: (method: string, payload: unknown) => this.call(options, method, payload),
+    });
+  }
+  async resolveId(_options: RemoteOptions, _kind: string, value: string): Promise<string> {
+    return value;
   }
 }
 
@@ -102,11 +111,34 @@ describe('remote commands: option parsing and output', () => {
     ['0d', 0],
   ])('jobs purge --older-than %s → olderThanDays %d', async (age, days) => {
     remote.reply = { purged: 3 };
-    await run('jobs', 'purge', '--older-than', age);
-    expect(remote.calls[0]).toEqual(
+    await run('jobs', 'purge', '--older-than', age, '--yes');
+    expect(remote.calls).toEqual([
       expect.objectContaining({ method: 'jobs.purge', payload: { olderThanDays: days } }),
-    );
+    ]);
     expect(out.lines).toEqual(['Purged 3 jobs.']);
+  });
+
+  it('jobs purge without --yes and without a terminal refuses before calling (exit 2)', async () => {
+    await run('jobs', 'purge', '--older-than', '0d');
+    expect(remote.calls).toEqual([]);
+    expect(process.exitCode).toBe(2);
+    expect(out.problems.join('\n')).toMatch(/Not on a terminal[\s\S]*--yes/);
+  });
+
+  it('jobs purge --dry-run asks the server what would go and lists it', async () => {
+    remote.reply = { purged: 0, wouldPurge: { count: 2, jobIds: ['j1', 'j2'] } };
+    await run('jobs', 'purge', '--older-than', '30d', '--dry-run');
+    expect(remote.calls).toEqual([
+      expect.objectContaining({
+        method: 'jobs.purge',
+        payload: { olderThanDays: 30, dryRun: true },
+      }),
+    ]);
+    expect(out.lines).toEqual([
+      'Would purge 2 jobs finished over 30 days ago (nothing deleted).',
+      '  j1',
+      '  j2',
+    ]);
   });
 
   it.each(['30h', 'soon', '-1d', '1.5d'])(
@@ -169,10 +201,22 @@ describe('remote commands: option parsing and output', () => {
     expect(process.exitCode).toBe(2);
   });
 
-  it('jobs show prints a readable block', async () => {
+  it('jobs show prints a readable block with the task and the steps', async () => {
+    remote.replies['jobs.steps'] = {
+      steps: [
+        {
+          name: 'plan',
+          status: 'completed',
+          attempt: 1,
+          durationMs: 1500,
+          usage: { totalTokens: 42 },
+        },
+      ],
+    };
     remote.reply = {
       job: {
         id: 'j1',
+        input: { task: 'Write a skill for PDF forms' },
         workflow: 'w',
         status: 'completed',
         currentStep: null,
@@ -188,6 +232,8 @@ describe('remote commands: option parsing and output', () => {
     };
     await run('jobs', 'show', 'j1');
     expect(out.lines).toContain('status:   completed');
+    expect(out.lines).toContain('task:     Write a skill for PDF forms');
     expect(out.lines).toContain('created:  2026-01-01 00:00:00');
+    expect(out.lines).toContain('plan  completed  1.5 s     42      1');
   });
 });

@@ -95,7 +95,8 @@ interface PromoteOptions extends RemoteCommandOptions {
   description: "Promote a finished job's draft into the taxonomy",
 })
 export class SkillsPromoteCommand extends RemoteCommand<PromoteOptions> {
-  protected async execute([jobId]: string[], options: PromoteOptions): Promise<void> {
+  protected async execute([id]: string[], options: PromoteOptions): Promise<void> {
+    const jobId = await this.remote.resolveId(options, 'draft', id);
     const reply = await this.remote.call(options, 'skills.promote', {
       jobId,
       ...(options.overwrite && { overwrite: true }),

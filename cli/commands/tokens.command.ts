@@ -78,7 +78,8 @@ export class TokensListCommand extends RemoteCommand {
   description: 'Revoke a token; its connections close',
 })
 export class TokensRevokeCommand extends RemoteCommand {
-  protected async execute([id]: string[], options: RemoteCommandOptions): Promise<void> {
+  protected async execute([given]: string[], options: RemoteCommandOptions): Promise<void> {
+    const id = await this.remote.resolveId(options, 'token', given);
     await this.remote.call(options, 'tokens.revoke', { id });
     this.printer.result(options.json === true, { revoked: id }, () =>
       this.printer.line(`Revoked token ${id}.`),

@@ -1,6 +1,12 @@
 import { thrown } from '../../test/support/refusal';
 import { AppError } from './errors/app-error';
-import { countWithinBudget, decodePageCursor, encodePageCursor } from './list-page';
+import {
+  countWithinBudget,
+  decodeNumberCursor,
+  decodePageCursor,
+  encodeNumberCursor,
+  encodePageCursor,
+} from './list-page';
 
 describe('countWithinBudget', () => {
   it('keeps the longest prefix within the budget, and always the first item', () => {
@@ -34,6 +40,42 @@ describe('page cursors', () => {
     ['an array', Buffer.from('["x"]').toString('base64url')],
   ])('refuses %s as VALIDATION_FAILED on the field', (_label, cursor) => {
     const error = thrown(() => decodePageCursor(cursor, 'payload.cursor'), AppError);
+    expect(error.details).toEqual([
+      { field: 'payload.cursor', message: 'is not a cursor this server issued' },
+    ]);
+  });
+});
+
+describe('page cursors with another kind of id', () => {
+  const position = { at: '2026-12-03T13:58:22.123456Z', id: 'job-a1' };
+  const shortText = (id: string) => id.length > 0 && id.length <= 128;
+
+  it('round-trips an id the given check accepts, and refuses it as a UUID', () => {
+    const cursor = encodePageCursor(position);
+    expect(decodePageCursor(cursor, 'payload.cursor', shortText)).toEqual(position);
+    thrown(() => decodePageCursor(cursor, 'payload.cursor'), AppError);
+    thrown(
+      () =>
+        decodePageCursor(encodePageCursor({ ...position, id: 'x'.repeat(129) }), 'f', shortText),
+      AppError,
+    );
+  });
+});
+
+describe('number cursors', () => {
+  it('round-trips a non-negative integer', () => {
+    expect(decodeNumberCursor(encodeNumberCursor(0), 'payload.cursor')).toBe(0);
+    expect(decodeNumberCursor(encodeNumberCursor(41), 'payload.cursor')).toBe(41);
+  });
+
+  it.each([
+    ['not base64 JSON', 'x!'],
+    ['a negative number', encodeNumberCursor(-1)],
+    ['a fraction', encodeNumberCursor(1.5)],
+    ['a string', Buffer.from('{"after":"1"}').toString('base64url')],
+    ['null', Buffer.from('null').toString('base64url')],
+  ])('refuses %s as VALIDATION_FAILED on the field', (_label, cursor) => {
+    const error = thrown(() => decodeNumberCursor(cursor, 'payload.cursor'), AppError);
     expect(error.details).toEqual([
       { field: 'payload.cursor', message: 'is not a cursor this server issued' },
     ]);

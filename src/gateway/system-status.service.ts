@@ -3,10 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bull';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { SystemStatus as SystemStatusObject } from '../client/protocol';
+import { packageVersion } from '../common/package-version';
 import { AppConfig } from '../config/app-config';
 import { assertAdmin } from '../modules/auth/policy';
 import type { Principal } from '../modules/auth/principal';
@@ -20,19 +19,7 @@ export type DependencyState = 'up' | 'down';
 /** protocol.md 1.3 `system.status`; `workers` and `queue` are null when they cannot be told. */
 export type SystemStatus = SystemStatusObject;
 
-/** The version in the package.json above this file (src/… in development, dist/src/… when built). */
-export function packageVersion(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!fs.existsSync(file)) continue;
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-      name?: string;
-      version?: string;
-    };
-    if (manifest.name === 'skill-fleet' && manifest.version) return manifest.version;
-  }
-  return 'unknown';
-}
+export { packageVersion };
 
 const withTimeout = <T>(work: Promise<T>): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
