@@ -4,10 +4,8 @@ import {
   LLM_ERROR_CODES,
   LlmBadOutputError,
   LlmProvider,
-  type ChatMessage,
   type LlmRequest,
   type LlmResult,
-  type LlmUsage,
 } from './llm-provider';
 import { readInputBlock, type InputBlock } from './input-block';
 
@@ -20,8 +18,8 @@ export type OfflineRules = Readonly<Record<string, OfflineRule>>;
 
 /**
  * Deterministic, no network: answers each step with the rule of the same (base) name, reading the
- * input block of the last user message. The same request always gives the same reply. Usage is an
- * estimate from word counts (about 3 words to 4 tokens).
+ * input block of the last user message. The same request always gives the same reply. It reports no
+ * usage: no model ran, and a count made up from words would be read as one.
  */
 export class OfflineProvider extends LlmProvider {
   readonly name = 'offline';
@@ -46,8 +44,6 @@ export class OfflineProvider extends LlmProvider {
     }
     const output = rule(readInputBlock(req.messages));
     const text = 'text' in output ? output.text : JSON.stringify(output.json, null, 2);
-    const usage = estimateUsage(req.messages, text);
-
     let json: T | undefined;
     if (req.schema) {
       try {
@@ -56,7 +52,7 @@ export class OfflineProvider extends LlmProvider {
         const reason = error instanceof Error ? error.message : String(error);
         throw new LlmBadOutputError(
           `The offline provider's output for step '${req.step}' does not fit the '${req.schema.name}' schema: ${reason}`,
-          usage,
+          undefined,
         );
       }
     }
@@ -67,7 +63,7 @@ export class OfflineProvider extends LlmProvider {
         req.onToken(chunk);
       }
     }
-    return { text, ...(req.schema && { json }), usage };
+    return { text, ...(req.schema && { json }) };
   }
 }
 
@@ -82,15 +78,4 @@ export function chunkText(text: string, words = 4): string[] {
     else chunks.push(rest);
   }
   return chunks;
-}
-
-function wordTokens(text: string): number {
-  const words = text.split(/\s+/).filter((w) => w.length > 0).length;
-  return Math.ceil((words * 4) / 3);
-}
-
-function estimateUsage(messages: readonly ChatMessage[], text: string): LlmUsage {
-  const promptTokens = messages.reduce((n, m) => n + wordTokens(m.content), 0);
-  const completionTokens = wordTokens(text);
-  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
 }
