@@ -4,6 +4,7 @@ import { CliOutput } from '../cli-output';
 import { loadConfig } from '../load-config';
 import { untilShutdownSignal } from '../shutdown';
 import { UsageError } from '../usage-error';
+import { OPENAPI_PATH } from '../../src/common/http/openapi';
 
 interface ServeOptions {
   port?: number;
@@ -27,6 +28,9 @@ export class ServeCommand extends CommandRunner {
     this.out.line(`Skill Fleet is up (${server.config.mode} mode) on ${server.url}`);
     this.out.line(`  WebSocket:  ${wsUrl}/ws`);
     this.out.line(`  Health:     ${server.url}/health/ready`);
+    this.out.line(
+      `  API docs:   ${server.url}/${OPENAPI_PATH} (OpenAPI; the document at /${OPENAPI_PATH}-json)`,
+    );
     // The secret itself is never printed: this output is often a log that others read.
     this.out.line(`  Admin token file: ${config.adminTokenFile}`);
     if (server.newAdminToken) this.out.line('  (a new admin token was written to that file)');

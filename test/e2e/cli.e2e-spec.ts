@@ -206,6 +206,8 @@ if (e2eMode() === 'embedded') {
         );
         expect(first.url).toBe(`http://127.0.0.1:${port}`);
         expect(await readyStatus(first.url)).toBe(200);
+        expect(first.serve.stdout).toContain(`API docs:   ${first.url}/api/docs `);
+        expect((await fetch(`${first.url}/api/docs-json`)).status).toBe(200);
 
         const tokenFile = path.join(dataDir, 'admin-token');
         expect(first.serve.stdout).toContain(`Admin token file: ${tokenFile}`);
