@@ -260,7 +260,7 @@ describe(`skill-fleet jobs purge and long commands (${e2eMode()} mode)`, () => {
     expect(kept.prompts).toBe(3);
     const before = await totals();
 
-    const result = await remote('jobs', 'purge', '--older-than', '30d', '--json');
+    const result = await remote('jobs', 'purge', '--older-than', '30d', '--yes', '--json');
     expect(result.code).toBe(0);
     expect(onlyJson(result)).toEqual({ purged: 2 });
 
@@ -286,7 +286,7 @@ describe(`skill-fleet jobs purge and long commands (${e2eMode()} mode)`, () => {
     expect(plain.stdout).toMatch(/^Indexed \d+ skills?\.\n$/);
     expect(plain.stderr).toMatch(/^Reindexing skills…\nReindexing skills: done \(\d+\.\d s\)\n$/);
 
-    const purge = await remote('jobs', 'purge', '--older-than', '3650d');
+    const purge = await remote('jobs', 'purge', '--older-than', '3650d', '--yes');
     expect(purge.code).toBe(0);
     expect(purge.stderr).toMatch(/^Purging jobs finished more than 3650 days ago…\n.*: done/);
 

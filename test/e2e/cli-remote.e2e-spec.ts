@@ -118,11 +118,13 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
       const jobId = await createStepsJob(rest, { steps: 1, sideEffectDir: effects });
       await waitForStatus(rest, jobId, 'completed');
 
-      const kept = onlyJson(await remote('jobs', 'purge', '--older-than', '30d', '--json'));
+      const kept = onlyJson(
+        await remote('jobs', 'purge', '--older-than', '30d', '--yes', '--json'),
+      );
       expect(kept).toEqual({ purged: 0 });
       expect((await remote('jobs', 'show', jobId)).code).toBe(0);
 
-      const purged = await remote('jobs', 'purge', '--older-than', '0d', '--json');
+      const purged = await remote('jobs', 'purge', '--older-than', '0d', '--yes', '--json');
       expect(purged.code).toBe(0);
       expect((onlyJson(purged) as { purged: number }).purged).toBeGreaterThanOrEqual(1);
       const gone = await remote('jobs', 'show', jobId, '--json');
@@ -275,7 +277,7 @@ describe(`skill-fleet remote commands (${e2eMode()} mode)`, () => {
       const alice = remoteCli(server.wsUrl, token.token as string);
       const asAlice = await alice('jobs', 'list');
       expect(asAlice.code).toBe(0);
-      const writeRefused = await alice('jobs', 'purge', '--older-than', '1d', '--json');
+      const writeRefused = await alice('jobs', 'purge', '--older-than', '1d', '--yes', '--json');
       expect(writeRefused.code).toBe(1);
       expect((onlyJson(writeRefused).error as { code: string }).code).toBe('FORBIDDEN');
 

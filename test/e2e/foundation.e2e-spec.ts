@@ -58,6 +58,7 @@ describe(`foundation (${e2eMode()} mode)`, () => {
     expect(Object.keys(document.components.schemas.ConfirmAnswerDto.properties)).toEqual([
       'action',
       'feedback',
+      'edits',
     ]);
   });
 
