@@ -492,7 +492,7 @@ interface Drafted {
 
 /**
  * Generate: write the draft, then (with a model) up to two refinements while it scores below the
- * quality threshold, keeping whichever version scores best; then the preview loop, where a person
+ * quality threshold and each one raises the score, keeping whichever version scores best; then the preview loop, where a person
  * may edit the draft or (with a model) ask for a refine.
  */
 async function generate(run: Run, brief: Brief): Promise<Drafted> {
@@ -513,7 +513,10 @@ async function generate(run: Run, brief: Brief): Promise<Drafted> {
       content: best,
     });
     const score = computeQualityScore(candidate).score;
-    if (score > bestScore) [best, bestScore] = [candidate, score];
+    // A refinement that did not raise the score leaves the next request the same as this one:
+    // sending it again would pay for the same answer.
+    if (score <= bestScore) break;
+    [best, bestScore] = [candidate, score];
   }
   let content = best;
   let edited = false;
