@@ -251,6 +251,14 @@ describe('SkillStore', () => {
   describe('drafts', () => {
     const manifest = { name: 'async-await', category: 'python', ownerId: 'u1' };
 
+    it("removes the job's work folder that a killed write left, and no other job's", async () => {
+      const drafts = path.join(root, '_drafts');
+      fs.mkdirSync(path.join(drafts, '.sf-tmp-1-00ff-job-k', 'async-await'), { recursive: true });
+      fs.mkdirSync(path.join(drafts, '.sf-tmp-1-00ff-job-other'), { recursive: true });
+      await store.writeDraft('job-k', manifest, skillMd('async-await', 'Kept.'));
+      expect(fs.readdirSync(drafts).sort()).toEqual(['.sf-tmp-1-00ff-job-other', 'job-k']);
+    });
+
     it('writes a draft once; a second call returns the first one unchanged', async () => {
       const first = await store.writeDraft('job-1', manifest, skillMd('async-await', 'First.'));
       const second = await store.writeDraft(

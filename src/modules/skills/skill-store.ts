@@ -426,6 +426,7 @@ export class SkillStore {
     assertJobId(jobId);
     assertName(manifest.name, 'name');
     assertCategory(manifest.category);
+    await this.removeDraftWorkFolders(jobId);
     const existing = await this.readDraft(jobId);
     if (existing && (existing.run ?? 1) >= (manifest.run ?? 1)) {
       return { created: false, manifest: existing };
@@ -452,6 +453,20 @@ export class SkillStore {
         `Job ${jobId} has a draft folder without a readable ${DRAFT_MANIFEST}`,
       );
     return { created: false, manifest: winner };
+  }
+
+  /**
+   * Removes the work folders of this job's draft that a killed write left behind. Whoever writes the
+   * draft now holds the job, so an earlier attempt's folder can only be a dead one.
+   */
+  private async removeDraftWorkFolders(jobId: string): Promise<void> {
+    const draftsDir = path.join(this.root, DRAFTS_DIR);
+    for (const entry of await fs.readdir(draftsDir).catch((): string[] => [])) {
+      const match = WORK_DIR.exec(entry);
+      if (match?.[1] === 'tmp' && match[3] === jobId) {
+        await fs.rm(path.join(draftsDir, entry), { recursive: true, force: true });
+      }
+    }
   }
 
   /** A later run's draft in place of `existing` (see writeDraft). */
