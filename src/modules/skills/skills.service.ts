@@ -249,7 +249,8 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
         GROUP BY category ORDER BY category`,
       [skillId],
     );
-    return { categories: rows.map((r) => r.category), taken: rows.some((r) => r.taken) };
+    const categories = rows.map((r) => r.category).sort(); // code-point order, as before
+    return { categories, taken: rows.some((r) => r.taken) };
   }
 
   /** The skill and its SKILL.md as on disk now; the row is refreshed when the file changed. */
