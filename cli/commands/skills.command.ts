@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { SKILL_STATUSES, type Skill } from '../../src/client';
+import { SKILL_STATUSES, type Skill } from '#src/client/index';
 import { allPages } from '../all-pages';
 import { usageFailure, when } from '../printer';
 import {

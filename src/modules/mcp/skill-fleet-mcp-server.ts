@@ -14,8 +14,8 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Skill } from '../../client/protocol';
-import { MAX_PAGE_LIMIT } from '../../common/page-query.dto';
+import type { Skill } from '#src/client/protocol';
+import { MAX_PAGE_LIMIT } from '#src/common/page-query.dto';
 import { isBackendError, SkillFleetBackend, SkillChangeNotice } from './skill-fleet-backend';
 
 export const SERVER_NAME = 'skill-fleet';
