@@ -134,7 +134,8 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text).toContain('last error: CONFLICT: Only a failed job can be retried');
     });
 
-    it('offers only the keys that apply to the selected job, and refuses the others here', async () => {
+    /** A completed job whose snapshot still names its last step and progress, newest in the list. */
+    const completedJob = () =>
       store.dispatch({
         type: 'job.snapshot',
         job: job('cccccccc-3', {
@@ -146,6 +147,9 @@ describe('dashboard views (headless 80×24)', () => {
           updatedAt: '2026-11-23T21:00:09.000Z',
         }),
       });
+
+    it('offers only the keys that apply to the selected job, and refuses the others here', async () => {
+      completedJob();
       store.dispatch({ type: 'select.job', jobId: 'cccccccc-3' });
       let text = await draw();
       // The header offers enter, but neither cancel nor retry for a completed job.
@@ -172,13 +176,7 @@ describe('dashboard views (headless 80×24)', () => {
     });
 
     it('filters on the whole task, the status and the step with /', async () => {
-      store.dispatch({
-        type: 'job.snapshot',
-        job: job('cccccccc-3', {
-          input: { task: 'Create a skill for terraform modules' },
-          status: 'completed',
-        }),
-      });
+      completedJob();
       let text = await press('/', 'c', 'r', 'e', 'a', 't', 'e');
       // While typing, the list follows the filter; the lead-in is matched though not shown.
       expect(text).toContain('filter: create_');
