@@ -9,8 +9,8 @@ import type {
   Skill,
   SkillFleetClient,
   StateChange,
-} from '../../src/client';
-import { SkillFleetError } from '../../src/client';
+} from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
 import type { SourceFile } from '../source-files';
 import { Store } from './store';
 

@@ -1,4 +1,4 @@
-import { ignoreUnknownEvent, type JobStatus } from '../../src/client';
+import { ignoreUnknownEvent, type JobStatus } from '#src/client/index';
 import type { LoggedEvent } from './store';
 import { terminalText } from '../terminal-text';
 

@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import type { Job, JobStatus } from '../../src/client';
+import type { Job, JobStatus } from '#src/client/index';
 
 /** The keys of the dashboard as data: bound by the dashboard, listed by the help overlay. */
 

@@ -1,6 +1,6 @@
 import type { Widgets } from 'blessed';
-import type { Job, JobStepInfo, StepUsage } from '../../../src/client';
-import { terminalJson } from '../../terminal-text';
+import type { Job, JobStepInfo, StepUsage } from '#src/client/index';
+import { terminalJson } from '#cli/terminal-text';
 import {
   age,
   colour,

@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import type { Job } from '../../../src/client';
+import type { Job } from '#src/client/index';
 import { age, duration, esc, eventLine, fit, progressBar, shortId, statusWord } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { JobsPane, Layout } from '../layouts';
