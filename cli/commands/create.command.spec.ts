@@ -3,7 +3,12 @@ import { CapturedOutput, isolateExitCode, runCommand } from '#test/support/comma
 import { CliOutput } from '../cli-output';
 import { CliFailure, Printer } from '../printer';
 import { Remote, RemoteOptions } from '../remote';
-import { CreateCommand, parsePromptSwitches } from './create.command';
+import {
+  CreateCommand,
+  parsePromptSwitches,
+  parseTriggerQueries,
+  parseTriggerThreshold,
+} from './create.command';
 
 describe('create --prompts', () => {
   it('turns on the kinds listed and turns off the rest', () => {
@@ -26,6 +31,34 @@ describe('create --prompts', () => {
       expect.objectContaining({ exitCode: 2, message: expect.stringContaining('"review"') }),
     );
     expect(() => parsePromptSwitches('all,preview')).toThrow(CliFailure);
+  });
+});
+
+describe('create --trigger-queries and --trigger-threshold', () => {
+  it('take the ranges of the job options', () => {
+    expect(parseTriggerQueries('0')).toBe(0);
+    expect(parseTriggerQueries('20')).toBe(20);
+    expect(parseTriggerThreshold('0')).toBe(0);
+    expect(parseTriggerThreshold('0.75')).toBe(0.75);
+    expect(parseTriggerThreshold('1')).toBe(1);
+  });
+
+  it.each(['-1', '21', '2.5', 'eight', ''])('refuse --trigger-queries %p (exit 2)', (value) => {
+    expect(() => parseTriggerQueries(value)).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: expect.stringContaining('--trigger-queries takes a whole number from 0 to 20'),
+      }),
+    );
+  });
+
+  it.each(['-0.1', '1.5', 'high', '', 'NaN'])('refuse --trigger-threshold %p (exit 2)', (value) => {
+    expect(() => parseTriggerThreshold(value)).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: expect.stringContaining('--trigger-threshold takes a number from 0 to 1'),
+      }),
+    );
   });
 });
 
@@ -156,6 +189,36 @@ describe('create: option parsing through the command', () => {
         'Promote it with: skill-fleet skills promote j1',
       ]),
     );
+  });
+
+  it('sends --trigger-queries and --trigger-threshold as the job options', async () => {
+    await run(
+      'create',
+      'PDF text extraction',
+      '--trigger-queries',
+      '4',
+      '--trigger-threshold',
+      '0.9',
+      '--url',
+      'ws://h/ws',
+      '--token',
+      't',
+    );
+    const create = remote.calls[0].payload as { input: { options: Record<string, unknown> } };
+    expect(create.input.options).toEqual({
+      autoApprove: false,
+      triggerQueries: 4,
+      triggerThreshold: 0.9,
+    });
+  });
+
+  it('refuses a bad --trigger-threshold before connecting (exit 2)', async () => {
+    await run('create', 'x', '--trigger-threshold', '2', '--json');
+    expect(remote.calls).toEqual([]);
+    expect(out.documents).toEqual([
+      { error: { code: 'USAGE', message: expect.stringContaining('not "2"') } },
+    ]);
+    expect(process.exitCode).toBe(2);
   });
 
   it('refuses a bad --prompts before connecting (exit 2)', async () => {

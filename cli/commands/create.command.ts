@@ -2,6 +2,7 @@ import { Command, Option } from 'nest-commander';
 import { followJob, followOutput, printOutcome } from '../job-follow';
 import { usageFailure } from '../printer';
 import { readSourceFiles, SourceFilesError, type SourceFile } from '../source-files';
+import { MAX_TRIGGER_QUERIES } from '#src/modules/skill-create/triggers/trigger-evaluation';
 import { terminalText } from '../terminal-text';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 
@@ -10,6 +11,8 @@ interface CreateOptions extends RemoteCommandOptions {
   prompts?: string;
   from?: string[];
   resume?: string;
+  triggerQueries?: string;
+  triggerThreshold?: string;
 }
 
 export const PROMPT_KINDS = ['clarify', 'structure_fix', 'confirm', 'preview', 'validate'] as const;
@@ -35,6 +38,26 @@ export function parsePromptSwitches(value: string): PromptSwitches {
   return Object.fromEntries(
     PROMPT_KINDS.map((kind) => [kind, all || (!none && given.includes(kind))]),
   ) as PromptSwitches;
+}
+
+/** `--trigger-queries N`: queries of each kind the trigger evaluation writes (0 turns it off). */
+export function parseTriggerQueries(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > MAX_TRIGGER_QUERIES) {
+    throw usageFailure(
+      `--trigger-queries takes a whole number from 0 to ${MAX_TRIGGER_QUERIES} (0 turns the trigger evaluation off), not "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** `--trigger-threshold X`: the precision and recall below which the description is rewritten. */
+export function parseTriggerThreshold(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) {
+    throw usageFailure(`--trigger-threshold takes a number from 0 to 1 (e.g. 0.8), not "${value}"`);
+  }
+  return x;
 }
 
 /**
@@ -69,6 +92,14 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       throw usageFailure('The task is empty', 'e.g. skill-fleet create "Python asyncio basics"');
     const prompts =
       options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
+    const triggerQueries =
+      options.triggerQueries === undefined
+        ? undefined
+        : parseTriggerQueries(options.triggerQueries);
+    const triggerThreshold =
+      options.triggerThreshold === undefined
+        ? undefined
+        : parseTriggerThreshold(options.triggerThreshold);
     let sources: SourceFile[] = [];
     if (options.from && options.from.length > 0) {
       try {
@@ -89,7 +120,12 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
         workflow: 'skill.create',
         input: {
           task,
-          options: { autoApprove, ...(prompts && { prompts }) },
+          options: {
+            autoApprove,
+            ...(prompts && { prompts }),
+            ...(triggerQueries !== undefined && { triggerQueries }),
+            ...(triggerThreshold !== undefined && { triggerThreshold }),
+          },
           ...(sources.length > 0 && { sources }),
         },
       });
@@ -120,6 +156,23 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
   })
   parseFrom(value: string, previous: string[] = []): string[] {
     return [...previous, value];
+  }
+
+  @Option({
+    flags: '--trigger-queries <n>',
+    description: `With a model: requests of each kind (should and should not load the skill) the trigger evaluation writes, 0-${MAX_TRIGGER_QUERIES} (default 8; 0 turns it off)`,
+  })
+  parseTriggerQueries(value: string): string {
+    return value;
+  }
+
+  @Option({
+    flags: '--trigger-threshold <x>',
+    description:
+      'With a model: the precision and recall (0-1, default 0.8) below which the description is rewritten',
+  })
+  parseTriggerThreshold(value: string): string {
+    return value;
   }
 
   @Option({
