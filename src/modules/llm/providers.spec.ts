@@ -139,6 +139,18 @@ const signal = (): AbortSignal => new AbortController().signal;
 /** A schema call for the greeting, as step `step`. */
 const askForGreeting = (llm: AiSdkProvider, step = 'plan') =>
   llm.complete({ step, messages, schema: greetingSchema, signal: signal() });
+/** A streamed generate call; `tokens` fills as they arrive. */
+const streamGenerate = (llm: AiSdkProvider) => {
+  const tokens: string[] = [];
+  const reply = llm.complete({
+    step: 'generate',
+    messages,
+    stream: true,
+    onToken: (t) => tokens.push(t),
+    signal: signal(),
+  });
+  return { tokens, reply };
+};
 const quietLogger = (sink: string[]) => ({
   warn: (message: unknown) => void sink.push(String(message)),
   log: (message: unknown) => void sink.push(String(message)),
@@ -199,14 +211,8 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('streams: passes the tokens on in order and reads the usage at the end', async () => {
     fake.script(wire.stream(['Hel', 'lo', ' world']));
-    const tokens: string[] = [];
-    const result = await make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply } = streamGenerate(make());
+    const result = await reply;
     expect(tokens).toEqual(['Hel', 'lo', ' world']);
     expect(result).toEqual({ text: 'Hello world', usage });
   });
@@ -271,14 +277,7 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('fails a stream broken off after tokens with a retryable error, without a retry', async () => {
     fake.script(wire.broken(['Hel', 'lo']));
-    const tokens: string[] = [];
-    const failure = make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply: failure } = streamGenerate(make());
     await expect(failure).rejects.toBeInstanceOf(LlmCallError);
     await expect(failure).rejects.toThrow(/broke off after 2 chunk\(s\)/);
     expect(tokens).toEqual(['Hel', 'lo']);
@@ -401,14 +400,8 @@ describe('OpenAiProvider with servers that lack a feature', () => {
 
   it('reads a plain completion as one chunk when the server ignores "stream"', async () => {
     fake.script(completion('all at once', { prompt_tokens: 4, completion_tokens: 3 }));
-    const tokens: string[] = [];
-    const result = await make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply } = streamGenerate(make());
+    const result = await reply;
     expect((fake.chatRequests()[0].body as { stream?: boolean }).stream).toBe(true);
     expect(tokens).toEqual(['all at once']);
     expect(result).toEqual({
