@@ -1,5 +1,6 @@
 import type { SkillFleetClient } from '../src/client';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
+import { cursorPages } from './paging';
 import { CliFailure } from './printer';
 
 /** What the CLI takes an id of. */
@@ -21,45 +22,26 @@ export const isFullId = (value: string): boolean => UUID.test(value);
 /** Pages of ids the principal may see, from the server's own list methods (access-checked there). */
 async function* idPages(client: SkillFleetClient, kind: IdKind): AsyncGenerator<string[]> {
   switch (kind) {
-    case 'job': {
-      let cursor: string | null = null;
-      do {
-        const page: { jobs: { id: string }[]; nextCursor: string | null } = await client.call(
-          'jobs.list',
-          { limit: 200, ...(cursor !== null && { cursor }) },
-        );
+    case 'job':
+      for await (const page of cursorPages((after) =>
+        client.call('jobs.list', { limit: 200, ...after }),
+      )) {
         yield page.jobs.map((job) => job.id);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      }
       return;
-    }
-    case 'prompt': {
-      let cursor: string | null = null;
-      do {
-        const page: { prompts: { id: string }[]; nextCursor: string | null } = await client.call(
-          'prompts.list',
-          { ...(cursor !== null && { cursor }) },
-        );
+    case 'prompt':
+      for await (const page of cursorPages((after) => client.call('prompts.list', { ...after }))) {
         yield page.prompts.map((prompt) => prompt.id);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      }
       return;
-    }
     case 'token':
       yield (await client.call('tokens.list', {})).tokens.map((token) => token.id);
       return;
-    case 'draft': {
-      let cursor: string | null = null;
-      do {
-        const page: { drafts: { jobId: string }[]; nextCursor: string | null } = await client.call(
-          'drafts.list',
-          { ...(cursor !== null && { cursor }) },
-        );
+    case 'draft':
+      for await (const page of cursorPages((after) => client.call('drafts.list', { ...after }))) {
         yield page.drafts.map((draft) => draft.jobId);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      }
       return;
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
+import { SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
+import { allPages } from '../paging';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -175,20 +176,12 @@ export class SkillsImportCommand extends RemoteCommand<ImportOptions> {
 export class SkillsHistoryCommand extends RemoteCommand {
   protected async execute([skillId]: string[], options: RemoteCommandOptions): Promise<void> {
     // Every page: the history is short, and the table and --json show all of it.
-    const reply: { versions: SkillVersion[] } = { versions: [] };
-    let cursor: string | null = null;
-    do {
-      const page: Methods['skills.history']['reply'] = await this.remote.call(
-        options,
-        'skills.history',
-        {
-          skillId,
-          ...(cursor === null ? {} : { cursor }),
-        },
-      );
-      reply.versions.push(...page.versions);
-      cursor = page.nextCursor ?? null; // a server without paging sends none
-    } while (cursor !== null);
+    const reply: { versions: SkillVersion[] } = {
+      versions: await allPages(
+        (after) => this.remote.call(options, 'skills.history', { skillId, ...after }),
+        (page) => page.versions,
+      ),
+    };
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.versions,
