@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
+import { SKILL_STATUSES, type Skill, type SkillVersion } from '#src/client/index';
 import { allPages } from '../paging';
 import { usageFailure, when } from '../printer';
 import {
