@@ -1,6 +1,6 @@
 import type { SkillFleetClient } from '../src/client';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
-import { cursorPages } from './paging';
+import { listPages } from './all-pages';
 import { CliFailure } from './printer';
 
 /** What the CLI takes an id of. */
@@ -23,24 +23,25 @@ export const isFullId = (value: string): boolean => UUID.test(value);
 async function* idPages(client: SkillFleetClient, kind: IdKind): AsyncGenerator<string[]> {
   switch (kind) {
     case 'job':
-      for await (const page of cursorPages((after) =>
-        client.call('jobs.list', { limit: 200, ...after }),
-      )) {
-        yield page.jobs.map((job) => job.id);
-      }
+      yield* listPages(async (cursor) => {
+        const page = await client.call('jobs.list', { limit: 200, ...(cursor && { cursor }) });
+        return { items: page.jobs.map((job) => job.id), nextCursor: page.nextCursor };
+      });
       return;
     case 'prompt':
-      for await (const page of cursorPages((after) => client.call('prompts.list', { ...after }))) {
-        yield page.prompts.map((prompt) => prompt.id);
-      }
+      yield* listPages(async (cursor) => {
+        const page = await client.call('prompts.list', { ...(cursor && { cursor }) });
+        return { items: page.prompts.map((prompt) => prompt.id), nextCursor: page.nextCursor };
+      });
       return;
     case 'token':
       yield (await client.call('tokens.list', {})).tokens.map((token) => token.id);
       return;
     case 'draft':
-      for await (const page of cursorPages((after) => client.call('drafts.list', { ...after }))) {
-        yield page.drafts.map((draft) => draft.jobId);
-      }
+      yield* listPages(async (cursor) => {
+        const page = await client.call('drafts.list', { ...(cursor && { cursor }) });
+        return { items: page.drafts.map((draft) => draft.jobId), nextCursor: page.nextCursor };
+      });
       return;
   }
 }

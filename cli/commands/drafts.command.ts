@@ -1,7 +1,7 @@
 import { Command, Option, SubCommand } from 'nest-commander';
 import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '#src/client/index';
+import { allPages } from '../all-pages';
 import { EXIT_REFUSED } from '../exit-codes';
-import { allPages } from '../paging';
 import { CliFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -24,10 +24,10 @@ async function allDrafts(
   call: (payload: Methods['drafts.list']['payload']) => Promise<Methods['drafts.list']['reply']>,
   status?: DraftStatus,
 ): Promise<Draft[]> {
-  return allPages(
-    (after) => call({ ...(status && { status }), ...after }),
-    (page) => page.drafts,
-  );
+  return allPages(async (cursor) => {
+    const page = await call({ ...(status && { status }), ...(cursor && { cursor }) });
+    return { items: page.drafts, nextCursor: page.nextCursor };
+  });
 }
 
 @SubCommand({ name: 'list', description: 'List drafts (your own; an admin sees all)' })
