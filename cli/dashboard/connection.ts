@@ -8,8 +8,8 @@ import type {
   Skill,
   SkillFleetClient,
   StateChange,
-} from '../../src/client';
-import { SkillFleetError } from '../../src/client';
+} from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
 import { Store } from './store';
 
 /** The part of the client library the dashboard uses (a fake stands in for it in unit tests). */

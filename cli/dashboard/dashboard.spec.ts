@@ -1,11 +1,11 @@
-import { SkillFleetError } from '../../src/client';
-import type { Prompt } from '../../src/client';
-import { job, jobEvent, prompt, skill } from '../../test/support/dashboard-fixtures';
-import { headlessScreen, HeadlessScreen, KEYS } from '../../test/support/headless-screen';
+import { SkillFleetError } from '#src/client/index';
+import type { Prompt } from '#src/client/index';
+import { job, jobEvent, prompt, skill } from '#test/support/dashboard-fixtures';
+import { headlessScreen, HeadlessScreen, KEYS } from '#test/support/headless-screen';
 import type { Commands } from './connection';
 import { Dashboard } from './dashboard';
 import { initialState, Store } from './store';
-import { sleep } from '../../test/support/wait-for';
+import { sleep } from '#test/support/wait-for';
 
 /** Every view on a headless 80×24 screen: keys in, text out. */
 

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../src/client';
+import type { JobStatus } from '#src/client/index';
 import { terminalText } from '../terminal-text';
 
 /** Text helpers for the views. Colour only ever adds to a word that is shown anyway. */

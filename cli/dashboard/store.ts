@@ -7,7 +7,7 @@ import {
   type JobLogEventName,
   type Prompt,
   type Skill,
-} from '../../src/client';
+} from '#src/client/index';
 
 /**
  * The dashboard's store: a pure reducer over protocol replies and events, plus change notification.

@@ -4,7 +4,7 @@
  * each error status it documents, including those every route can answer.
  */
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger';
-import { buildOpenApiDocument } from '../../src/server';
+import { buildOpenApiDocument } from '#src/server';
 import { e2eMode } from '../support/e2e-env';
 import { startTestServer, TestServer } from '../support/test-server';
 

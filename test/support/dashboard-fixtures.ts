@@ -8,7 +8,7 @@ import type {
   JobStreamEvents,
   Prompt,
   Skill,
-} from '../../src/client';
+} from '#src/client/index';
 
 /** Protocol objects for the dashboard's unit tests. */
 

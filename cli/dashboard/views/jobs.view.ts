@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import { ignoreUnknownEvent, type Job } from '../../../src/client';
+import { ignoreUnknownEvent, type Job } from '#src/client/index';
 import { age, duration, esc, fit, progressBar, shortId, statusWord } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { JobsPane, Layout } from '../layouts';

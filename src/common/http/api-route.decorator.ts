@@ -1,6 +1,6 @@
 import { applyDecorators, HttpStatus, type Type } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { ERROR_CODES, type ErrorCode } from '../../client/protocol';
+import { ERROR_CODES, type ErrorCode } from '#src/client/protocol';
 import type { ErrorBody } from './http-exception.filter';
 
 /** The REST error envelope (protocol.md §2), as HttpExceptionFilter writes it. */

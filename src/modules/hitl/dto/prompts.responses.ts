@@ -5,7 +5,7 @@ import {
   type Prompt,
   type PromptStatus,
   type TimeoutAction,
-} from '../../../client/protocol';
+} from '#src/client/protocol';
 
 export class PromptDto implements Prompt {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -14,9 +14,9 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { JOB_STATUSES, type JobStatus } from '../../../client/protocol';
-import { PageQueryDto } from '../../../common/page-query.dto';
-import { SkillCreateInputDto } from '../../skill-create/skill-create.input';
+import { JOB_STATUSES, type JobStatus } from '#src/client/protocol';
+import { PageQueryDto } from '#src/common/page-query.dto';
+import { SkillCreateInputDto } from '#src/modules/skill-create/skill-create.input';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })

@@ -6,7 +6,7 @@ import {
   type JobStatus,
   type JobStepInfo,
   type StepUsage,
-} from '../../../client/protocol';
+} from '#src/client/protocol';
 import type { JobEventView } from '../job-view';
 
 export class CodeMessageDto {
@@ -85,8 +85,7 @@ export class JobStepDto implements JobStepInfo {
   @ApiProperty({ type: CodeMessageDto, nullable: true }) error!: CodeMessageDto | null;
   @ApiProperty({
     description: "the step's output (any JSON); the cut JSON text when outputTruncated",
-    anyOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
-    nullable: true,
+    anyOf: [{ type: 'object', additionalProperties: true, nullable: true }, { type: 'string' }],
   })
   output!: unknown;
   @ApiProperty() outputTruncated!: boolean;

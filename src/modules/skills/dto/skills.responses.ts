@@ -10,7 +10,7 @@ import {
   type SkillStatus,
   type SkillVersion,
   type ValidationIssue,
-} from '../../../client/protocol';
+} from '#src/client/protocol';
 
 export class ValidationIssueDto implements ValidationIssue {
   @ApiProperty({ example: 'NAME_CONSECUTIVE_HYPHENS' }) code!: string;
