@@ -32,12 +32,12 @@ export class SkillsController {
 
   @Get('skills')
   @ApiRoute({
-    summary: 'Search the library by text, category or status (skills.list)',
+    summary: 'Search the library by text, category or status, a page at a time (skills.list)',
     ok: SkillListDto,
     errors: [400],
   })
-  async list(@Query() filter: ListSkillsDto, @CurrentPrincipal() principal: Principal) {
-    return { skills: await this.skills.list(filter, principal) };
+  list(@Query() filter: ListSkillsDto, @CurrentPrincipal() principal: Principal) {
+    return this.skills.list(filter, principal);
   }
 
   @Post('skills/validate')

@@ -54,7 +54,10 @@ export class SkillWithContentDto extends SkillReplyDto {
 }
 
 export class SkillListDto {
-  @ApiProperty({ type: [SkillDto] }) skills!: SkillDto[];
+  @ApiProperty({ type: [SkillDto], description: 'by relevance with a query, else by id' })
+  skills!: SkillDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  nextCursor!: string | null;
 }
 
 export class SkillSummaryDto {
