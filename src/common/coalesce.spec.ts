@@ -28,4 +28,18 @@ describe('Coalescer', () => {
     expect(read).toHaveBeenCalledTimes(1);
     expect(coalescer.size).toBe(0);
   });
+
+  it('does not hand a caller a read that started before its `since`', async () => {
+    const coalescer = new Coalescer<string>();
+    let release!: () => void;
+    const early = coalescer.run(
+      'k',
+      () => new Promise((resolve) => (release = () => resolve('early'))),
+    );
+    const since = coalescer.now();
+    const late = coalescer.run('k', () => Promise.resolve('late'), since);
+    const joined = coalescer.run('k', () => Promise.resolve('third'), since);
+    release();
+    expect(await Promise.all([early, late, joined])).toEqual(['early', 'late', 'late']);
+  });
 });

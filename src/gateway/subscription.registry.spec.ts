@@ -50,19 +50,24 @@ function setup(count: number) {
     { eventPage: log.eventPage } as unknown as JobsService,
     AppConfig.fromEnvironment({}),
   );
-  const subscribe = (afterSeq: number) => {
-    const socket = new FakeSocket();
-    const connection = new WsConnection(
-      socket as unknown as WebSocket,
-      principal,
-      DEFAULT_GATEWAY_LIMITS,
-    );
-    registry.openJobStream(connection, JOB).start(afterSeq);
-    return socket;
+  /** Like jobs.subscribe: `count` streams listen first, then (their job checked) start reading. */
+  const subscribeAll = (count: number, afterSeq: number) => {
+    const opened = Array.from({ length: count }, () => {
+      const socket = new FakeSocket();
+      const connection = new WsConnection(
+        socket as unknown as WebSocket,
+        principal,
+        DEFAULT_GATEWAY_LIMITS,
+      );
+      return { socket, stream: registry.openJobStream(connection, JOB) };
+    });
+    for (const { stream } of opened) stream.start(afterSeq);
+    return opened.map(({ socket }) => socket);
   };
+  const subscribe = (afterSeq: number) => subscribeAll(1, afterSeq)[0];
   const publish = (seq: number) =>
     bus.publish({ kind: 'job-event', jobId: JOB, ownerId: 'u', ...stored(seq) });
-  return { registry, log, subscribe, publish };
+  return { registry, log, subscribe, subscribeAll, publish };
 }
 
 const seqsOf = (socket: FakeSocket) =>
@@ -73,9 +78,9 @@ const received = (sockets: FakeSocket[], count: number) =>
 
 describe('SubscriptionRegistry replay', () => {
   it('serves replays of one job that start together from one page read, each frame encoded once', async () => {
-    const { log, subscribe } = setup(20);
+    const { log, subscribeAll } = setup(20);
     log.hold();
-    const sockets = Array.from({ length: 100 }, () => subscribe(0));
+    const sockets = subscribeAll(100, 0);
     log.open();
     await received(sockets, 20);
     expect(log.eventPage).toHaveBeenCalledTimes(1);
@@ -84,6 +89,21 @@ describe('SubscriptionRegistry replay', () => {
     for (let i = 0; i < 20; i++) {
       expect(new Set(sockets.map((socket) => socket.sent[i])).size).toBe(1);
     }
+  });
+
+  it('does not let a stream share a read that started before it listened for live events', async () => {
+    const { log, subscribe, publish } = setup(20);
+    log.hold();
+    const early = subscribe(0); // its read is in flight and has not seen 21
+    log.append(21);
+    publish(21); // committed and published before the late stream listens
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = subscribe(0);
+    log.open();
+    await received([early, late], 21);
+    expect(seqsOf(late)).toEqual(upTo(21));
+    expect(seqsOf(early)).toEqual(upTo(21));
+    expect(log.eventPage).toHaveBeenCalledTimes(2);
   });
 
   it('serves a later replay from a recent seq out of the tail, without reading the log', async () => {

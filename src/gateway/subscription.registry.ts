@@ -49,11 +49,14 @@ export class SubscriptionRegistry implements OnModuleDestroy {
    */
   openJobStream(connection: WsConnection, jobId: string): JobStream {
     this.closeJobStream(connection, jobId);
+    // Its reads must see every event published before it starts listening (below): it may share
+    // only a read started after this moment.
+    const listening = this.pageReads.now();
     const stream = new JobStream(
       jobId,
       connection,
       // Only read once the subscription has passed jobs.find for this principal (JobStream.start).
-      (afterSeq, limit) => this.readPage(jobId, afterSeq, limit),
+      (afterSeq, limit) => this.readPage(jobId, afterSeq, limit, listening),
       {
         ...DEFAULT_JOB_STREAM_OPTIONS,
         onError: (error) => this.streamFailed(connection, stream, error),
@@ -108,24 +111,33 @@ export class SubscriptionRegistry implements OnModuleDestroy {
     return { tailJobs: jobs, tailBytes: bytes, readsInFlight: this.pageReads.size };
   }
 
-  private readPage(jobId: string, afterSeq: number, limit: number): Promise<EventPage> {
+  private readPage(
+    jobId: string,
+    afterSeq: number,
+    limit: number,
+    since: number,
+  ): Promise<EventPage> {
     const held = this.tail.read(jobId, afterSeq, limit);
     if (held) return Promise.resolve(held);
-    return this.pageReads.run(`${jobId}:${afterSeq}:${limit}`, async () => {
-      const page = await this.jobs.eventPage(jobId, afterSeq, limit);
-      const events = page.events.map((event) => ({
-        seq: event.seq,
-        frame: encodeEvent({
-          topic: jobTopic(jobId),
-          event: event.type,
+    return this.pageReads.run(
+      `${jobId}:${afterSeq}:${limit}`,
+      async () => {
+        const page = await this.jobs.eventPage(jobId, afterSeq, limit);
+        const events = page.events.map((event) => ({
           seq: event.seq,
-          ts: event.ts,
-          payload: event.payload,
-        }),
-      }));
-      this.tail.fill(jobId, events);
-      return { events, lastSeq: page.lastSeq };
-    });
+          frame: encodeEvent({
+            topic: jobTopic(jobId),
+            event: event.type,
+            seq: event.seq,
+            ts: event.ts,
+            payload: event.payload,
+          }),
+        }));
+        this.tail.fill(jobId, events);
+        return { events, lastSeq: page.lastSeq };
+      },
+      since,
+    );
   }
 
   private dispatch(message: BusMessage): void {
