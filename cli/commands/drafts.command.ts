@@ -1,5 +1,5 @@
 import { Command, Option, SubCommand } from 'nest-commander';
-import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '../../src/client';
+import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '#src/client/index';
 import { EXIT_REFUSED } from '../exit-codes';
 import { CliFailure, when } from '../printer';
 import {

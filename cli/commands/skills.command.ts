@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
+import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '#src/client/index';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,

@@ -1,4 +1,4 @@
-import { thrown } from '../../test/support/refusal';
+import { thrown } from '#test/support/refusal';
 import { AppError } from './errors/app-error';
 import {
   countWithinBudget,

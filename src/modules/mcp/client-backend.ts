@@ -1,5 +1,5 @@
-import type { SkillFleetClient } from '../../client/skill-fleet-client';
-import type { Methods } from '../../client/protocol';
+import type { SkillFleetClient } from '#src/client/skill-fleet-client';
+import type { Methods } from '#src/client/protocol';
 import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
 
 /**

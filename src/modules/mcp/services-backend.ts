@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../../common/errors/app-error';
-import { ErrorCode, type Skill } from '../../client/protocol';
-import { validateDto } from '../../common/errors/validation';
-import type { EventBus } from '../../common/events/event-bus';
+import { AppError } from '#src/common/errors/app-error';
+import { ErrorCode, type Skill } from '#src/client/protocol';
+import { validateDto } from '#src/common/errors/validation';
+import type { EventBus } from '#src/common/events/event-bus';
 import { assertCanWrite } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { AnswerPromptDto } from '../hitl/dto/answers.dto';

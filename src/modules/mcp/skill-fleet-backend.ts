@@ -1,4 +1,4 @@
-import type { Job, Prompt, Skill, SkillFile } from '../../client/protocol';
+import type { Job, Prompt, Skill, SkillFile } from '#src/client/protocol';
 
 /** skill.create's prompt switches (protocol.md 1.3), as `create_skill` passes them on. */
 export interface PromptSwitches {

@@ -4,8 +4,8 @@ import {
   ResourceUpdatedNotificationSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Job, Skill } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
+import type { Job, Skill } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
 import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
 import {
   createSkillFleetMcpServer,

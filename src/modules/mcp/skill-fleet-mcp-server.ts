@@ -14,7 +14,7 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Skill } from '../../client/protocol';
+import type { Skill } from '#src/client/protocol';
 import { isBackendError, SkillFleetBackend, SkillChangeNotice } from './skill-fleet-backend';
 
 export const SERVER_NAME = 'skill-fleet';

@@ -1,4 +1,4 @@
-import { PermanentError } from '../../common/errors/permanent-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import { checkRound, defineWorkflow, WorkflowContext } from '../jobs/workflow';
 import { formatInputBlock } from '../llm/input-block';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../llm/llm-provider';
@@ -28,7 +28,7 @@ import {
 } from './skill-create.sources';
 import { MAX_INPUT_BYTES } from '../jobs/jobs.service';
 import { evaluateTriggers, type TriggerOutcome } from './triggers/trigger-evaluation';
-import type { TriggerReport } from '../../client/protocol';
+import type { TriggerReport } from '#src/client/protocol';
 
 export const SKILL_CREATE = 'skill.create';
 

@@ -3,7 +3,7 @@
  * skill, `_drafts/<jobId>/<name>` for a job's draft. Every path on disk is built from a parsed
  * `SkillRef`, never from raw client text.
  */
-import { AppError } from '../../common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 import { checkSkillName, normalizeSkillName } from './validator';
 
 export const DRAFTS_DIR = '_drafts';

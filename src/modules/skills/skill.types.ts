@@ -1,4 +1,4 @@
-import type { Draft, Skill, SkillStatus, SkillVersion } from '../../client/protocol';
+import type { Draft, Skill, SkillStatus, SkillVersion } from '#src/client/protocol';
 import type { Principal } from '../auth/principal';
 import type { ValidationError, ValidationIssue, ValidationWarning } from './validator';
 

@@ -6,15 +6,15 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
+import { type DraftStatus, type LibraryAction, ErrorCode } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
 import {
   countWithinBudget,
   decodeNumberCursor,
   decodePageCursor,
   encodeNumberCursor,
-} from '../../common/list-page';
-import type { PageQuery } from '../../common/page-query.dto';
+} from '#src/common/list-page';
+import type { PageQuery } from '#src/common/page-query.dto';
 import { ListDraftsDto, SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';

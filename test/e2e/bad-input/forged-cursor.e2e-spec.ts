@@ -1,6 +1,6 @@
-import { e2eMode } from '../../support/e2e-env';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { e2eMode } from '#test/support/e2e-env';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 
 const MARKER = 'FORGED-LOG-LINE';
 

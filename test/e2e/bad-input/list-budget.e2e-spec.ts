@@ -1,15 +1,15 @@
 import * as os from 'node:os';
-import { LIST_BYTE_BUDGET } from '../../../src/common/list-page';
-import { JobsService } from '../../../src/modules/jobs/jobs.service';
-import { Prompt } from '../../../src/modules/hitl/prompt.entity';
-import type { Principal } from '../../../src/modules/auth/principal';
+import { LIST_BYTE_BUDGET } from '#src/common/list-page';
+import { JobsService } from '#src/modules/jobs/jobs.service';
+import { Prompt } from '#src/modules/hitl/prompt.entity';
+import type { Principal } from '#src/modules/auth/principal';
 import { DataSource } from 'typeorm';
-import { e2eMode } from '../../support/e2e-env';
-import { jobFrames } from '../../support/gateway';
-import { restClient } from '../../support/http';
-import { waitFor } from '../../support/wait-for';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { e2eMode } from '#test/support/e2e-env';
+import { jobFrames } from '#test/support/gateway';
+import { restClient } from '#test/support/http';
+import { waitFor } from '#test/support/wait-for';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 
 const ADMIN: Principal = { tokenId: 'test', userId: 'admin', role: 'admin', readOnly: false };
 const PROMPTS = 12;

@@ -18,8 +18,8 @@ import {
   type DraftStatus,
   SKILL_STATUSES,
   type SkillStatus,
-} from '../../../client/protocol';
-import { PageQueryDto } from '../../../common/page-query.dto';
+} from '#src/client/protocol';
+import { PageQueryDto } from '#src/common/page-query.dto';
 import { MAX_FILE_PATH_LENGTH } from '../skill-files';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
