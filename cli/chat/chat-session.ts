@@ -1,4 +1,4 @@
-import type { Job, SkillFleetClient, StateChange } from '../../src/client';
+import type { Job, SkillFleetClient, StateChange } from '#src/client/index';
 import { cut, taskOf } from '../commands/jobs.command';
 import { resolveId } from '../id-prefix';
 import {

@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../src/client';
+import type { JobEvent } from '#src/client/index';
 import { elapsed, nextState, StatusLine, statusText, type StatusState } from './status-line';
 
 const state: StatusState = {

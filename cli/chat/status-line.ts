@@ -1,4 +1,4 @@
-import type { Job, JobEvent } from '../../src/client';
+import type { Job, JobEvent } from '#src/client/index';
 import { terminalText } from '../terminal-text';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
