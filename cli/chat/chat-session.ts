@@ -22,6 +22,8 @@ const MORE = '...> ';
 /** Jobs of this session that /jobs and the goodbye look at (the newest). */
 const MAX_SESSION_JOBS = 20;
 
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** /exit or Ctrl-D, typed at the chat prompt or at a question. */
 class ExitChat extends Error {
   override name = 'ExitChat';
@@ -153,7 +155,7 @@ export class ChatSession {
     this.sources = [];
     this.remember(job.id);
     this.say(
-      `Job ${job.id} created${sources.length ? ` with ${sources.length} sources` : ''}: ${cut(task, 60)}`,
+      `Job ${job.id} created${sources.length ? ` with ${count(sources.length, 'source')}` : ''}: ${cut(task, 60)}`,
     );
     await this.follow(job.id);
   }
@@ -368,7 +370,7 @@ export class ChatSession {
     this.say(
       this.sources.length === 0
         ? 'No sources for the next task; /sources PATH… sets them.'
-        : `The next task is grounded in ${this.sources.length} sources: ${this.sources.map((s) => s.name).join(', ')}`,
+        : `The next task is grounded in ${count(this.sources.length, 'source')}: ${this.sources.map((s) => s.name).join(', ')}`,
     );
   }
 

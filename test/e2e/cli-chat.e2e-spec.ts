@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliMain, cliWorkDir, closedPort } from '../support/cli-run';
 import { e2eMode } from '../support/e2e-env';
@@ -159,8 +160,15 @@ describe(`skill-fleet chat in a terminal (${e2eMode()} mode)`, () => {
     );
   }, 300_000);
 
-  it('Ctrl-C clears a half-typed input, /cancel at a question cancels the job, Ctrl-D leaves', async () => {
+  it('Ctrl-C clears a half-typed input, /sources grounds a block task, /cancel at a question cancels it, Ctrl-D leaves', async () => {
     const pane = await chat('sf-chat-keys');
+    await prompted(pane, /^chat>\s*$/);
+    const notes = path.join(cliWorkDir(), 'errors.md');
+    fs.writeFileSync(notes, '# Errors\n\nUse `thiserror` for library errors.\n');
+    await enter(pane, `/sources ${notes}.missing`);
+    await until(pane, new RegExp(`^/sources ${notes}\\.missing: no such file or folder$`, 'm'));
+    await enter(pane, `/sources ${notes}`);
+    await until(pane, /^The next task is grounded in 1 source: .*errors\.md$/m);
     await prompted(pane, /^chat>\s*$/);
     await enter(pane, 'a first line that goes on \\');
     await prompted(pane, /^\.\.\.>\s*$/);
@@ -172,10 +180,14 @@ describe(`skill-fleet chat in a terminal (${e2eMode()} mode)`, () => {
     await enter(pane, 'with thiserror');
     await enter(pane, '"""');
     let screen = await prompted(pane, /^Choose \[1-3\]:\s*$/);
-    const jobId = /^Job (\S+) created: Rust error handling with thiserror$/m.exec(screen)![1];
-    expect((await rest.get(`/jobs/${jobId}`)).body.job.input.task).toBe(
-      'Rust error handling\nwith thiserror',
-    );
+    const jobId = /^Job (\S+) created with 1 source: Rust error handling with thiserror$/m.exec(
+      screen,
+    )![1];
+    const { input } = (await rest.get(`/jobs/${jobId}`)).body.job;
+    expect(input.task).toBe('Rust error handling\nwith thiserror');
+    expect(input.sources).toEqual([
+      { name: notes, content: '# Errors\n\nUse `thiserror` for library errors.\n' },
+    ]);
     await enter(pane, '/cancel');
     await waitForStatus(rest, jobId, 'cancelled', 30_000);
     await until(pane, new RegExp(`^Job ${jobId} cancelled`, 'm'));
