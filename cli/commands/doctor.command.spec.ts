@@ -3,8 +3,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppConfig } from '../../src/config/app-config';
-import { clientUrlOf, recordServerUrl } from '../../src/modules/auth/admin-token-file';
+import { AppConfig } from '#src/config/app-config';
+import { clientUrlOf, recordServerUrl } from '#src/modules/auth/admin-token-file';
 import { checkServer } from './doctor.command';
 
 describe('doctor: the running server', () => {

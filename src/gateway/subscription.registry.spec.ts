@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
-import { FakeSocket } from '../../test/support/fake-socket';
-import { waitFor } from '../../test/support/wait-for';
+import { FakeSocket } from '#test/support/fake-socket';
+import { waitFor } from '#test/support/wait-for';
 import { InProcessEventBus } from '../common/events/in-process-event-bus';
 import { AppConfig } from '../config/app-config';
 import type { JobEventView } from '../modules/jobs/job-view';

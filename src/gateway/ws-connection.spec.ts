@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { FakeSocket } from '../../test/support/fake-socket';
+import { FakeSocket } from '#test/support/fake-socket';
 import { DEFAULT_GATEWAY_LIMITS } from './gateway-settings';
 import { WsConnection } from './ws-connection';
 
