@@ -34,7 +34,7 @@ export class SkillsWsHandlers {
   readonly handlers = {
     'skills.list': async (payload, principal) => {
       const filter = await validateDto(ListSkillsDto, payload, 'payload');
-      return { skills: await this.skills.list(filter, principal) };
+      return this.skills.list(filter, principal);
     },
 
     'skills.get': async (payload, principal) => {

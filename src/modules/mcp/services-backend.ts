@@ -12,7 +12,12 @@ import { CreateJobDto } from '../jobs/dto/jobs.dto';
 import type { JobsService } from '../jobs/jobs.service';
 import { ListSkillsDto, SkillFileDto, SkillIdDto } from '../skills/dto/skills.dto';
 import type { SkillsService } from '../skills/skills.service';
-import type { PromptSwitches, SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+import type {
+  PromptSwitches,
+  SkillChangeNotice,
+  SkillFleetBackend,
+  SkillListPage,
+} from './skill-fleet-backend';
 
 export interface McpServices {
   skills: SkillsService;
@@ -37,7 +42,7 @@ export class ServicesBackend implements SkillFleetBackend {
     this.canWrite = !principal.readOnly;
   }
 
-  searchSkills(filter: { query?: string; category?: string }) {
+  listSkills(filter: SkillListPage) {
     return guarded(async () => {
       const dto = await validateDto(ListSkillsDto, dropEmpty(filter), 'arguments');
       return this.services.skills.list(dto, this.principal);
@@ -108,9 +113,13 @@ export class ServicesBackend implements SkillFleetBackend {
   }
 }
 
-function dropEmpty(filter: { query?: string; category?: string }): Record<string, string> {
+/** The filter without empty text (an empty query lists every skill). */
+function dropEmpty(filter: SkillListPage): Record<string, string | number> {
   return Object.fromEntries(
-    Object.entries(filter).filter((entry): entry is [string, string] => !!entry[1]?.trim()),
+    Object.entries(filter).filter(
+      (entry): entry is [string, string | number] =>
+        typeof entry[1] === 'number' || (typeof entry[1] === 'string' && !!entry[1].trim()),
+    ),
   );
 }
 

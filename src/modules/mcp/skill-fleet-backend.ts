@@ -9,6 +9,13 @@ export interface PromptSwitches {
   validate?: boolean;
 }
 
+export interface SkillListPage {
+  query?: string;
+  category?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export interface SkillChangeNotice {
   skill: Skill;
   removed: boolean;
@@ -23,7 +30,8 @@ export interface SkillChangeNotice {
 export interface SkillFleetBackend {
   /** false for a read-only token: the write tools are not offered. */
   readonly canWrite: boolean;
-  searchSkills(filter: { query?: string; category?: string }): Promise<Skill[]>;
+  /** One page of `skills.list`: the server's order, limits and opaque cursor. */
+  listSkills(filter: SkillListPage): Promise<{ skills: Skill[]; nextCursor: string | null }>;
   getSkill(skillId: string): Promise<{ skill: Skill; content: string }>;
   listFiles(skillId: string): Promise<{ files: SkillFile[]; truncated: boolean }>;
   readFile(skillId: string, path: string): Promise<SkillFile & { content: string }>;

@@ -96,6 +96,16 @@ export function parseSkillId(id: string, field = 'skillId'): SkillRef {
   throw invalid(field, `must be <category>/<name> or ${DRAFTS_DIR}/<jobId>/<name>`);
 }
 
+/** True for an id of either shape (one the index could hold), without throwing. */
+export function isSkillId(id: string): boolean {
+  try {
+    parseSkillId(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function skillIdOf(ref: SkillRef): string {
   return ref.kind === 'draft'
     ? `${DRAFTS_DIR}/${ref.jobId}/${ref.name}`

@@ -22,6 +22,8 @@ export interface SkillListFilter {
   query?: string;
   category?: string;
   status?: SkillStatus;
+  /** the server's own searches (not a protocol field): published skills only */
+  publishedOnly?: boolean;
 }
 
 /**

@@ -33,7 +33,8 @@ function NotWith(other: string): PropertyDecorator {
   });
 }
 
-export class ListSkillsDto {
+/** `skills.list`: one page of at most `limit` skills (default 100) after `cursor`. */
+export class ListSkillsDto extends PageQueryDto(100) {
   @ApiPropertyOptional({
     description: 'full-text search over name, description and body',
     maxLength: 1000,
