@@ -8,7 +8,7 @@ class FakeStore {
   failNext = false;
   owned = true;
 
-  transition(_jobId: string, change: Transition): Promise<Job | null> {
+  transitionGrouped(_jobId: string, change: Transition): Promise<Job | null> {
     this.calls.push(change);
     if (this.failNext) {
       this.failNext = false;
