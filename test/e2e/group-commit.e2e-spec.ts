@@ -1,45 +1,36 @@
 import { DataSource } from 'typeorm';
-import { JobChange, JobStore, JobTx, NewEvent, StepRecord } from '../../src/modules/jobs/job-store';
+import { JobChange, JobStore, JobTx, NewEvent } from '../../src/modules/jobs/job-store';
 import { e2eMode } from '../support/e2e-env';
-import { restClient } from '../support/http';
-import { allEvents, createStepsJob, Rest, sideEffectDir, waitForStatus } from '../support/jobs';
+import {
+  allEvents,
+  completedSteps,
+  createStepsJob,
+  expectGapless,
+  sideEffectDir,
+  suiteServer,
+  waitForStatus,
+} from '../support/jobs';
+import { completedStepRecord } from '../support/step-record';
 import { executions } from '../support/test-workflows';
-import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
 import { WorkerProcess } from '../support/worker-process';
 
-const expectGapless = (events: { seq: number }[]) =>
-  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-
 const stepNames = (steps: number) => Array.from({ length: steps }, (_, i) => `step-${i + 1}`);
 
-/** The steps each job logged as completed, in log order. */
-const completedSteps = (events: { type: string; payload: Record<string, unknown> }[]) =>
-  events.filter((e) => e.type === 'step.completed').map((e) => e.payload.step);
-
 describe(`group commit (${e2eMode()} mode)`, () => {
-  let server: TestServer;
-  let rest: Rest;
+  const suite = suiteServer({ env: { JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '300' } });
   const effects = sideEffectDir();
-
-  beforeAll(async () => {
-    server = await startTestServer({ env: { JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '300' } });
-    rest = restClient(server.httpUrl, server.adminToken);
-  });
   afterEach(() => jest.restoreAllMocks());
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   /** Finished jobs put back to `running` under `owner`'s lease, as if a run of ours held them. */
   async function runningJobs(count: number, owner: string): Promise<string[]> {
     const ids = await Promise.all(
       Array.from({ length: count }, () =>
-        createStepsJob(rest, { steps: 1, sideEffectDir: effects }),
+        createStepsJob(suite.rest, { steps: 1, sideEffectDir: effects }),
       ),
     );
-    await Promise.all(ids.map((id) => waitForStatus(rest, id, 'completed')));
-    await server.app.get(DataSource).query(
+    await Promise.all(ids.map((id) => waitForStatus(suite.rest, id, 'completed')));
+    await suite.server.app.get(DataSource).query(
       `UPDATE jobs SET status = 'running', lease_owner = $2,
            lease_expires_at = now() + interval '1 hour' WHERE id = ANY($1::uuid[])`,
       [ids, owner],
@@ -51,28 +42,19 @@ describe(`group commit (${e2eMode()} mode)`, () => {
     const owner = 'group-commit-test';
     const [first, ...batched] = await runningJobs(4, owner);
     const cancelled = batched[1];
-    const db = server.app.get(DataSource);
+    const db = suite.server.app.get(DataSource);
     await db.query(`UPDATE jobs SET status = 'cancelled', lease_owner = NULL WHERE id = $1`, [
       cancelled,
     ]);
     const before = new Map(
       await Promise.all(
-        [first, ...batched].map(async (id) => [id, (await allEvents(rest, id)).length] as const),
+        [first, ...batched].map(
+          async (id) => [id, (await allEvents(suite.rest, id)).length] as const,
+        ),
       ),
     );
     const many = jest.spyOn(JobTx.prototype, 'transitionMany');
-    const store = server.app.get(JobStore);
-    const row = (name: string): StepRecord => ({
-      name,
-      status: 'completed',
-      attempt: 1,
-      output: { name },
-      usage: null,
-      error: null,
-      startedAt: new Date(),
-      finishedAt: new Date(),
-      durationMs: 0,
-    });
+    const store = suite.server.app.get(JobStore);
     const events: NewEvent[] = [
       { type: 'step.completed', payload: { step: 'extra-1', durationMs: 0 } },
       { type: 'step.started', payload: { step: 'extra-2', attempt: 1 } },
@@ -81,7 +63,7 @@ describe(`group commit (${e2eMode()} mode)`, () => {
       from: ['running' as const],
       where: { leaseOwner: owner },
       set: { currentStep: 'extra-2' },
-      steps: [row('extra-1')],
+      steps: [completedStepRecord('extra-1')],
       events,
     };
     // The first goes alone, at once; the three made while it is in flight share one statement.
@@ -93,7 +75,7 @@ describe(`group commit (${e2eMode()} mode)`, () => {
     expect((many.mock.calls[0][0] as JobChange[]).map((c) => c.jobId)).toEqual(batched);
     expect(results.map((job) => job?.id ?? null)).toEqual([first, batched[0], null, batched[2]]);
     for (const id of [first, batched[0], batched[2]]) {
-      const log = await allEvents(rest, id);
+      const log = await allEvents(suite.rest, id);
       expectGapless(log);
       expect(log.slice(before.get(id)).map((e) => e.type)).toEqual([
         'step.completed',
@@ -104,7 +86,7 @@ describe(`group commit (${e2eMode()} mode)`, () => {
     }
     // The cancelled job got no events, but its finished step's output is kept, as a lone
     // transition keeps it.
-    expect(await allEvents(rest, cancelled)).toHaveLength(before.get(cancelled)!);
+    expect(await allEvents(suite.rest, cancelled)).toHaveLength(before.get(cancelled)!);
     const steps = await db.query(
       `SELECT name, output FROM job_steps WHERE job_id = $1 AND name = 'extra-1'`,
       [cancelled],
@@ -120,13 +102,15 @@ describe(`group commit (${e2eMode()} mode)`, () => {
       return Promise.reject(new Error('connection terminated by the test'));
     });
     const ids = await Promise.all(
-      Array.from({ length: 12 }, () => createStepsJob(rest, { steps: 8, sideEffectDir: effects })),
+      Array.from({ length: 12 }, () =>
+        createStepsJob(suite.rest, { steps: 8, sideEffectDir: effects }),
+      ),
     );
-    await Promise.all(ids.map((id) => waitForStatus(rest, id, 'completed', 60000)));
+    await Promise.all(ids.map((id) => waitForStatus(suite.rest, id, 'completed', 60000)));
 
     expect(failedBatch.length).toBeGreaterThan(1);
     for (const id of ids) {
-      const events = await allEvents(rest, id);
+      const events = await allEvents(suite.rest, id);
       expectGapless(events);
       expect(completedSteps(events)).toEqual(stepNames(8));
       const sawError = events.some(
@@ -144,31 +128,25 @@ describe(`group commit (${e2eMode()} mode)`, () => {
 
 if (e2eMode() === 'services') {
   describe('group commit across a worker crash (services mode)', () => {
-    let api: TestServer;
-    let rest: Rest;
+    const suite = suiteServer({ worker: false });
     const workers: WorkerProcess[] = [];
     const effects = sideEffectDir();
     const workerEnv = () => ({
-      ...api.env,
-      JOB_LEASE_SECONDS: '3',
+      ...suite.server.env,
+      JOB_LEASE_SECONDS: '5',
       SWEEP_INTERVAL_MS: '300',
       WORKER_CONCURRENCY: '50',
     });
 
-    beforeAll(async () => {
-      api = await startTestServer({ worker: false });
-      rest = restClient(api.httpUrl, api.adminToken);
-    });
     afterAll(async () => {
       await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
-      await api?.stop();
     });
 
     it('SIGKILL while 50 jobs write their steps: every log gapless, no durable step runs again', async () => {
       const steps = 10;
       const ids = await Promise.all(
         Array.from({ length: 50 }, () =>
-          createStepsJob(rest, { steps, stepMs: 30, sideEffectDir: effects }),
+          createStepsJob(suite.rest, { steps, stepMs: 30, sideEffectDir: effects }),
         ),
       );
       workers.push(await WorkerProcess.start(workerEnv()));
@@ -178,7 +156,7 @@ if (e2eMode() === 'services') {
       });
       await workers[0].kill('SIGKILL');
       // What had been reported durable when the worker died.
-      const db = api.app.get(DataSource);
+      const db = suite.server.app.get(DataSource);
       const durable = (await db.query(
         `SELECT job_id, name FROM job_steps WHERE job_id = ANY($1::uuid[]) AND status = 'completed'`,
         [ids],
@@ -186,7 +164,7 @@ if (e2eMode() === 'services') {
       expect(durable.length).toBeGreaterThan(0);
 
       workers.push(await WorkerProcess.start(workerEnv()));
-      await Promise.all(ids.map((id) => waitForStatus(rest, id, 'completed', 90000)));
+      await Promise.all(ids.map((id) => waitForStatus(suite.rest, id, 'completed', 90000)));
 
       for (const { job_id, name } of durable) {
         expect([job_id, name, executions(effects, job_id, Number(name.slice(5))).length]).toEqual([
@@ -196,7 +174,7 @@ if (e2eMode() === 'services') {
         ]);
       }
       for (const id of ids) {
-        const events = await allEvents(rest, id);
+        const events = await allEvents(suite.rest, id);
         expectGapless(events);
         expect(completedSteps(events)).toEqual(stepNames(steps));
       }
