@@ -26,6 +26,18 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./){2,}',
+              message:
+                'Import through a path alias (#src/…, #cli/…, #test/…) instead of climbing two levels.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -170,12 +170,14 @@ export async function runSkillsBench(opts: { quick: boolean }): Promise<BenchRow
         return times.sort((a, b) => a - b);
       };
       const ours = await timed((query) => service.list({ query }));
-      // the baseline: a plain substring scan returning the same columns
+      // the baseline: a plain substring scan returning the same columns, one page as skills.list
+      // (its default limit, and one more row to know that a next page exists)
       const scan = await timed((query) =>
         dataSource.query(
           `SELECT id, name, description, category, path, status, version, tags, checksum,
                   validation, owner_id, created_at, updated_at
-             FROM skills WHERE name ILIKE $1 OR description ILIKE $1 OR body ILIKE $1 ORDER BY id`,
+             FROM skills WHERE name ILIKE $1 OR description ILIKE $1 OR body ILIKE $1 ORDER BY id
+            LIMIT 101`,
           [`%${query}%`],
         ),
       );

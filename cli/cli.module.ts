@@ -9,6 +9,7 @@ import {
   DbRevertCommand,
   DbStatusCommand,
 } from './commands/db.command';
+import { ChatCommand } from './commands/chat.command';
 import { CompletionCommand } from './commands/completion.command';
 import { CreateCommand } from './commands/create.command';
 import { DashboardCommand } from './commands/dashboard.command';
@@ -104,6 +105,7 @@ import { XmlCommand } from './commands/xml.command';
     TokensRevokeCommand,
     DoctorCommand,
     CreateCommand,
+    ChatCommand,
     CompletionCommand,
     DashboardCommand,
     McpCommand,

@@ -5,6 +5,7 @@ import {
   type JobEvent,
   type JobEventName,
   type JobStatus,
+  type JobSubscribed,
   type Prompt,
   type SkillFleetClient,
 } from '../src/client';
@@ -12,6 +13,7 @@ import { EXIT_OK, EXIT_REFUSED } from './exit-codes';
 import { CliFailure, Printer } from './printer';
 import { ReadlineTerminal } from './readline-terminal';
 import { remoteFailure } from './remote';
+import type { SourceFile } from './source-files';
 import { askAtTerminal, Interrupted, Terminal, Withdrawn } from './terminal-prompts';
 import { terminalText } from './terminal-text';
 
@@ -52,6 +54,62 @@ export interface Output {
   terminal: Terminal | null;
   /** Takes back the question being asked: its prompt closed elsewhere, or the job ended. */
   withdraw(): void;
+  /** Sees each (re)subscription's snapshot and each event as it arrives (chat's status line). */
+  observer?: FollowObserver;
+}
+
+export interface FollowObserver {
+  subscribed(reply: JobSubscribed): void;
+  event(event: JobEvent): void;
+}
+
+/**
+ * Following stopped while the job goes on: Ctrl-C at its question (`promptId`), or the follower's
+ * stop signal. The job is not touched; the hint says how to come back.
+ */
+export class StoppedFollowing extends CliFailure {
+  override name = 'StoppedFollowing';
+
+  constructor(
+    readonly jobId: string,
+    readonly promptId: string | null,
+  ) {
+    super(
+      'INTERRUPTED',
+      promptId
+        ? `Stopped following job ${jobId}; it still waits for prompt ${promptId}`
+        : `Stopped following job ${jobId}; it goes on`,
+      EXIT_REFUSED,
+      promptId
+        ? `Answer it with: skill-fleet prompts answer ${promptId} --answer '<json>', ` +
+            `or cancel the job: skill-fleet jobs cancel ${jobId}`
+        : `Follow it again with: skill-fleet jobs follow ${jobId}`,
+    );
+  }
+}
+
+/** What `create` and `chat` send to start a skill.create job. */
+export interface SkillJobRequest {
+  task: string;
+  autoApprove: boolean;
+  prompts?: Record<string, boolean>;
+  sources: SourceFile[];
+}
+
+/** Creates a skill.create job; resolves with the job as created. */
+export async function createSkillJob(
+  client: SkillFleetClient,
+  { task, autoApprove, prompts, sources }: SkillJobRequest,
+): Promise<Job> {
+  const { job } = await client.call('jobs.create', {
+    workflow: 'skill.create',
+    input: {
+      task,
+      options: { autoApprove, ...(prompts && { prompts }) },
+      ...(sources.length > 0 && { sources }),
+    },
+  });
+  return job;
 }
 
 /** A terminal follower's output, and whether its last write left the cursor mid-line. */
@@ -95,15 +153,25 @@ export function followOutput(printer: Printer, json: boolean, ask: boolean): Fol
  * Follows job `jobId` from the event after `afterSeq` (0: its whole log) until it ends, asking its
  * open prompts through `output`; resolves with the job as it ended. Only a final event at or after
  * the log's end when subscribing ends it: the outcome of a run that a rewind followed does not.
+ * `stop` ends the follow early (StoppedFollowing) and leaves the job alone. The subscription is
+ * dropped at the end either way, so one client can follow the same job again later.
  */
 export async function followJob(
   client: SkillFleetClient,
   jobId: string,
   output: Output,
   afterSeq = 0,
+  stop?: AbortSignal,
 ): Promise<Job> {
-  const { stream, terminal } = output;
-  await new Promise<void>((resolve, reject) => {
+  const { stream, terminal, observer } = output;
+  let subscription: { unsubscribe(): Promise<void> } | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    const onStop = () => reject(new StoppedFollowing(jobId, null));
+    if (stop?.aborted) onStop();
+    else stop?.addEventListener('abort', onStop, { once: true });
+  });
+  stopped.catch(() => undefined);
+  const followed = new Promise<void>((resolve, reject) => {
     // Prompts are asked one at a time, in the order they open.
     let asking = Promise.resolve();
     const asked: AskedNow = { promptId: null };
@@ -112,9 +180,10 @@ export async function followJob(
       output.withdraw();
       resolve();
     };
-    client.subscribeJob(
+    subscription = client.subscribeJob(
       jobId,
       (event) => {
+        observer?.event(event);
         if (event.event === 'token') {
           stream?.(event.payload.text);
           return;
@@ -140,6 +209,7 @@ export async function followJob(
         afterSeq,
         onError: reject,
         onSubscribed: (reply) => {
+          observer?.subscribed(reply);
           if (endSeq !== undefined) return;
           endSeq = reply.lastSeq;
           // Already over, and nothing left to replay from `afterSeq`.
@@ -148,11 +218,23 @@ export async function followJob(
       },
     );
   });
+  try {
+    await Promise.race([followed, stopped]);
+  } finally {
+    output.withdraw();
+    void subscription?.unsubscribe();
+  }
   return (await client.call('jobs.get', { jobId })).job;
 }
 
 /** Prints how a followed job ended (or the document with --json) and sets create's exit code. */
 export function printOutcome(printer: Printer, json: boolean, job: Job, midLine: boolean): void {
+  describeOutcome(printer, json, job, midLine);
+  process.exitCode = job.status === 'completed' ? EXIT_OK : EXIT_REFUSED;
+}
+
+/** Prints how a followed job ended: the draft and its report, or the final status and error. */
+export function describeOutcome(printer: Printer, json: boolean, job: Job, midLine: boolean): void {
   const result = (job.status === 'completed' ? job.result : null) as CreateResult | null;
   const document = {
     job,
@@ -186,7 +268,6 @@ export function printOutcome(printer: Printer, json: boolean, job: Job, midLine:
       printer.line(`Job ${job.id} ${job.status}${why}`);
     }
   });
-  process.exitCode = job.status === 'completed' ? EXIT_OK : EXIT_REFUSED;
 }
 
 /** The prompt whose question is on the terminal now, if any. */
@@ -217,13 +298,7 @@ async function answerHere(
         return;
       }
       if (!(error instanceof Interrupted)) throw error;
-      throw new CliFailure(
-        'INTERRUPTED',
-        `Stopped following job ${prompt.jobId}; it still waits for prompt ${prompt.id}`,
-        EXIT_REFUSED,
-        `Answer it with: skill-fleet prompts answer ${prompt.id} --answer '<json>', ` +
-          `or cancel the job: skill-fleet jobs cancel ${prompt.jobId}`,
-      );
+      throw new StoppedFollowing(prompt.jobId, prompt.id);
     } finally {
       asked.promptId = null;
     }

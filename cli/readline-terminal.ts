@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { Interrupted, Terminal, Withdrawn } from './terminal-prompts';
+import { EndOfInput, Interrupted, Terminal, Withdrawn } from './terminal-prompts';
 import { terminalText } from './terminal-text';
 
 /**
@@ -34,14 +34,18 @@ export class ReadlineTerminal implements Terminal {
       });
       this.open = rl;
       let answered = false;
-      rl.on('SIGINT', () => rl.close());
+      let interrupted = false;
+      rl.on('SIGINT', () => {
+        interrupted = true;
+        rl.close();
+      });
       rl.on('close', () => {
         this.open = null;
         const withdrawn = this.withdrawing;
         this.withdrawing = false;
         if (!answered) {
           this.output.write('\n');
-          reject(withdrawn ? new Withdrawn() : new Interrupted());
+          reject(withdrawn ? new Withdrawn() : interrupted ? new Interrupted() : new EndOfInput());
         }
       });
       rl.question(terminalText(question), (typed) => {

@@ -59,9 +59,16 @@ export class Remote {
     );
   }
 
-  /** Connects, runs `work` with the client (subscriptions, several calls), closes. */
-  session<T>(options: RemoteOptions, work: (client: SkillFleetClient) => Promise<T>): Promise<T> {
-    return this.connected(options, { maxReconnectAttempts: 5 }, work);
+  /**
+   * Connects, runs `work` with the client (subscriptions, several calls), closes. A dropped
+   * connection is re-opened up to `maxReconnectAttempts` times in a row (backoff up to 10 s each).
+   */
+  session<T>(
+    options: RemoteOptions,
+    work: (client: SkillFleetClient) => Promise<T>,
+    maxReconnectAttempts = 5,
+  ): Promise<T> {
+    return this.connected(options, { maxReconnectAttempts }, work);
   }
 
   private async connected<T>(

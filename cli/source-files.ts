@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { usageFailure } from './printer';
 
 export interface SourceFile {
   name: string;
@@ -56,6 +57,7 @@ function decodeText(bytes: Buffer): string | null {
 export async function readSourceFiles(
   paths: readonly string[],
   limits = CLIENT_SOURCE_LIMITS,
+  flag = '--from',
 ): Promise<{ sources: SourceFile[]; notes: string[] }> {
   const sources: SourceFile[] = [];
   const notes: string[] = [];
@@ -113,12 +115,35 @@ export async function readSourceFiles(
     try {
       stat = await fs.stat(given);
     } catch {
-      throw new SourceFilesError(`--from ${given}: no such file or folder`);
+      throw new SourceFilesError(`${flag} ${given}: no such file or folder`);
     }
     const shown = given.replace(/[\\/]+$/, '') || given;
     if (stat.isDirectory()) await walk(given, shown);
     else if (stat.isFile()) await add(given, shown, true);
-    else throw new SourceFilesError(`--from ${given}: not a file or folder`);
+    else throw new SourceFilesError(`${flag} ${given}: not a file or folder`);
   }
   return { sources, notes };
+}
+
+/**
+ * `create --from` and chat's `/sources`: the sources of `paths`, each skipped file's note passed to
+ * `note`; a missing path, a limit passed or nothing to send is a usage failure naming `flag`.
+ */
+export async function readSourcesForJob(
+  paths: readonly string[],
+  flag: string,
+  note: (text: string) => void,
+): Promise<SourceFile[]> {
+  let read: { sources: SourceFile[]; notes: string[] };
+  try {
+    read = await readSourceFiles(paths, CLIENT_SOURCE_LIMITS, flag);
+  } catch (error) {
+    if (error instanceof SourceFilesError) throw usageFailure(error.message);
+    throw error;
+  }
+  read.notes.forEach(note);
+  if (read.sources.length === 0) {
+    throw usageFailure(`${flag} found no Markdown, text or code file to send`);
+  }
+  return read.sources;
 }

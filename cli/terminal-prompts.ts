@@ -20,6 +20,11 @@ export class Interrupted extends Error {
   }
 }
 
+/** End of input (Ctrl-D on an empty line) rather than Ctrl-C; `create` treats both alike. */
+export class EndOfInput extends Interrupted {
+  override name = 'EndOfInput';
+}
+
 /** The question was taken back: its prompt was answered elsewhere, or the job ended. */
 export class Withdrawn extends Error {
   override name = 'Withdrawn';
@@ -29,7 +34,7 @@ export class Withdrawn extends Error {
 }
 
 /** Typed at any question: answers the prompt with `{action: "cancel"}`. */
-const CANCEL_WORD = ':cancel';
+export const CANCEL_WORD = ':cancel';
 
 class CancelRequested extends Error {}
 

@@ -15,6 +15,8 @@ const jestTransform = {
     '/node_modules/(?!(@nestjs|uid|file-type|load-esm|@tokenizer|strtok3|token-types)/)',
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // package.json "imports" point #src/… at the build output; tests run the TypeScript sources.
+  moduleNameMapper: { '^#(src|cli|test|bench|migrations)/(.*)$': '<rootDir>/$1/$2' },
 };
 
 module.exports = { swcOptions, jestTransform };

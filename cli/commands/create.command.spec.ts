@@ -1,5 +1,5 @@
-import type { EventFrame } from '../../src/client';
-import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
+import type { EventFrame } from '#src/client/index';
+import { CapturedOutput, isolateExitCode, runCommand } from '#test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { CliFailure, Printer } from '../printer';
 import { Remote, RemoteOptions } from '../remote';

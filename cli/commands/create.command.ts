@@ -1,7 +1,7 @@
 import { Command, Option } from 'nest-commander';
-import { followJob, followOutput, printOutcome } from '../job-follow';
+import { createSkillJob, followJob, followOutput, printOutcome } from '../job-follow';
 import { usageFailure } from '../printer';
-import { readSourceFiles, SourceFilesError, type SourceFile } from '../source-files';
+import { readSourcesForJob, type SourceFile } from '../source-files';
 import { terminalText } from '../terminal-text';
 import { RemoteCommand, RemoteCommandOptions } from './remote-command';
 
@@ -69,30 +69,15 @@ export class CreateCommand extends RemoteCommand<CreateOptions> {
       throw usageFailure('The task is empty', 'e.g. skill-fleet create "Python asyncio basics"');
     const prompts =
       options.prompts === undefined ? undefined : parsePromptSwitches(options.prompts);
-    let sources: SourceFile[] = [];
-    if (options.from && options.from.length > 0) {
-      try {
-        const read = await readSourceFiles(options.from);
-        sources = read.sources;
-        for (const note of read.notes) process.stderr.write(`${terminalText(note)}\n`);
-      } catch (error) {
-        if (error instanceof SourceFilesError) throw usageFailure(error.message);
-        throw error;
-      }
-      if (sources.length === 0) {
-        throw usageFailure('--from found no Markdown, text or code file to send');
-      }
-    }
+    const sources: SourceFile[] =
+      options.from && options.from.length > 0
+        ? await readSourcesForJob(options.from, '--from', (note) =>
+            process.stderr.write(`${terminalText(note)}\n`),
+          )
+        : [];
     const { output, midLine } = followOutput(this.printer, json, !autoApprove);
     const job = await this.remote.session(options, async (client) => {
-      const { job: created } = await client.call('jobs.create', {
-        workflow: 'skill.create',
-        input: {
-          task,
-          options: { autoApprove, ...(prompts && { prompts }) },
-          ...(sources.length > 0 && { sources }),
-        },
-      });
+      const created = await createSkillJob(client, { task, autoApprove, prompts, sources });
       output.progress(`Job ${created.id} created`);
       return followJob(client, created.id, output, 0);
     });

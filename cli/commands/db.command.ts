@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import type { DataSource } from 'typeorm';
-import { withDataSource } from '../../src/database/standalone';
-import {
-  migrationStatus,
-  revertLastMigration,
-  runMigrationsLocked,
-} from '../../src/database/migrator';
+import { withDataSource } from '#src/database/standalone';
+import { migrationStatus, revertLastMigration, runMigrationsLocked } from '#src/database/migrator';
 import { CliOutput } from '../cli-output';
 import { EXIT_USAGE } from '../exit-codes';
 import { loadConfig } from '../load-config';

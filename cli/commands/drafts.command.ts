@@ -1,5 +1,6 @@
 import { Command, Option, SubCommand } from 'nest-commander';
-import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '../../src/client';
+import { DRAFT_STATUSES, type Draft, type DraftStatus, type Methods } from '#src/client/index';
+import { allPages } from '../all-pages';
 import { EXIT_REFUSED } from '../exit-codes';
 import { CliFailure, when } from '../printer';
 import {
@@ -23,17 +24,10 @@ async function allDrafts(
   call: (payload: Methods['drafts.list']['payload']) => Promise<Methods['drafts.list']['reply']>,
   status?: DraftStatus,
 ): Promise<Draft[]> {
-  const drafts: Draft[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Methods['drafts.list']['reply'] = await call({
-      ...(status && { status }),
-      ...(cursor === null ? {} : { cursor }),
-    });
-    drafts.push(...page.drafts);
-    cursor = page.nextCursor ?? null; // a server without paging sends none
-  } while (cursor !== null);
-  return drafts;
+  return allPages(async (cursor) => {
+    const page = await call({ ...(status && { status }), ...(cursor && { cursor }) });
+    return { items: page.drafts, nextCursor: page.nextCursor };
+  });
 }
 
 @SubCommand({ name: 'list', description: 'List drafts (your own; an admin sees all)' })

@@ -5,7 +5,7 @@ import {
   type JobStatus,
   type JobStepInfo,
   type Prompt,
-} from '../../src/client';
+} from '#src/client/index';
 import { assertTerminal, confirmAtTerminal } from '../confirm';
 import { type CreateResult, followJob, followOutput, printOutcome } from '../job-follow';
 import { answerShapeOf } from '../prompt-answers';

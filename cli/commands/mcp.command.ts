@@ -1,9 +1,9 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { Command } from 'nest-commander';
-import { SkillFleetClient } from '../../src/client';
-import { packageVersion } from '../../src/gateway/system-status.service';
-import { ClientBackend } from '../../src/modules/mcp/client-backend';
-import { createSkillFleetMcpServer } from '../../src/modules/mcp/skill-fleet-mcp-server';
+import { SkillFleetClient } from '#src/client/index';
+import { packageVersion } from '#src/gateway/system-status.service';
+import { ClientBackend } from '#src/modules/mcp/client-backend';
+import { createSkillFleetMcpServer } from '#src/modules/mcp/skill-fleet-mcp-server';
 import { remoteFailure, RemoteOptions } from '../remote';
 import { ServerCommand } from './remote-command';
 

@@ -1,5 +1,5 @@
 import { Command, Help, Option, SubCommand } from 'nest-commander';
-import { PROMPT_STATUSES, type Methods, type Prompt } from '../../src/client';
+import { PROMPT_STATUSES, type Methods, type Prompt } from '#src/client/index';
 import { CliFailure, usageFailure, when } from '../printer';
 import { answerShapesText } from '../prompt-answers';
 import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';

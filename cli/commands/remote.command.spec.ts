@@ -1,4 +1,4 @@
-import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
+import { CapturedOutput, isolateExitCode, runCommand } from '#test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { Printer } from '../printer';
 import { Remote, RemoteOptions } from '../remote';

@@ -1,10 +1,10 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { startServer } from '../../src/server';
+import { startServer } from '#src/server';
 import { CliOutput } from '../cli-output';
 import { loadConfig } from '../load-config';
 import { untilShutdownSignal } from '../shutdown';
 import { UsageError } from '../usage-error';
-import { OPENAPI_PATH } from '../../src/common/http/openapi';
+import { OPENAPI_PATH } from '#src/common/http/openapi';
 
 interface ServeOptions {
   port?: number;

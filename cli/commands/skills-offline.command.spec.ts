@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { collectSkillsForXml, renderAvailableSkillsXml } from '../../src/modules/skills/validator';
-import { CapturedOutput, isolateExitCode, runCommand } from '../../test/support/command-harness';
+import { collectSkillsForXml, renderAvailableSkillsXml } from '#src/modules/skills/validator/index';
+import { CapturedOutput, isolateExitCode, runCommand } from '#test/support/command-harness';
 import { CliOutput } from '../cli-output';
 import { UsageError } from '../usage-error';
 import { ValidateCommand } from './validate.command';

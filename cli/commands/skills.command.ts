@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Command, Option, SubCommand } from 'nest-commander';
-import { type Methods, SKILL_STATUSES, type Skill, type SkillVersion } from '../../src/client';
+import { SKILL_STATUSES, type Skill } from '#src/client/index';
+import { allPages } from '../all-pages';
 import { usageFailure, when } from '../printer';
 import {
   ConfirmedDeleteCommand,
@@ -21,11 +22,17 @@ interface ListOptions extends RemoteCommandOptions {
 export class SkillsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
     const status = options.status ? knownStatus(options.status, SKILL_STATUSES) : undefined;
-    const reply = await this.remote.call(options, 'skills.list', {
-      ...(options.query && { query: options.query }),
-      ...(options.category && { category: options.category }),
-      ...(status && { status }),
+    // Every page: the table and --json show the whole list (pages are at most 1 MiB each).
+    const skills = await allPages(async (cursor) => {
+      const page = await this.remote.call(options, 'skills.list', {
+        ...(options.query && { query: options.query }),
+        ...(options.category && { category: options.category }),
+        ...(status && { status }),
+        ...(cursor && { cursor }),
+      });
+      return { items: page.skills, nextCursor: page.nextCursor };
     });
+    const reply = { skills };
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.skills,
@@ -175,20 +182,14 @@ export class SkillsImportCommand extends RemoteCommand<ImportOptions> {
 export class SkillsHistoryCommand extends RemoteCommand {
   protected async execute([skillId]: string[], options: RemoteCommandOptions): Promise<void> {
     // Every page: the history is short, and the table and --json show all of it.
-    const reply: { versions: SkillVersion[] } = { versions: [] };
-    let cursor: string | null = null;
-    do {
-      const page: Methods['skills.history']['reply'] = await this.remote.call(
-        options,
-        'skills.history',
-        {
-          skillId,
-          ...(cursor === null ? {} : { cursor }),
-        },
-      );
-      reply.versions.push(...page.versions);
-      cursor = page.nextCursor ?? null; // a server without paging sends none
-    } while (cursor !== null);
+    const versions = await allPages(async (cursor) => {
+      const page = await this.remote.call(options, 'skills.history', {
+        skillId,
+        ...(cursor && { cursor }),
+      });
+      return { items: page.versions, nextCursor: page.nextCursor };
+    });
+    const reply = { versions };
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.versions,

@@ -1,5 +1,5 @@
 import { Command, Option, SubCommand } from 'nest-commander';
-import type { Role } from '../../src/client';
+import type { Role } from '#src/client/index';
 import { usageFailure, when } from '../printer';
 import { GroupCommand, RemoteCommand, RemoteCommandOptions } from './remote-command';
 

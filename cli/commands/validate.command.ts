@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { validateSkillDir, ValidationReport } from '../../src/modules/skills/validator';
+import { validateSkillDir, ValidationReport } from '#src/modules/skills/validator/index';
 import { CliOutput } from '../cli-output';
 import { EXIT_OK, EXIT_REFUSED } from '../exit-codes';
 

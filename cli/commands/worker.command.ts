@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { startWorker } from '../../src/server';
+import { startWorker } from '#src/server';
 import { CliOutput } from '../cli-output';
 import { UsageError } from '../usage-error';
 import { loadConfig } from '../load-config';

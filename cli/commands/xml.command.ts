@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { collectSkillsForXml, renderAvailableSkillsXml } from '../../src/modules/skills/validator';
+import { collectSkillsForXml, renderAvailableSkillsXml } from '#src/modules/skills/validator/index';
 import { CliOutput } from '../cli-output';
 import { loadConfig } from '../load-config';
 import { UsageError } from '../usage-error';

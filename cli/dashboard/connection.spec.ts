@@ -5,9 +5,9 @@ import type {
   JobEventHandler,
   JobSubscribeOptions,
   StateChange,
-} from '../../src/client';
-import { SkillFleetError } from '../../src/client';
-import { job, jobEvent, prompt, skill } from '../../test/support/dashboard-fixtures';
+} from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
+import { job, jobEvent, prompt, skill } from '#test/support/dashboard-fixtures';
 import { DashboardClient, DashboardConnection } from './connection';
 import { initialState, Store } from './store';
 

@@ -2,14 +2,16 @@ import type {
   Draft,
   FeedSubscription,
   Job,
+  JobStepInfo,
   JobSubscription,
   Methods,
   Prompt,
   Skill,
   SkillFleetClient,
   StateChange,
-} from '../../src/client';
-import { SkillFleetError } from '../../src/client';
+} from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
+import type { SourceFile } from '../source-files';
 import { Store } from './store';
 
 /** The part of the client library the dashboard uses (a fake stands in for it in unit tests). */
@@ -20,9 +22,12 @@ export type DashboardClient = Pick<
 
 /** Commands the views may run; each resolves with the reply or rejects with a SkillFleetError. */
 export interface Commands {
-  createJob(task: string, options: Record<string, unknown>): Promise<Job>;
+  createJob(task: string, options: Record<string, unknown>, sources?: SourceFile[]): Promise<Job>;
   cancelJob(jobId: string): Promise<Job>;
   retryJob(jobId: string): Promise<Job>;
+  rewindJob(jobId: string, toStep: string): Promise<Job>;
+  /** The job's recorded steps, oldest first (the rewound ones left out). */
+  jobSteps(jobId: string): Promise<JobStepInfo[]>;
   answerPrompt(promptId: string, answer: Record<string, unknown>): Promise<Prompt>;
   getSkill(skillId: string): Promise<Methods['skills.get']['reply']>;
   searchSkills(query: string): Promise<Skill[]>;
@@ -117,10 +122,14 @@ export class DashboardConnection implements Commands {
     return prompts;
   }
 
-  async createJob(task: string, options: Record<string, unknown>): Promise<Job> {
+  async createJob(
+    task: string,
+    options: Record<string, unknown>,
+    sources: SourceFile[] = [],
+  ): Promise<Job> {
     const { job } = await this.client.call('jobs.create', {
       workflow: 'skill.create',
-      input: { task, options },
+      input: { task, options, ...(sources.length > 0 && { sources }) },
     });
     this.store.dispatch({ type: 'job.snapshot', job });
     this.store.dispatch({ type: 'identity', user: job.ownerId });
@@ -140,6 +149,17 @@ export class DashboardConnection implements Commands {
     const { job } = await this.client.call('jobs.retry', { jobId });
     this.store.dispatch({ type: 'job.snapshot', job });
     return job;
+  }
+
+  async rewindJob(jobId: string, toStep: string): Promise<Job> {
+    const { job } = await this.client.call('jobs.rewind', { jobId, toStep });
+    this.store.dispatch({ type: 'job.snapshot', job });
+    return job;
+  }
+
+  async jobSteps(jobId: string): Promise<JobStepInfo[]> {
+    const { steps } = await this.client.call('jobs.steps', { jobId });
+    return steps;
   }
 
   async answerPrompt(promptId: string, answer: Record<string, unknown>): Promise<Prompt> {

@@ -1,11 +1,11 @@
-import { SkillFleetError } from '../../src/client';
-import type { Prompt } from '../../src/client';
-import { job, jobEvent, prompt, skill } from '../../test/support/dashboard-fixtures';
-import { headlessScreen, HeadlessScreen, KEYS } from '../../test/support/headless-screen';
+import { SkillFleetError } from '#src/client/index';
+import type { Prompt } from '#src/client/index';
+import { job, jobEvent, prompt, skill, stepInfo } from '#test/support/dashboard-fixtures';
+import { headlessScreen, HeadlessScreen, KEYS } from '#test/support/headless-screen';
 import type { Commands } from './connection';
 import { Dashboard } from './dashboard';
 import { initialState, Store } from './store';
-import { sleep } from '../../test/support/wait-for';
+import { sleep } from '#test/support/wait-for';
 
 /** Every view on a headless 80×24 screen: keys in, text out. */
 
@@ -16,6 +16,8 @@ function fakeCommands(): jest.Mocked<Commands> {
     createJob: jest.fn(),
     cancelJob: jest.fn(),
     retryJob: jest.fn(),
+    rewindJob: jest.fn(),
+    jobSteps: jest.fn().mockResolvedValue([]),
     answerPrompt: jest.fn(),
     getSkill: jest.fn(),
     searchSkills: jest.fn(),
@@ -124,10 +126,249 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text).toContain('Cancel job aaaaaaaa (running)?');
       await press('y');
       expect(commands.cancelJob).toHaveBeenCalledWith('aaaaaaaa-1');
+      await press(KEYS.down);
       text = await press('r');
+      expect(commands.retryJob).toHaveBeenCalledWith('bbbbbbbb-2');
       await tick();
       text = await draw();
       expect(text).toContain('last error: CONFLICT: Only a failed job can be retried');
+    });
+
+    /** A completed job whose snapshot still names its last step and progress, newest in the list. */
+    const completedJob = () =>
+      store.dispatch({
+        type: 'job.snapshot',
+        job: job('cccccccc-3', {
+          input: { task: 'Create a skill for terraform modules' },
+          status: 'completed',
+          currentStep: 'save',
+          progress: { percent: 95, message: 'Saving' },
+          createdAt: '2026-11-23T21:00:03.000Z',
+          updatedAt: '2026-11-23T21:00:09.000Z',
+        }),
+      });
+
+    it('offers only the keys that apply to the selected job, and refuses the others here', async () => {
+      completedJob();
+      store.dispatch({ type: 'select.job', jobId: 'cccccccc-3' });
+      let text = await draw();
+      // The header offers enter, but neither cancel nor retry for a completed job.
+      const header = text.split('\n')[0];
+      expect(header).toContain('enter open');
+      expect(header).not.toContain('c cancel');
+      expect(header).not.toContain('r retry');
+      // The task's lead-in is left out; a completed job is done, with no current step.
+      expect(text).toMatch(/cccccccc terraform modules\s+completed\s+-\s+\[########\] 100%/);
+      text = await press('c');
+      expect(text).not.toContain('Cancel job');
+      expect(text).toContain('job cccccccc is completed: nothing to cancel');
+      await press('r');
+      expect(commands.cancelJob).not.toHaveBeenCalled();
+      expect(commands.retryJob).not.toHaveBeenCalled();
+      // A running job is offered cancel, a failed one retry.
+      await press(KEYS.down);
+      expect(store.state.selectedJobId).toBe('aaaaaaaa-1');
+      expect((await draw()).split('\n')[0]).toContain('c cancel');
+      await press(KEYS.down);
+      const failedHeader = (await draw()).split('\n')[0];
+      expect(failedHeader).toContain('r retry');
+      expect(failedHeader).not.toContain('c cancel');
+    });
+
+    it('filters on the whole task, the status and the step with /', async () => {
+      completedJob();
+      let text = await press('/', 'c', 'r', 'e', 'a', 't', 'e');
+      // While typing, the list follows the filter; the lead-in is matched though not shown.
+      expect(text).toContain('filter: create_');
+      expect(text).toContain('Jobs (1/3)');
+      expect(text).toContain('terraform modules');
+      text = await press(KEYS.enter);
+      expect(store.state.selectedJobId).toBe('cccccccc-3');
+      text = await press('/', KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace);
+      text = await press(KEYS.backspace, KEYS.backspace, 'f', 'a', 'i', 'l', KEYS.enter);
+      expect(text).toContain('Jobs (1/3) filter: fail');
+      expect(text).toContain('docker compose');
+      expect(store.state.selectedJobId).toBe('bbbbbbbb-2');
+      text = await press('/', 'n', 'o', 'p', 'e', 'x', KEYS.enter);
+      expect(text).toContain('(no job matches the filter)');
+    });
+  });
+
+  describe('Job detail', () => {
+    const JOB = 'dddddddd-4';
+    const recorded = [
+      stepInfo('requirements', {
+        usage: { promptTokens: 120, completionTokens: 80 },
+        output: { name: 'terraform-modules', level: 'intermediate', topics: ['modules'] },
+      }),
+      stepInfo('plan', { durationMs: 2500, usage: { totalTokens: 345 }, attempt: 2 }),
+      stepInfo('generate#1', {
+        output: { content: '---\nname: terraform-modules\n---\n# Terraform modules\n', words: 4 },
+      }),
+    ];
+    const events = (from: number, to: number) => {
+      for (let seq = from; seq <= to; seq++) {
+        store.dispatch({
+          type: 'job.event',
+          jobId: JOB,
+          frame: jobEvent(JOB, seq, 'job.log', { level: 'info', message: `line ${seq}` }),
+        });
+      }
+    };
+
+    beforeEach(() => {
+      store.dispatch({
+        type: 'jobs.listed',
+        jobs: [
+          job(JOB, {
+            input: { task: 'Create a skill for terraform modules' },
+            status: 'completed',
+            currentStep: 'save',
+            progress: { percent: 95, message: 'Saving' },
+          }),
+        ],
+      });
+      store.dispatch({ type: 'select.job', jobId: JOB });
+      commands.jobSteps.mockResolvedValue(recorded);
+      store.dispatch({
+        type: 'job.event',
+        jobId: JOB,
+        frame: jobEvent(JOB, 1, 'job.progress', {
+          percent: 0,
+          message:
+            'No model configured: this makes a scaffold for you to fill in; set LLM_BASE_URL',
+        }),
+      });
+      events(2, 40);
+    });
+
+    it('opens on enter: the timeline, the output of the selected step, the no-model notice', async () => {
+      await press(KEYS.enter);
+      await tick();
+      const text = await draw();
+      expect(dashboard.currentScreen).toBe('Job');
+      expect(commands.jobSteps).toHaveBeenCalledWith(JOB);
+      expect(text).toContain('Job dddddddd · skill.create');
+      expect(text).toMatch(/completed \[##########\] 100%/);
+      expect(text).not.toContain('step save');
+      expect(text).toContain('terraform modules');
+      expect(text).toContain('No model configured: this makes a scaffold');
+      expect(text).toMatch(/requirements\s+completed\s+1\.0s\s+200 1/);
+      expect(text).toMatch(/plan\s+completed\s+2\.5s\s+345 2/);
+      // The first step's output, pretty-printed.
+      expect(text).toContain('"name": "terraform-modules"');
+      expect(text.split('\n')[0]).toContain('esc back');
+      expect(text.split('\n')[0]).toContain('w rewind');
+      expect(text.split('\n')[0]).not.toContain('c cancel');
+      // generate's SKILL.md is shown as text.
+      let generate = await press(KEYS.down, KEYS.down);
+      expect(generate).toContain('generate#1 output 1-6/9 [ ]');
+      expect(generate).toContain('name: terraform-modules');
+      expect(generate).toContain('# Terraform modules');
+      expect(generate).not.toContain('\\n');
+      generate = await press(']');
+      expect(generate).toContain('generate#1 output 4-9/9 [ ]');
+      expect(generate).toContain('"words": 4');
+      // Escape goes back to Jobs with the job still selected.
+      const back = await press(KEYS.escape);
+      expect(dashboard.currentScreen).toBe('Jobs');
+      expect(back).toMatch(/\{?inverse|dddddddd terraform modules/);
+      expect(store.state.selectedJobId).toBe(JOB);
+    });
+
+    it('scrolls the event log with PgUp and PgDn, and follows new events at the end', async () => {
+      let text = await press(KEYS.enter);
+      expect(text).toContain('#40 ');
+      expect(text).toContain('Events (40, seq 1-40) · newest');
+      text = await press('\x1b[5~');
+      expect(text).not.toContain('#40 ');
+      expect(text).toMatch(/Events \(40, seq 1-40\) · \d+-\d+ of 40/);
+      text = await press(
+        '\x1b[5~',
+        '\x1b[5~',
+        '\x1b[5~',
+        '\x1b[5~',
+        '\x1b[5~',
+        '\x1b[5~',
+        '\x1b[5~',
+      );
+      expect(text).toContain('#1 ');
+      text = await press(
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+        '\x1b[6~',
+      );
+      events(41, 41);
+      text = await draw();
+      expect(text).toContain('#41 ');
+    });
+
+    it('rewinds to the selected step after a confirmation; the new run shows on the same screen', async () => {
+      commands.rewindJob.mockResolvedValue(job(JOB, { status: 'queued' }));
+      await press(KEYS.enter);
+      let text = await press(KEYS.down, 'w');
+      expect(text).toContain('Rewind job dddddddd to plan?');
+      await press('n');
+      expect(commands.rewindJob).not.toHaveBeenCalled();
+      await press('w', 'y');
+      await tick();
+      expect(commands.rewindJob).toHaveBeenCalledWith(JOB, 'plan');
+      expect(await draw()).toContain('rewound job dddddddd to plan');
+      // The server's new run: one job.rewound, then plan again.
+      commands.jobSteps.mockResolvedValue([recorded[0]]);
+      store.dispatch({
+        type: 'job.event',
+        jobId: JOB,
+        frame: jobEvent(JOB, 42, 'job.rewound', {
+          toStep: 'plan',
+          discardedSteps: ['plan', 'generate#1'],
+        }),
+      });
+      store.dispatch({
+        type: 'job.event',
+        jobId: JOB,
+        frame: jobEvent(JOB, 43, 'step.started', { step: 'plan', attempt: 1 }),
+      });
+      await tick();
+      text = await draw();
+      await tick();
+      text = await draw();
+      expect(text).toContain('#42 ');
+      expect(text).toContain('job.rewound to plan');
+      expect(text).toMatch(/plan\s+running/);
+      expect(text).not.toContain('generate#1');
+      expect(commands.jobSteps).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not offer rewind on a running job, and refuses it with a reason', async () => {
+      store.dispatch({
+        type: 'job.snapshot',
+        job: job(JOB, { status: 'running', updatedAt: '2026-11-23T22:00:00.000Z' }),
+      });
+      let text = await press(KEYS.enter);
+      expect(text.split('\n')[0]).not.toContain('w rewind');
+      expect(text.split('\n')[0]).toContain('c cancel');
+      text = await press('w');
+      expect(text).not.toContain('Rewind job');
+      expect(text).toContain('a running job cannot be rewound');
+    });
+
+    it('fits 200×60 with the output beside the timeline and the log', async () => {
+      head.resize(200, 60);
+      await tick();
+      const rows = (await press(KEYS.enter)).split('\n');
+      expect(rows).toHaveLength(60);
+      const stepsRow = rows.find((row) => row.includes('Steps ('))!;
+      expect(stepsRow).toContain('output');
+      expect(rows.some((row) => row.includes('Events (40') && row.includes('#') === false)).toBe(
+        true,
+      );
+      expect(rows.join('\n')).toContain('#40 ');
     });
   });
 

@@ -3,13 +3,22 @@ import type { Widgets } from 'blessed';
 import type { Commands } from './connection';
 import { describeError } from './connection';
 import { shortId } from './format';
-import { GLOBAL_KEYS, GlobalAction, KeyEvent, matches, QUIT_ALWAYS } from './keymap';
+import {
+  GLOBAL_KEYS,
+  GlobalAction,
+  jobKeyApplies,
+  KeyEvent,
+  keyHints,
+  matches,
+  QUIT_ALWAYS,
+} from './keymap';
 import { Layout, LAYOUTS, layoutFor, ScreenName } from './layouts';
 import { RenderScheduler } from './render-scheduler';
 import { Store } from './store';
 import { ConfirmView } from './views/confirm.view';
 import { HelpView } from './views/help.view';
 import { InboxView } from './views/inbox.view';
+import { JobDetailView } from './views/job-detail.view';
 import { JobsView } from './views/jobs.view';
 import { NewJobView } from './views/new-job.view';
 import { SkillsView } from './views/skills.view';
@@ -55,6 +64,8 @@ export class Dashboard {
       store,
       commands,
       render: this.render,
+      showScreen: (name) => this.show(name),
+      refreshHints: () => this.statusLine.refresh(),
       openOverlay: (overlay) => this.openOverlay(overlay),
       notify: (message) => this.statusLine.flash(message),
       fail: (error) => store.dispatch({ type: 'error', message: describeError(error) }),
@@ -64,7 +75,7 @@ export class Dashboard {
     const locked = screen as unknown as { ignoreLocked: string[] };
     locked.ignoreLocked = [...locked.ignoreLocked, QUIT_ALWAYS];
     this.body = blessed.box({ parent: screen, top: 1, left: 0, width: '100%', height: '100%-3' });
-    this.statusLine = new StatusLineView(this.ctx, () => this.screenName);
+    this.statusLine = new StatusLineView(this.ctx, () => this.hints());
     screen.on('keypress', this.onKeypress);
     screen.on('resize', this.onResize);
     this.show('Jobs');
@@ -85,6 +96,8 @@ export class Dashboard {
     this.layoutKey = this.layoutSignature();
     if (name === 'Jobs')
       this.view = new JobsView(this.ctx, this.body, layoutFor(LAYOUTS.Jobs, width));
+    else if (name === 'Job')
+      this.view = new JobDetailView(this.ctx, this.body, layoutFor(LAYOUTS.Job, width));
     else if (name === 'Inbox') {
       this.view = new InboxView(this.ctx, this.body, layoutFor(LAYOUTS.Inbox, width));
     } else this.view = new SkillsView(this.ctx, this.body, layoutFor(LAYOUTS.Skills, width));
@@ -103,6 +116,17 @@ export class Dashboard {
     this.statusLine.destroy();
     this.body.destroy();
     this.render.dispose();
+  }
+
+  /** The screen and the keys its selection allows, for the header. */
+  private hints(): { screen: ScreenName; keys: string[] } {
+    const { state } = this.options.store;
+    const job = state.selectedJobId ? state.jobs[state.selectedJobId] : undefined;
+    const prompt = !!state.selectedPromptId && !!state.prompts[state.selectedPromptId];
+    return {
+      screen: this.screenName,
+      keys: keyHints(this.screenName, { job, step: this.view?.step, prompt }),
+    };
   }
 
   private layoutSignature(): string {
@@ -128,8 +152,10 @@ export class Dashboard {
 
   private handleKey(ch: string | undefined, key: KeyEvent): void {
     this.dispatchKey(ch, key);
-    // What a key changed is drawn at once; events keep to the frame.
-    if (!this.quit) this.render.soon();
+    // What a key changed is drawn at once (the key hints follow the selection); events keep to the frame.
+    if (this.quit) return;
+    this.statusLine.refresh();
+    this.render.soon();
   }
 
   private dispatchKey(ch: string | undefined, key: KeyEvent): void {
@@ -169,6 +195,11 @@ export class Dashboard {
         );
       case 'cancel-job':
         if (!selected) return this.ctx.notify('select a job first (1)');
+        if (!jobKeyApplies(action, selected)) {
+          return this.ctx.notify(
+            `job ${shortId(selected.id)} is ${selected.status}: nothing to cancel`,
+          );
+        }
         return this.openOverlay(
           new ConfirmView(
             this.ctx,
@@ -183,6 +214,11 @@ export class Dashboard {
         );
       case 'retry-job':
         if (!selected) return this.ctx.notify('select a job first (1)');
+        if (!jobKeyApplies(action, selected)) {
+          return this.ctx.notify(
+            `job ${shortId(selected.id)} is ${selected.status}: only a failed job is retried`,
+          );
+        }
         commands.retryJob(selected.id).then(
           () => this.ctx.notify(`retrying job ${shortId(selected.id)}`),
           (error: unknown) => this.ctx.fail(error),

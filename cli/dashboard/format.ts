@@ -1,4 +1,5 @@
-import type { JobStatus } from '../../src/client';
+import { ignoreUnknownEvent, type JobStatus } from '#src/client/index';
+import type { LoggedEvent } from './store';
 import { terminalText } from '../terminal-text';
 
 /** Text helpers for the views. Colour only ever adds to a word that is shown anyway. */
@@ -86,4 +87,47 @@ export function wrap(text: string, width: number): string[] {
     lines.push(line);
   }
   return lines;
+}
+
+/** One line of an event's payload, short. */
+function eventSummary(event: LoggedEvent): string {
+  switch (event.event) {
+    case 'job.status':
+      return `${event.payload.previous} → ${event.payload.status}`;
+    case 'job.progress':
+      return `${event.payload.percent}% ${event.payload.message ?? ''}`;
+    case 'step.started':
+      return `${event.payload.step} (attempt ${event.payload.attempt})`;
+    case 'step.completed':
+      return `${event.payload.step} ${duration(event.payload.durationMs)}`;
+    case 'step.failed': {
+      const { step, error, willRetry } = event.payload;
+      return `${step} ${JSON.stringify(error)}${willRetry ? ' (will retry)' : ''}`;
+    }
+    case 'prompt.opened':
+      return event.payload.prompt.kind;
+    case 'prompt.answered':
+      return `by ${event.payload.answeredBy}`;
+    case 'job.log':
+      return `${event.payload.level}: ${event.payload.message}`;
+    case 'job.failed':
+      return JSON.stringify(event.payload.error);
+    case 'job.cancelled':
+      return event.payload.reason ?? '';
+    case 'job.rewound':
+      return `to ${event.payload.toStep}`;
+    case 'job.created':
+    case 'prompt.expired':
+    case 'prompt.cancelled':
+    case 'job.completed':
+      return '';
+    default:
+      ignoreUnknownEvent(event);
+      return '';
+  }
+}
+
+/** One event of a job's log as one line of plain text: `#12 21:00:01 step.started plan (attempt 1)`. */
+export function eventLine(event: LoggedEvent): string {
+  return `#${event.seq} ${event.ts.slice(11, 19)} ${event.event} ${eventSummary(event)}`;
 }

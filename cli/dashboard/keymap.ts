@@ -1,4 +1,5 @@
 import type { Widgets } from 'blessed';
+import type { Job, JobStatus } from '#src/client/index';
 
 /** The keys of the dashboard as data: bound by the dashboard, listed by the help overlay. */
 
@@ -32,7 +33,7 @@ export const GLOBAL_KEYS: KeyBinding<GlobalAction>[] = [
   {
     keys: ['c'],
     label: 'c',
-    description: 'cancel the selected job (asks first)',
+    description: 'cancel the selected job (queued, running, waiting; asks)',
     action: 'cancel-job',
   },
   {
@@ -45,11 +46,64 @@ export const GLOBAL_KEYS: KeyBinding<GlobalAction>[] = [
   { keys: ['q'], label: 'q', description: 'quit (Ctrl-C quits from anywhere)', action: 'quit' },
 ];
 
+/** The job statuses each job key applies to; a job in another status is not offered the key. */
+export const JOB_KEY_STATUSES: Record<'cancel-job' | 'retry-job' | 'rewind', readonly JobStatus[]> =
+  {
+    'cancel-job': ['queued', 'running', 'waiting'],
+    'retry-job': ['failed'],
+    rewind: ['completed', 'failed', 'cancelled', 'waiting'],
+  };
+
+export function jobKeyApplies(
+  action: keyof typeof JOB_KEY_STATUSES,
+  job: Job | undefined,
+): boolean {
+  return !!job && JOB_KEY_STATUSES[action].includes(job.status);
+}
+
+/** What the selection allows on a screen, for the key hints. */
+export interface Selection {
+  job?: Job;
+  /** Job detail: the step the cursor is on. */
+  step?: string;
+  /** Inbox: a prompt is selected. */
+  prompt?: boolean;
+}
+
+/**
+ * The keys offered in the header for this screen and selection: only those that would do something
+ * (no cancel on a finished job, no retry on one that did not fail, no rewind without a step).
+ */
+export function keyHints(screen: string, selection: Selection): string[] {
+  const { job } = selection;
+  const hints: string[] = [];
+  if (screen === 'Jobs' && job) hints.push('enter open');
+  if (screen === 'Job') {
+    hints.push('esc back');
+    if (selection.step && jobKeyApplies('rewind', job)) hints.push('w rewind');
+  }
+  if (screen === 'Jobs' || screen === 'Job') {
+    if (jobKeyApplies('cancel-job', job)) hints.push('c cancel');
+    if (jobKeyApplies('retry-job', job)) hints.push('r retry');
+  }
+  if (screen === 'Inbox' && selection.prompt) hints.push('enter answer');
+  hints.push('n new', '? help');
+  return hints;
+}
+
 /** Keys a screen handles itself, for the help overlay. */
 export const SCREEN_KEYS: Record<string, { label: string; description: string }[]> = {
   Jobs: [
     { label: '↑ ↓ PgUp PgDn', description: 'select a job' },
+    { label: 'enter', description: "open the job's detail: steps, outputs, events" },
     { label: '/', description: 'filter the jobs (enter applies, escape clears)' },
+  ],
+  'Job detail': [
+    { label: '↑ ↓', description: 'select a step; its output shows beside' },
+    { label: '[ ]', description: "scroll the step's output" },
+    { label: 'PgUp PgDn', description: 'scroll the event log (End: follow)' },
+    { label: 'w', description: 'rewind: run again from the selected step (asks first)' },
+    { label: 'escape', description: 'back to Jobs' },
   ],
   Inbox: [
     { label: '↑ ↓', description: 'select a prompt' },

@@ -3,7 +3,8 @@
  * `minWidth` the terminal reaches is used, so wider terminals get side-by-side panes.
  */
 
-export type ScreenName = 'Jobs' | 'Inbox' | 'Skills';
+/** `Job` is one job's detail, opened from Jobs with enter. */
+export type ScreenName = 'Jobs' | 'Job' | 'Inbox' | 'Skills';
 
 export interface PanePosition {
   top: string | number;
@@ -18,11 +19,13 @@ export interface Layout<P extends string> {
 }
 
 export type JobsPane = 'table' | 'steps' | 'log';
+export type JobPane = 'summary' | 'steps' | 'output' | 'log';
 export type InboxPane = 'list' | 'detail';
 export type SkillsPane = 'tree' | 'detail';
 
 export interface ScreenLayouts {
   Jobs: Layout<JobsPane>[];
+  Job: Layout<JobPane>[];
   Inbox: Layout<InboxPane>[];
   Skills: Layout<SkillsPane>[];
 }
@@ -49,6 +52,27 @@ export const LAYOUTS: ScreenLayouts = {
         table: { top: 0, left: 0, width: '100%', height: '50%' },
         steps: { top: '50%', left: 0, width: '40%', height: '50%' },
         log: { top: '50%', left: '40%', width: '60%', height: '50%' },
+      },
+    },
+  ],
+  // The summary has 3 inner rows (task, status, the no-model notice); the rest is shared.
+  Job: [
+    {
+      minWidth: 160,
+      panes: {
+        summary: { top: 0, left: 0, width: '100%', height: 5 },
+        steps: { top: 5, left: 0, width: '45%', height: '50%-2' },
+        log: { top: '50%+3', left: 0, width: '45%', height: '50%-3' },
+        output: { top: 5, left: '45%', width: '55%', height: '100%-5' },
+      },
+    },
+    {
+      minWidth: 0,
+      panes: {
+        summary: { top: 0, left: 0, width: '100%', height: 5 },
+        steps: { top: 5, left: 0, width: '55%', height: '50%-2' },
+        output: { top: 5, left: '55%', width: '45%', height: '50%-2' },
+        log: { top: '50%+3', left: 0, width: '100%', height: '50%-3' },
       },
     },
   ],

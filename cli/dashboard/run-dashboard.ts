@@ -1,5 +1,5 @@
 import * as blessed from 'blessed';
-import { SkillFleetClient } from '../../src/client';
+import { SkillFleetClient } from '#src/client/index';
 import type { ServerTarget } from '../remote';
 import { DashboardConnection } from './connection';
 import { Dashboard } from './dashboard';

@@ -8,7 +8,7 @@ import {
   reduce,
   Store,
 } from './store';
-import { feedEvent, job, jobEvent, prompt, skill } from '../../test/support/dashboard-fixtures';
+import { feedEvent, job, jobEvent, prompt, skill } from '#test/support/dashboard-fixtures';
 
 const run = (actions: Action[], start: DashboardState = initialState('ws://x/ws')) =>
   actions.reduce(reduce, start);

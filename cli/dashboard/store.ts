@@ -7,7 +7,7 @@ import {
   type JobLogEventName,
   type Prompt,
   type Skill,
-} from '../../src/client';
+} from '#src/client/index';
 
 /**
  * The dashboard's store: a pure reducer over protocol replies and events, plus change notification.
@@ -57,6 +57,9 @@ export interface DashboardState {
   prompts: Readonly<Record<string, Prompt>>;
   skills: Readonly<Record<string, Skill>>;
   selectedJobId: string | null;
+  /** The selections of the Inbox and Skills screens, kept while other screens are shown. */
+  selectedPromptId: string | null;
+  selectedSkillId: string | null;
   /** The last feed seq seen per topic since the last (re)subscription. */
   feedSeq: Readonly<Partial<Record<FeedTopic, number>>>;
 }
@@ -72,7 +75,9 @@ export type Action =
   | { type: 'feed.reset' }
   | { type: 'feed'; frame: FeedEvent }
   | { type: 'job.event'; jobId: string; frame: JobEvent }
-  | { type: 'select.job'; jobId: string | null };
+  | { type: 'select.job'; jobId: string | null }
+  | { type: 'select.prompt'; promptId: string | null }
+  | { type: 'select.skill'; skillId: string | null };
 
 /** How many events of one job are kept; older ones are trimmed (firstSeq moves). */
 export const MAX_EVENTS = 2000;
@@ -87,6 +92,8 @@ export function initialState(url: string, user: string | null = null): Dashboard
     prompts: {},
     skills: {},
     selectedJobId: null,
+    selectedPromptId: null,
+    selectedSkillId: null,
     feedSeq: {},
   };
 }
@@ -97,11 +104,25 @@ const FINAL_EVENTS: Partial<Record<JobLogEventName, Job['status']>> = {
   'job.cancelled': 'cancelled',
 };
 
+/**
+ * A completed job has no current step and is done: the server's snapshot keeps the last step and
+ * progress it reported ("save · 95%"), which would read as unfinished.
+ */
+function settled(job: Job): Job {
+  if (job.status !== 'completed') return job;
+  if (job.currentStep === null && job.progress?.percent === 100) return job;
+  return {
+    ...job,
+    currentStep: null,
+    progress: { percent: 100, message: job.progress?.message ?? null },
+  };
+}
+
 /** A snapshot replaces the one held unless the held one is newer. */
 function upsertJob(jobs: DashboardState['jobs'], job: Job): DashboardState['jobs'] {
   const held = jobs[job.id];
   if (held && held.updatedAt > job.updatedAt) return jobs;
-  return { ...jobs, [job.id]: job };
+  return { ...jobs, [job.id]: settled(job) };
 }
 
 function without<T>(record: Readonly<Record<string, T>>, key: string): Readonly<Record<string, T>> {
@@ -132,6 +153,10 @@ function applySteps(steps: StepRow[], event: LoggedEvent): StepRow[] {
     const index = steps.findIndex((s) => s.step === step);
     if (index < 0) return [...steps, row];
     return steps.map((s, i) => (i === index ? row : s));
+  }
+  if (event.event === 'job.rewound') {
+    const discarded = new Set(event.payload.discardedSteps);
+    return steps.filter((s) => !discarded.has(s.step));
   }
   if (event.event !== 'step.completed' && event.event !== 'step.failed') return steps;
   const { step } = event.payload;
@@ -197,7 +222,7 @@ function applyToJob(job: Job, event: LoggedEvent): Job {
     changed.finishedAt = event.ts;
     changed.openPromptId = null;
   }
-  return { ...job, ...changed };
+  return settled({ ...job, ...changed });
 }
 
 function applyPromptEvent(
@@ -321,6 +346,14 @@ export function reduce(state: DashboardState, action: Action): DashboardState {
       return action.jobId === state.selectedJobId
         ? state
         : { ...state, selectedJobId: action.jobId };
+    case 'select.prompt':
+      return action.promptId === state.selectedPromptId
+        ? state
+        : { ...state, selectedPromptId: action.promptId };
+    case 'select.skill':
+      return action.skillId === state.selectedSkillId
+        ? state
+        : { ...state, selectedSkillId: action.skillId };
   }
 }
 
@@ -352,6 +385,27 @@ export function openPrompts(state: DashboardState): Prompt[] {
 export function jobTask(job: Job): string {
   const task = job.input?.task;
   return typeof task === 'string' ? task : job.workflow;
+}
+
+/**
+ * The part of a task that tells jobs apart: without the lead-in most tasks share ("Create a skill
+ * for …", "Write an agent skill about …"). The whole task when nothing would be left.
+ */
+const TASK_LEAD_IN =
+  /^\s*(?:please\s+)?(?:create|make|write|build|generate|draft)\s+(?:me\s+)?(?:an?\s+|the\s+)?(?:new\s+)?(?:agent\s+)?skills?\s*(?:for|about|on|to|that|which|covering|:|-)?\s+/i;
+
+export function taskHeadline(task: string): string {
+  const rest = task.replace(TASK_LEAD_IN, '').trim();
+  return rest || task.trim();
+}
+
+/** The job's progress message saying that no model is configured (the server's wording, issue 17). */
+export function modelNotice(stream: JobStream | undefined): string | null {
+  for (const event of stream?.events ?? []) {
+    if (event.event === 'job.progress' && event.payload.message?.startsWith('No model configured'))
+      return event.payload.message;
+  }
+  return null;
 }
 
 type Listener = (state: DashboardState, previous: DashboardState) => void;

@@ -325,8 +325,14 @@ export interface Methods {
     reply: { prompt: Prompt };
   };
   'skills.list': {
-    payload: { query?: string; category?: string; status?: SkillStatus };
-    reply: { skills: Skill[] };
+    payload: {
+      query?: string;
+      category?: string;
+      status?: SkillStatus;
+      limit?: number;
+      cursor?: string;
+    };
+    reply: { skills: Skill[]; nextCursor: string | null };
   };
   'skills.get': { payload: { skillId: string }; reply: { skill: Skill; content: string } };
   'skills.files': {

@@ -1,11 +1,13 @@
-import { thrown } from '../../test/support/refusal';
+import { thrown } from '#test/support/refusal';
 import { AppError } from './errors/app-error';
 import {
   countWithinBudget,
   decodeNumberCursor,
   decodePageCursor,
+  decodeRankCursor,
   encodeNumberCursor,
   encodePageCursor,
+  encodeRankCursor,
 } from './list-page';
 
 describe('countWithinBudget', () => {
@@ -77,6 +79,41 @@ describe('number cursors', () => {
   ])('refuses %s as VALIDATION_FAILED on the field', (_label, cursor) => {
     const error = thrown(() => decodeNumberCursor(cursor, 'payload.cursor'), AppError);
     expect(error.details).toEqual([
+      { field: 'payload.cursor', message: 'is not a cursor this server issued' },
+    ]);
+  });
+});
+
+describe('rank cursors', () => {
+  const isId = (id: string) => /^[a-z/-]{1,20}$/.test(id);
+  const refusal = (cursor: string, ranked: boolean) =>
+    thrown(() => decodeRankCursor(cursor, 'payload.cursor', ranked, isId), AppError).details;
+
+  it('round-trips a ranked position and an unranked one', () => {
+    for (const rank of ['0.0607927', '1e-20', '0']) {
+      const cursor = encodeRankCursor({ rank, id: 'web/forms' });
+      expect(decodeRankCursor(cursor, 'payload.cursor', true, isId)).toEqual({
+        rank,
+        id: 'web/forms',
+      });
+    }
+    const cursor = encodeRankCursor({ rank: null, id: 'web/forms' });
+    expect(decodeRankCursor(cursor, 'payload.cursor', false, isId)).toEqual({
+      rank: null,
+      id: 'web/forms',
+    });
+  });
+
+  it.each([
+    ['not base64 JSON', 'x!', true],
+    ['a ranked cursor for a list by id', encodeRankCursor({ rank: '0.5', id: 'a/b' }), false],
+    ['an unranked cursor for a search', encodeRankCursor({ rank: null, id: 'a/b' }), true],
+    ['a rank that is no number', encodeRankCursor({ rank: '1;DROP', id: 'a/b' }), true],
+    ['a negative rank', encodeRankCursor({ rank: '-1', id: 'a/b' }), true],
+    ['an id the check refuses', encodeRankCursor({ rank: null, id: 'a\nLOG forged' }), false],
+    ['an object', Buffer.from('{"rank":null,"id":"a/b"}').toString('base64url'), false],
+  ])('refuses %s as VALIDATION_FAILED on the field', (_label, cursor, ranked) => {
+    expect(refusal(cursor, ranked)).toEqual([
       { field: 'payload.cursor', message: 'is not a cursor this server issued' },
     ]);
   });

@@ -91,3 +91,45 @@ export function decodeNumberCursor(cursor: string, field: string): number {
   }
   throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
 }
+
+/**
+ * A position in a list ordered by a rank, highest first, then by id (a search by relevance): the
+ * rank as Postgres wrote it (`real` as text, which reads back to the same value), or null for a
+ * list ordered by id alone.
+ */
+export interface RankPosition {
+  rank: string | null;
+  id: string;
+}
+
+/** A `real` as Postgres writes it: shortest exact digits, perhaps with an exponent. */
+const RANK_TEXT = /^\d{1,20}(\.\d{1,20})?(e[-+]\d{1,3})?$/;
+
+export const encodeRankCursor = (position: RankPosition): string =>
+  Buffer.from(JSON.stringify([position.rank, position.id])).toString('base64url');
+
+/**
+ * Only what encodeRankCursor wrote for this kind of list passes: a rank when `ranked`, none
+ * otherwise, and an id that `isId` accepts. Anything else is VALIDATION_FAILED on `field`.
+ */
+export function decodeRankCursor(
+  cursor: string,
+  field: string,
+  ranked: boolean,
+  isId: (id: string) => boolean,
+): RankPosition {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [rank, id] = parsed as unknown[];
+      const rankFits = ranked
+        ? typeof rank === 'string' && RANK_TEXT.test(rank) && Number.isFinite(Number(rank))
+        : rank === null;
+      if (rankFits && typeof id === 'string' && isId(id))
+        return { rank: rank as string | null, id };
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw AppError.validation([{ field, message: 'is not a cursor this server issued' }]);
+}

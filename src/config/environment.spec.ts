@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { thrown } from '../../test/support/refusal';
+import { thrown } from '#test/support/refusal';
 import { AppConfig } from './app-config';
 import { ConfigError, validateEnvironment } from './environment';
 

@@ -1,4 +1,4 @@
-import { sleep, waitFor } from '../../test/support/wait-for';
+import { sleep, waitFor } from '#test/support/wait-for';
 import { encodeEvent, Frame } from './event-frames';
 import type { JobEventView } from '../modules/jobs/job-view';
 import {

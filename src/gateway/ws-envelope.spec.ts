@@ -1,6 +1,6 @@
 import { PAYLOAD_COST_LIMITS } from '../common/errors/payload-cost';
 import { BadFrame, MAX_PAYLOAD_DEPTH, parseRequest, RefusedFrame, scanKeys } from './ws-envelope';
-import { thrown } from '../../test/support/refusal';
+import { thrown } from '#test/support/refusal';
 
 const refusal = (data: unknown): { replyTo: string | null; message: string } => {
   const error = thrown(() => parseRequest(data), BadFrame);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '../../src/config/environment';
+import { ENVIRONMENT_VARIABLE_NAMES } from '#src/config/environment';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';

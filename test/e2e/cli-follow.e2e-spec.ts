@@ -9,7 +9,6 @@ import {
   cliWorkDir,
   onlyJson,
   remoteCli,
-  removeCliWorkDirs,
   runCliToEnd,
   type CliResult,
 } from '../support/cli-run';
@@ -18,7 +17,7 @@ import { restClient } from '../support/http';
 import { createStepsJob, Rest, sideEffectDir, waitForStatus } from '../support/jobs';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 import { startTestServer, TestServer } from '../support/test-server';
-import { TmuxTerminal } from '../support/tmux';
+import { builtCliTerminals, TmuxTerminal } from '../support/tmux';
 
 /**
  * The built CLI attaching to jobs and taking short ids: `jobs follow` answers a waiting job's prompt
@@ -30,18 +29,7 @@ const packageVersion = (
   JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-const terminals: TmuxTerminal[] = [];
-
-beforeAll(() => {
-  if (!fs.existsSync(cliMain)) {
-    throw new Error('dist/cli/main.js is missing: run `npm run build` first.');
-  }
-});
-
-afterAll(async () => {
-  await Promise.all(terminals.splice(0).map((terminal) => terminal.kill()));
-  removeCliWorkDirs();
-});
+const terminals = builtCliTerminals();
 
 it('--version prints the version in package.json', async () => {
   const result = await runCliToEnd(['--version']);

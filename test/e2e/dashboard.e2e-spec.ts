@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { validateSkillDir } from '../../src/modules/skills/validator';
+import { validateSkillDir } from '#src/modules/skills/validator/index';
 import { cliMain, closedPort } from '../support/cli-run';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { AppConfig } from '../../src/config/app-config';
-import { DataDirInUseError } from '../../src/database/data-dir-lock';
-import { startServer } from '../../src/server';
+import { AppConfig } from '#src/config/app-config';
+import { DataDirInUseError } from '#src/database/data-dir-lock';
+import { startServer } from '#src/server';
 import { e2eMode } from '../support/e2e-env';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestServer, TestServer } from '../support/test-server';

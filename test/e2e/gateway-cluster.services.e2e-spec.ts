@@ -1,5 +1,5 @@
-import { SkillFleetClient } from '../../src/client';
-import type { EventFrame } from '../../src/client';
+import { SkillFleetClient } from '#src/client/index';
+import type { EventFrame } from '#src/client/index';
 import { e2eMode } from '../support/e2e-env';
 import { createToken, described, FINAL_EVENTS, untilFinal } from '../support/gateway';
 import { restClient } from '../support/http';

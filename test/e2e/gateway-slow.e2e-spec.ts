@@ -1,8 +1,8 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import WebSocket from 'ws';
-import { EventBus } from '../../src/common/events/event-bus';
-import { SubscriptionRegistry } from '../../src/gateway/subscription.registry';
+import { EventBus } from '#src/common/events/event-bus';
+import { SubscriptionRegistry } from '#src/gateway/subscription.registry';
 import { e2eMode } from '../support/e2e-env';
 import { createToken, rawSocket } from '../support/gateway';
 import { startTestServer, TestServer } from '../support/test-server';

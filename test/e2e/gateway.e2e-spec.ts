@@ -1,7 +1,7 @@
-import { EventBus } from '../../src/common/events/event-bus';
-import { TokensService } from '../../src/modules/auth/tokens.service';
-import { WsConnections } from '../../src/gateway/ws-connections';
-import { WsMethods } from '../../src/gateway/ws-methods';
+import { EventBus } from '#src/common/events/event-bus';
+import { TokensService } from '#src/modules/auth/tokens.service';
+import { WsConnections } from '#src/gateway/ws-connections';
+import { WsMethods } from '#src/gateway/ws-methods';
 import { e2eMode } from '../support/e2e-env';
 import {
   createToken,

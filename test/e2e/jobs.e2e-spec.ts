@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import { RUN_JOB } from '../../src/modules/jobs/jobs.queue';
+import { RUN_JOB } from '#src/modules/jobs/jobs.queue';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { allEvents, createStepsJob, Rest, sideEffectDir, waitForStatus } from '../support/jobs';

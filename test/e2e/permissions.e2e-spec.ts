@@ -11,9 +11,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type MethodName, PROTOCOL_METHODS } from '../../src/client/protocol';
-import { TokensService } from '../../src/modules/auth/tokens.service';
-import { SkillsService } from '../../src/modules/skills/skills.service';
+import { type MethodName, PROTOCOL_METHODS } from '#src/client/protocol';
+import { TokensService } from '#src/modules/auth/tokens.service';
+import { SkillsService } from '#src/modules/skills/skills.service';
 import { e2eMode } from '../support/e2e-env';
 import { createToken } from '../support/gateway';
 import { sideEffectDir } from '../support/jobs';

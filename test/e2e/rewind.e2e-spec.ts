@@ -5,8 +5,8 @@
  * the job's draft.
  */
 import { DataSource } from 'typeorm';
-import type { Draft, JobStepInfo } from '../../src/client/protocol';
-import { TokensService } from '../../src/modules/auth/tokens.service';
+import type { Draft, JobStepInfo } from '#src/client/protocol';
+import { TokensService } from '#src/modules/auth/tokens.service';
 import { e2eMode } from '../support/e2e-env';
 import { startRuleBasedModel } from '../support/fake-llm';
 import { FakeOpenAi } from '../support/fake-openai-server';

@@ -1,4 +1,4 @@
-import { validateSkillDir } from '../../src/modules/skills/validator';
+import { validateSkillDir } from '#src/modules/skills/validator/index';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { allEvents, Rest, waitForStatus } from '../support/jobs';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SkillsService } from '../../src/modules/skills/skills.service';
+import { SkillsService } from '#src/modules/skills/skills.service';
 import { e2eMode } from '../support/e2e-env';
 import { startTestServer, TestServer } from '../support/test-server';
 import { WsTestClient } from '../support/ws-test-client';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TokensService } from '../../src/modules/auth/tokens.service';
-import { SkillsService } from '../../src/modules/skills/skills.service';
+import { TokensService } from '#src/modules/auth/tokens.service';
+import { SkillsService } from '#src/modules/skills/skills.service';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
 import { startTestServer, TestServer } from '../support/test-server';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '../../src/config/environment';
+import { ENVIRONMENT_VARIABLE_NAMES } from '#src/config/environment';
 
 /** The built CLI (`npm run build` first). */
 export const cliMain = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');

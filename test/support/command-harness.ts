@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { CommandTestFactory } from 'nest-commander-testing';
-import { CliOutput } from '../../cli/cli-output';
+import { CliOutput } from '#cli/cli-output';
 
 /** A CliOutput that keeps what a command prints, for the test to read. */
 export class CapturedOutput extends CliOutput {

@@ -5,10 +5,11 @@ import type {
   Job,
   JobEvent,
   JobEventName,
+  JobStepInfo,
   JobStreamEvents,
   Prompt,
   Skill,
-} from '../../src/client';
+} from '#src/client/index';
 
 /** Protocol objects for the dashboard's unit tests. */
 
@@ -92,4 +93,22 @@ export function feedEvent<E extends FeedEventName>(
 ): FeedEvent {
   const ts = '2026-11-23T21:00:00.000Z';
   return { v: 1, type: 'event', topic, event, seq, ts, payload } as unknown as FeedEvent;
+}
+
+/** A recorded step of `jobs.steps`. */
+export function stepInfo(name: string, over: Partial<JobStepInfo> = {}): JobStepInfo {
+  return {
+    name,
+    status: 'completed',
+    attempt: 1,
+    startedAt: '2026-11-23T21:00:00.000Z',
+    finishedAt: '2026-11-23T21:00:01.000Z',
+    durationMs: 1000,
+    usage: null,
+    error: null,
+    output: null,
+    outputTruncated: false,
+    discardedAt: null,
+    ...over,
+  };
 }

@@ -1,5 +1,5 @@
-import { OfflineProvider, chunkText } from '../../src/modules/llm/offline.provider';
-import type { ChatMessage } from '../../src/modules/llm/llm-provider';
+import { OfflineProvider, chunkText } from '#src/modules/llm/offline.provider';
+import type { ChatMessage } from '#src/modules/llm/llm-provider';
 import { FAKE_MODEL_RULES } from './fake-trigger-rules';
 import { anthropicMessage, anthropicStream, startFakeAnthropic } from './fake-anthropic-server';
 import { geminiContent, geminiStream, startFakeGemini } from './fake-gemini-server';

@@ -1,6 +1,6 @@
-import type { OfflineRules } from '../../src/modules/llm/offline.provider';
-import { SKILL_CREATE_OFFLINE_RULES } from '../../src/modules/skill-create/offline-rules';
-import { NO_SKILL } from '../../src/modules/skill-create/triggers/trigger-evaluation';
+import type { OfflineRules } from '#src/modules/llm/offline.provider';
+import { SKILL_CREATE_OFFLINE_RULES } from '#src/modules/skill-create/offline-rules';
+import { NO_SKILL } from '#src/modules/skill-create/triggers/trigger-evaluation';
 
 /**
  * Answers for the trigger-evaluation steps, for the fake models of the tests (the offline provider

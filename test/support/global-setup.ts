@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/database/data-source';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { runMigrationsLocked } from '../../src/database/migrator';
+import { createDataSource } from '#src/database/data-source';
+import { EmbeddedPostgres } from '#src/database/embedded-postgres';
+import { runMigrationsLocked } from '#src/database/migrator';
 import {
   defaultAdminDatabaseUrl,
   defaultRedisUrl,

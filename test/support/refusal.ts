@@ -1,4 +1,4 @@
-import { AppError } from '../../src/common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
 

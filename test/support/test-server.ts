@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { AppConfig } from '../../src/config/app-config';
-import type { GatewayLimits } from '../../src/gateway/gateway-settings';
-import { startServer, RunningServer } from '../../src/server';
+import { AppConfig } from '#src/config/app-config';
+import type { GatewayLimits } from '#src/gateway/gateway-settings';
+import { startServer, RunningServer } from '#src/server';
 import { loadRun, withDatabase } from './e2e-env';
 import { TEST_WORKFLOWS } from './test-workflows';
 

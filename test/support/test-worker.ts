@@ -1,8 +1,8 @@
 // A real worker process for e2e crash and drain tests: `node -r test/support/swc-register.cjs
 // test/support/test-worker.ts` with DATABASE_URL, REDIS_URL and QUEUE_PREFIX in its environment.
 import 'reflect-metadata';
-import { AppConfig } from '../../src/config/app-config';
-import { startWorker } from '../../src/server';
+import { AppConfig } from '#src/config/app-config';
+import { startWorker } from '#src/server';
 import { TEST_WORKFLOWS } from './test-workflows';
 
 async function main(): Promise<void> {

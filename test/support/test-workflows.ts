@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppError } from '../../src/common/errors/app-error';
-import { PermanentError } from '../../src/common/errors/permanent-error';
-import { checkRound, defineWorkflow, WorkflowDefinition } from '../../src/modules/jobs/workflow';
+import { AppError } from '#src/common/errors/app-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
+import { checkRound, defineWorkflow, WorkflowDefinition } from '#src/modules/jobs/workflow';
 import { sleep } from './wait-for';
 
 /** Input of `test.steps`, a workflow registered only in tests to drive the engine. */

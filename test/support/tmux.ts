@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { cliMain, removeCliWorkDirs } from './cli-run';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);
@@ -71,8 +72,10 @@ export class TmuxTerminal {
     await this.tmux('send-keys', '-t', this.session, '-l', text);
   }
 
-  async screen(): Promise<string> {
-    const { stdout } = await this.tmux('capture-pane', '-p', '-t', this.session);
+  /** The visible screen; with `history`, everything printed so far, wrapped lines joined. */
+  async screen(history = false): Promise<string> {
+    const range = history ? ['-J', '-S', '-5000'] : [];
+    const { stdout } = await this.tmux('capture-pane', '-p', ...range, '-t', this.session);
     return stdout;
   }
 
@@ -81,12 +84,13 @@ export class TmuxTerminal {
     check: (screen: string) => boolean,
     what: string,
     timeoutMs = 15_000,
+    history = false,
   ): Promise<string> {
     let last = '';
     try {
       return await waitFor(
         async () => {
-          last = await this.screen();
+          last = await this.screen(history);
           return check(last) ? last : false;
         },
         { timeoutMs, intervalMs: 100 },
@@ -110,4 +114,22 @@ export class TmuxTerminal {
   private tmux(...args: string[]) {
     return run('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
   }
+}
+
+/**
+ * For a test file that runs the built CLI in tmux: fails first when there is no build, and after
+ * all its tests kills the terminals pushed to the list returned and removes the CLI work folders.
+ */
+export function builtCliTerminals(): TmuxTerminal[] {
+  const terminals: TmuxTerminal[] = [];
+  beforeAll(() => {
+    if (!fs.existsSync(cliMain)) {
+      throw new Error('dist/cli/main.js is missing: run `npm run build` first.');
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(terminals.splice(0).map((terminal) => terminal.kill()));
+    removeCliWorkDirs();
+  });
+  return terminals;
 }

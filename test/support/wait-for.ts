@@ -1,4 +1,4 @@
-import { sleep } from '../../src/common/sleep';
+import { sleep } from '#src/common/sleep';
 
 /** One sleep for tests, src and bench alike (abortable); tests take it from here beside waitFor. */
 export { sleep };

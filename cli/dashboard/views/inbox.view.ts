@@ -1,5 +1,5 @@
 import type { Widgets } from 'blessed';
-import type { Prompt } from '../../../src/client';
+import type { Prompt } from '#src/client/index';
 import { age, colour, esc, expiry, fit, shortId } from '../format';
 import type { KeyEvent } from '../keymap';
 import { InboxPane, Layout } from '../layouts';

@@ -1,48 +1,10 @@
 import type { Widgets } from 'blessed';
-import { ignoreUnknownEvent, type Job } from '../../../src/client';
-import { age, duration, esc, fit, progressBar, shortId, statusWord } from '../format';
+import type { Job } from '#src/client/index';
+import { age, duration, esc, eventLine, fit, progressBar, shortId, statusWord } from '../format';
 import { KeyEvent, printable } from '../keymap';
 import { JobsPane, Layout } from '../layouts';
-import { DashboardState, jobList, jobTask, LoggedEvent } from '../store';
+import { DashboardState, jobList, jobTask, taskHeadline } from '../store';
 import { Cursor, innerHeight, innerWidth, pane, StoreView, ViewContext } from './view';
-
-/** One line of an event's payload, short. */
-function eventSummary(event: LoggedEvent): string {
-  switch (event.event) {
-    case 'job.status':
-      return `${event.payload.previous} → ${event.payload.status}`;
-    case 'job.progress':
-      return `${event.payload.percent}% ${event.payload.message ?? ''}`;
-    case 'step.started':
-      return `${event.payload.step} (attempt ${event.payload.attempt})`;
-    case 'step.completed':
-      return `${event.payload.step} ${duration(event.payload.durationMs)}`;
-    case 'step.failed': {
-      const { step, error, willRetry } = event.payload;
-      return `${step} ${JSON.stringify(error)}${willRetry ? ' (will retry)' : ''}`;
-    }
-    case 'prompt.opened':
-      return event.payload.prompt.kind;
-    case 'prompt.answered':
-      return `by ${event.payload.answeredBy}`;
-    case 'job.log':
-      return `${event.payload.level}: ${event.payload.message}`;
-    case 'job.failed':
-      return JSON.stringify(event.payload.error);
-    case 'job.cancelled':
-      return event.payload.reason ?? '';
-    case 'job.rewound':
-      return `to ${event.payload.toStep}`;
-    case 'job.created':
-    case 'prompt.expired':
-    case 'prompt.cancelled':
-    case 'job.completed':
-      return '';
-    default:
-      ignoreUnknownEvent(event);
-      return '';
-  }
-}
 
 /**
  * Jobs (1): the live table (id, task, status, step, progress, age, owner), and for the selected job
@@ -93,6 +55,10 @@ export class JobsView extends StoreView {
     if (ch === '/') {
       this.editing = this.filter;
       this.invalidate();
+      return true;
+    }
+    if (key.full === 'enter') {
+      if (this.ctx.store.state.selectedJobId) this.ctx.showScreen('Job');
       return true;
     }
     this.refreshRows(this.ctx.store.state);
@@ -150,7 +116,7 @@ export class JobsView extends StoreView {
     this.rows.slice(top, top + height).forEach((job, i) => {
       const line = [
         esc(fit(shortId(job.id), cols.id)),
-        esc(fit(jobTask(job), task)),
+        esc(fit(taskHeadline(jobTask(job)), task)),
         statusWord(job.status, cols.status),
         esc(fit(job.currentStep ?? '-', cols.step)),
         progressBar(job.progress?.percent ?? 0, 8),
@@ -215,9 +181,7 @@ export class JobsView extends StoreView {
     const logWidth = innerWidth(this.log);
     const logHeight = innerHeight(this.log);
     const events = stream?.events ?? [];
-    const logLines = events.map((e) =>
-      esc(fit(`#${e.seq} ${e.ts.slice(11, 19)} ${e.event} ${eventSummary(e)}`, logWidth)),
-    );
+    const logLines = events.map((e) => esc(fit(eventLine(e), logWidth)));
     const tokens = stream?.tokens;
     let tokenLines: string[] = [];
     if (tokens && ['running', 'queued'].includes(job.status)) {

@@ -1,4 +1,4 @@
-import { PROMPT_KINDS } from '../../commands/create.command';
+import { PROMPT_KINDS } from '#cli/commands/create.command';
 import { describeError } from '../connection';
 import { shortId } from '../format';
 import type { KeyEvent } from '../keymap';

@@ -1,5 +1,5 @@
-import type { ClarifyQuestion, Prompt } from '../../../src/client';
-import { SkillFleetError } from '../../../src/client';
+import type { ClarifyQuestion, Prompt } from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
 import { describeError } from '../connection';
 import { shortId } from '../format';
 import type { KeyEvent } from '../keymap';

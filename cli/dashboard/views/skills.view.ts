@@ -1,6 +1,6 @@
 import type { Widgets } from 'blessed';
-import type { Draft, Skill } from '../../../src/client';
-import { SkillFleetError } from '../../../src/client';
+import type { Draft, Skill } from '#src/client/index';
+import { SkillFleetError } from '#src/client/index';
 import { describeError } from '../connection';
 import { colour, esc, fit, shortId } from '../format';
 import { KeyEvent, printable } from '../keymap';

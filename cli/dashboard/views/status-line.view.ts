@@ -1,6 +1,6 @@
 import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
-import { colour, esc } from '../format';
+import { colour, esc, fit } from '../format';
 import { ScreenName, SCREEN_ORDER } from '../layouts';
 import type { DashboardState } from '../store';
 import { StoreView, ViewContext } from './view';
@@ -19,7 +19,7 @@ export class StatusLineView extends StoreView {
 
   constructor(
     ctx: ViewContext,
-    private readonly current: () => ScreenName,
+    private readonly current: () => { screen: ScreenName; keys: string[] },
   ) {
     super(ctx);
     this.header = blessed.box({
@@ -65,11 +65,17 @@ export class StatusLineView extends StoreView {
   }
 
   protected sync(state: DashboardState): void {
+    const { screen, keys } = this.current();
+    // The job detail belongs to Jobs.
+    const marked = screen === 'Job' ? 'Jobs' : screen;
     const screens = SCREEN_ORDER.map(({ name, key }) =>
-      name === this.current() ? `{inverse} ${key} ${name} {/inverse}` : ` ${key} ${name} `,
+      name === marked ? `{inverse} ${key} ${name} {/inverse}` : ` ${key} ${name} `,
     ).join('');
+    const used =
+      'Skill Fleet '.length + SCREEN_ORDER.reduce((n, s) => n + s.name.length + 4, 0) + 2;
+    const room = (this.ctx.screen.width as number) - used;
     this.header.setContent(
-      `{bold}Skill Fleet{/bold} ${screens}  {gray-fg}n new · ? help · q quit{/gray-fg}`,
+      `{bold}Skill Fleet{/bold} ${screens}  {gray-fg}${esc(fit(keys.join(' · '), room).trimEnd())}{/gray-fg}`,
     );
     const c = state.connection;
     const link = c.state === 'reconnecting' ? `reconnecting (attempt ${c.attempt})` : c.state;

@@ -2,6 +2,7 @@ import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
 import type { Commands } from '../connection';
 import type { KeyEvent } from '../keymap';
+import type { ScreenName } from '../layouts';
 import type { RenderScheduler } from '../render-scheduler';
 import type { DashboardState, Store } from '../store';
 
@@ -11,6 +12,10 @@ export interface ViewContext {
   store: Store;
   commands: Commands;
   render: RenderScheduler;
+  /** Replaces the screen's view (enter on a job opens its detail; escape goes back). */
+  showScreen(name: ScreenName): void;
+  /** The view's own selection changed (a step came or went): the key hints are drawn again. */
+  refreshHints(): void;
   /** Shows an overlay (form, dialog, help); global keys wait until it closes. */
   openOverlay(overlay: Overlay): void;
   /** Says something in the status line (what just happened). */
@@ -23,6 +28,8 @@ export interface ViewContext {
 export interface View {
   /** Returns true when it used the key (global keys then do not see it). */
   handleKey(ch: string | undefined, key: KeyEvent): boolean;
+  /** What is selected beyond the store's selections (the job detail's step), for the key hints. */
+  readonly step?: string;
   destroy(): void;
 }
 

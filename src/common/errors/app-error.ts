@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../client/protocol';
+import { ErrorCode } from '#src/client/protocol';
 
 export interface FieldError {
   field: string;

@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../client/protocol';
+import { ErrorCode } from '#src/client/protocol';
 
 /** Defined with the rest of the wire vocabulary; server code reads it here, beside its HTTP statuses. */
 export { ErrorCode };

@@ -1,4 +1,4 @@
-import { thrown } from '../../../test/support/refusal';
+import { thrown } from '#test/support/refusal';
 import { AppError } from './app-error';
 import { assertPayloadCost, payloadCostExcess, PAYLOAD_COST_LIMITS } from './payload-cost';
 

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
-import { ErrorCode } from '../../client/protocol';
+import { ErrorCode } from '#src/client/protocol';
 import { HTTP_STATUS_BY_CODE } from '../errors/error-codes';
 
 export interface ErrorBody {

@@ -1,5 +1,5 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config';
+import type { AppConfig } from '#src/config/app-config';
 import { escapeLogText, escapeStack } from './log-text';
 import { redactUrlPasswords } from './redact-url';
 

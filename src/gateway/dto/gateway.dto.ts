@@ -12,9 +12,9 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { FEED_TOPICS, type FeedTopic, type Role, ROLES } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
-import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
+import { FEED_TOPICS, type FeedTopic, type Role, ROLES } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import { JobIdDto } from '#src/modules/jobs/dto/jobs.dto';
 
 const MAX_SEQ = 2 ** 31 - 1;
 

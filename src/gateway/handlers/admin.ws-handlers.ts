@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { iso } from '../../common/iso';
-import { validateDto } from '../../common/errors/validation';
-import { EventBus } from '../../common/events/event-bus';
-import { TokensService } from '../../modules/auth/tokens.service';
+import { iso } from '#src/common/iso';
+import { validateDto } from '#src/common/errors/validation';
+import { EventBus } from '#src/common/events/event-bus';
+import { TokensService } from '#src/modules/auth/tokens.service';
 import { assertEmptyPayload, CreateTokenDto, TokenIdDto } from '../dto/gateway.dto';
 import { SystemStatusService } from '../system-status.service';
 import type { WsHandlerTable } from '../ws-methods';

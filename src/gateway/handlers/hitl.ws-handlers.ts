@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { validateDto } from '../../common/errors/validation';
-import { AnswerPromptDto, ListPromptsDto } from '../../modules/hitl/dto/answers.dto';
-import { HitlService } from '../../modules/hitl/hitl.service';
+import { validateDto } from '#src/common/errors/validation';
+import { AnswerPromptDto, ListPromptsDto } from '#src/modules/hitl/dto/answers.dto';
+import { HitlService } from '#src/modules/hitl/hitl.service';
 import type { WsHandlerTable } from '../ws-methods';
 
 /** prompts.* methods (protocol.md 1.3 and 1.6). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { validateDto } from '../../common/errors/validation';
+import { validateDto } from '#src/common/errors/validation';
 import {
   CancelJobDto,
   CreateJobDto,
@@ -8,8 +8,8 @@ import {
   ListJobsDto,
   PurgeJobsDto,
   RewindJobDto,
-} from '../../modules/jobs/dto/jobs.dto';
-import { JobsService } from '../../modules/jobs/jobs.service';
+} from '#src/modules/jobs/dto/jobs.dto';
+import { JobsService } from '#src/modules/jobs/jobs.service';
 import type { WsHandlerTable } from '../ws-methods';
 
 /** jobs.* methods (protocol.md 1.3): validate the payload, call JobsService, shape the reply. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '../../common/errors/app-error';
-import { validateDto } from '../../common/errors/validation';
+import { AppError } from '#src/common/errors/app-error';
+import { validateDto } from '#src/common/errors/validation';
 import {
   DraftJobIdDto,
   ImportSkillsDto,
@@ -12,8 +12,8 @@ import {
   SkillHistoryDto,
   SkillIdDto,
   ValidateSkillDto,
-} from '../../modules/skills/dto/skills.dto';
-import { SkillsService } from '../../modules/skills/skills.service';
+} from '#src/modules/skills/dto/skills.dto';
+import { SkillsService } from '#src/modules/skills/skills.service';
 import type { WsHandlerTable } from '../ws-methods';
 
 /** Methods without parameters refuse unknown ones, as the DTO-validated methods do. */
@@ -34,7 +34,7 @@ export class SkillsWsHandlers {
   readonly handlers = {
     'skills.list': async (payload, principal) => {
       const filter = await validateDto(ListSkillsDto, payload, 'payload');
-      return { skills: await this.skills.list(filter, principal) };
+      return this.skills.list(filter, principal);
     },
 
     'skills.get': async (payload, principal) => {

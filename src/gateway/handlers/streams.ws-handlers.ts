@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { validateDto } from '../../common/errors/validation';
-import { toJobView } from '../../modules/jobs/job-view';
-import { JobsService } from '../../modules/jobs/jobs.service';
-import { JobIdDto } from '../../modules/jobs/dto/jobs.dto';
+import { validateDto } from '#src/common/errors/validation';
+import { toJobView } from '#src/modules/jobs/job-view';
+import { JobsService } from '#src/modules/jobs/jobs.service';
+import { JobIdDto } from '#src/modules/jobs/dto/jobs.dto';
 import { SubscribeFeedDto, SubscribeJobDto } from '../dto/gateway.dto';
 import { SubscriptionRegistry } from '../subscription.registry';
 import type { WsHandlerTable } from '../ws-methods';

@@ -6,8 +6,8 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import { ErrorCode } from '#src/client/protocol';
 import type { Principal } from './principal';
 import { TokensService } from './tokens.service';
 

@@ -1,5 +1,5 @@
-import { AppError } from '../../common/errors/app-error';
-import { ErrorCode } from '../../client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import { ErrorCode } from '#src/client/protocol';
 import type { Principal } from './principal';
 
 /**

@@ -1,4 +1,4 @@
-import type { Role } from '../../client/protocol';
+import type { Role } from '#src/client/protocol';
 
 /** Who is calling: resolved from a token on every request and at every WebSocket upgrade. */
 export interface Principal {

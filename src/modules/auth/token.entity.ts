@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Role } from '../../client/protocol';
+import type { Role } from '#src/client/protocol';
 
 /** An API token. Only the SHA-256 of the secret is stored; the secret is shown once, at creation. */
 @Entity('tokens')

@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, Repository } from 'typeorm';
-import { AppError } from '../../common/errors/app-error';
-import { AppConfig } from '../../config/app-config';
+import { AppError } from '#src/common/errors/app-error';
+import { AppConfig } from '#src/config/app-config';
 import { readAdminTokenFile, writeAdminTokenFile } from './admin-token-file';
 import { assertAdmin, assertAdminCanWrite } from './policy';
 import type { Principal } from './principal';
-import type { Role } from '../../client/protocol';
+import type { Role } from '#src/client/protocol';
 import { Token } from './token.entity';
 
 export interface CreatedToken {

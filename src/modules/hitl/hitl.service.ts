@@ -2,10 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { DataSource, EntityManager, In, IsNull } from 'typeorm';
-import type { FeedEvents, PromptStatus, TimeoutAction } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
-import { EventBus } from '../../common/events/event-bus';
-import { iso } from '../../common/iso';
+import type { FeedEvents, PromptStatus, TimeoutAction } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import { EventBus } from '#src/common/events/event-bus';
+import { iso } from '#src/common/iso';
 import { assertCanWrite, canSee } from '../auth/policy';
 import {
   countWithinBudget,
@@ -13,7 +13,7 @@ import {
   pageOf,
   LIST_BYTE_BUDGET,
   PG_ISO_TIME,
-} from '../../common/list-page';
+} from '#src/common/list-page';
 import { isAdmin, Principal } from '../auth/principal';
 import { CancelHooks, RewindHooks } from '../jobs/cancel-hooks';
 import { JobStore, JobTx, NewEvent } from '../jobs/job-store';
@@ -22,7 +22,7 @@ import { Job } from '../jobs/job.entity';
 import { JobsQueue } from '../jobs/jobs.queue';
 import { JobsService } from '../jobs/jobs.service';
 import { AskRequest, PromptPort, WaitingForAnswer } from '../jobs/prompt.port';
-import { PermanentError } from '../../common/errors/permanent-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import { ListPromptsDto } from './dto/answers.dto';
 import { Prompt, PromptView, toPromptView } from './prompt.entity';
 import { isCancelAnswer, PromptKinds } from './prompt-kinds';

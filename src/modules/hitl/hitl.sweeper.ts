@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '#src/config/app-config';
 import { HitlService } from './hitl.service';
 
 /** In every worker: applies the timeout action of prompts past `expiresAt`. Safe to run in many. */

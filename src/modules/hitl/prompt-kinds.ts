@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { AppError, FieldError } from '../../common/errors/app-error';
-import { STRICT_VALIDATION, toFieldErrors } from '../../common/errors/validation';
+import { AppError, FieldError } from '#src/common/errors/app-error';
+import { STRICT_VALIDATION, toFieldErrors } from '#src/common/errors/validation';
 
 type Answer = Record<string, unknown>;
 

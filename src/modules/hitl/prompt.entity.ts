@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Prompt as PromptObject, PromptStatus, TimeoutAction } from '../../client/protocol';
-import { iso } from '../../common/iso';
+import type { Prompt as PromptObject, PromptStatus, TimeoutAction } from '#src/client/protocol';
+import { iso } from '#src/common/iso';
 
 /** A question a job asks a person. The first valid answer wins; the row records who and when. */
 @Entity('hitl_prompts')

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../client/protocol';
+import type { JobStatus } from '#src/client/protocol';
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running', 'waiting'];

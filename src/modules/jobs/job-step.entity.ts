@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { StepUsage } from '../../client/protocol';
+import type { StepUsage } from '#src/client/protocol';
 
 export type StepStatus = 'running' | 'completed' | 'failed';
 

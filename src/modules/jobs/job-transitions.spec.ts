@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../client/protocol';
+import type { JobStatus } from '#src/client/protocol';
 import { FINAL_STATUSES } from './job-status';
 import { NewEvent, NOW, Transition } from './job-store';
 import { JobTransitions, StatusChange } from './job-transitions';

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../client/protocol';
+import type { JobStatus } from '#src/client/protocol';
 import { JobPatch, NewEvent, NOW, Sql, Transition } from './job-store';
 import type { JobError } from './job.entity';
 

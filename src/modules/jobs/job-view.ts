@@ -1,5 +1,5 @@
-import type { Job as JobObject } from '../../client/protocol';
-import { iso } from '../../common/iso';
+import type { Job as JobObject } from '#src/client/protocol';
+import { iso } from '#src/common/iso';
 import type { Job } from './job.entity';
 
 /** The protocol's `job` object (protocol.md 1.5): what clients see of a row. */

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { JobStatus } from '../../client/protocol';
+import type { JobStatus } from '#src/client/protocol';
 
 export interface JobProgress {
   percent: number;

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '#src/config/app-config';
 import { CancelHooks, PurgeHooks, RewindHooks } from './cancel-hooks';
 import { JobRunner } from './job-runner';
 import { JobStore } from './job-store';

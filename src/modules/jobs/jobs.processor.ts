@@ -2,7 +2,7 @@ import { Process, Processor } from '@nestjs/bull';
 import { Type } from '@nestjs/common';
 import type { Job as QueueJob } from 'bull';
 import { IsUUID } from 'class-validator';
-import { validateDto } from '../../common/errors/validation';
+import { validateDto } from '#src/common/errors/validation';
 import { JobRunner } from './job-runner';
 import { JOBS_QUEUE, RUN_JOB, RunJobPayload } from './jobs.queue';
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
-import { AppError } from '../../common/errors/app-error';
-import { countWithinBudget, decodePageCursor, PG_ISO_TIME, pageOf } from '../../common/list-page';
+import { AppError } from '#src/common/errors/app-error';
+import { countWithinBudget, decodePageCursor, PG_ISO_TIME, pageOf } from '#src/common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { isAdmin, Principal } from '../auth/principal';
 import {
@@ -11,7 +11,7 @@ import {
   type JobStatus,
   type JobStepInfo,
   type StepUsage,
-} from '../../client/protocol';
+} from '#src/client/protocol';
 import { FINAL_STATUSES, isFinal } from './job-status';
 import { JobStore } from './job-store';
 import { JobTransitions } from './job-transitions';

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../../client/protocol';
+import type { JobStatus } from '#src/client/protocol';
 import { JobPatch, JobStore, NewEvent, StepRecord } from './job-store';
 import type { Job } from './job.entity';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError } from '../../common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 import type { WorkflowDefinition } from './workflow';
 
 /** The workflows a process knows, given to JobsModule.forRoot (tests add their own). */

@@ -1,5 +1,5 @@
-import type { LogLevel, StepUsage } from '../../client/protocol';
-import { PermanentError } from '../../common/errors/permanent-error';
+import type { LogLevel, StepUsage } from '#src/client/protocol';
+import { PermanentError } from '#src/common/errors/permanent-error';
 
 export interface StepTools {
   /** Fires on cancel, lease loss or shutdown; pass it to every call that can take long. */

@@ -11,7 +11,7 @@ import {
   type LanguageModelUsage,
   type ModelMessage,
 } from 'ai';
-import { PermanentError } from '../../common/errors/permanent-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import {
   addUsage,
   baseStep,

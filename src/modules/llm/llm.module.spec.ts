@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '#src/config/app-config';
 import { LlmProvider } from './llm-provider';
 import { createLlmProvider, LlmModule } from './llm.module';
 import { OfflineProvider } from './offline.provider';

@@ -5,14 +5,14 @@ import {
   anthropicMessage,
   anthropicStream,
   startFakeAnthropic,
-} from '../../../test/support/fake-anthropic-server';
+} from '#test/support/fake-anthropic-server';
 import {
   geminiContent,
   geminiError,
   geminiEvents,
   geminiStream,
   startFakeGemini,
-} from '../../../test/support/fake-gemini-server';
+} from '#test/support/fake-gemini-server';
 import {
   completion,
   errorReply,
@@ -21,8 +21,8 @@ import {
   streamReply,
   type FakeReply,
   type RecordedRequest,
-} from '../../../test/support/fake-openai-server';
-import { PermanentError } from '../../common/errors/permanent-error';
+} from '#test/support/fake-openai-server';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import { AiSdkProvider, LlmCallError, type AiSdkProviderOptions } from './ai-sdk.provider';
 import { AnthropicProvider } from './anthropic.provider';
 import { GeminiProvider } from './gemini.provider';

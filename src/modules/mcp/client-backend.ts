@@ -1,6 +1,6 @@
-import type { SkillFleetClient } from '../../client/skill-fleet-client';
-import type { Methods } from '../../client/protocol';
-import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+import type { SkillFleetClient } from '#src/client/skill-fleet-client';
+import type { Methods } from '#src/client/protocol';
+import type { SkillChangeNotice, SkillFleetBackend, SkillListPage } from './skill-fleet-backend';
 
 /**
  * The backend of `skill-fleet mcp` (stdio): every operation is a protocol call over one WebSocket
@@ -12,11 +12,14 @@ export class ClientBackend implements SkillFleetBackend {
     readonly canWrite: boolean,
   ) {}
 
-  async searchSkills(filter: { query?: string; category?: string }) {
+  async listSkills(filter: SkillListPage) {
     const payload: Methods['skills.list']['payload'] = {};
     if (filter.query?.trim()) payload.query = filter.query;
     if (filter.category) payload.category = filter.category;
-    return (await this.client.call('skills.list', payload)).skills;
+    if (filter.limit !== undefined) payload.limit = filter.limit;
+    if (filter.cursor) payload.cursor = filter.cursor;
+    const { skills, nextCursor } = await this.client.call('skills.list', payload);
+    return { skills, nextCursor: nextCursor ?? null };
   }
 
   getSkill(skillId: string) {

@@ -3,8 +3,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventBus } from '../../common/events/event-bus';
-import { packageVersion } from '../../gateway/system-status.service';
+import { EventBus } from '#src/common/events/event-bus';
+import { packageVersion } from '#src/gateway/system-status.service';
 import type { Principal } from '../auth/principal';
 import { HitlService } from '../hitl/hitl.service';
 import { JobsService } from '../jobs/jobs.service';

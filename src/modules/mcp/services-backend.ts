@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../../common/errors/app-error';
-import { ErrorCode, type Skill } from '../../client/protocol';
-import { validateDto } from '../../common/errors/validation';
-import type { EventBus } from '../../common/events/event-bus';
+import { AppError } from '#src/common/errors/app-error';
+import { ErrorCode, type Skill } from '#src/client/protocol';
+import { validateDto } from '#src/common/errors/validation';
+import type { EventBus } from '#src/common/events/event-bus';
 import { assertCanWrite } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { AnswerPromptDto } from '../hitl/dto/answers.dto';
@@ -12,7 +12,12 @@ import { CreateJobDto } from '../jobs/dto/jobs.dto';
 import type { JobsService } from '../jobs/jobs.service';
 import { ListSkillsDto, SkillFileDto, SkillIdDto } from '../skills/dto/skills.dto';
 import type { SkillsService } from '../skills/skills.service';
-import type { PromptSwitches, SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+import type {
+  PromptSwitches,
+  SkillChangeNotice,
+  SkillFleetBackend,
+  SkillListPage,
+} from './skill-fleet-backend';
 
 export interface McpServices {
   skills: SkillsService;
@@ -37,7 +42,7 @@ export class ServicesBackend implements SkillFleetBackend {
     this.canWrite = !principal.readOnly;
   }
 
-  searchSkills(filter: { query?: string; category?: string }) {
+  listSkills(filter: SkillListPage) {
     return guarded(async () => {
       const dto = await validateDto(ListSkillsDto, dropEmpty(filter), 'arguments');
       return this.services.skills.list(dto, this.principal);
@@ -108,9 +113,13 @@ export class ServicesBackend implements SkillFleetBackend {
   }
 }
 
-function dropEmpty(filter: { query?: string; category?: string }): Record<string, string> {
+/** The filter without empty text (an empty query lists every skill). */
+function dropEmpty(filter: SkillListPage): Record<string, string | number> {
   return Object.fromEntries(
-    Object.entries(filter).filter((entry): entry is [string, string] => !!entry[1]?.trim()),
+    Object.entries(filter).filter(
+      (entry): entry is [string, string | number] =>
+        typeof entry[1] === 'number' || (typeof entry[1] === 'string' && !!entry[1].trim()),
+    ),
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Job, Prompt, Skill, SkillFile } from '../../client/protocol';
+import type { Job, Prompt, Skill, SkillFile } from '#src/client/protocol';
 
 /** skill.create's prompt switches (protocol.md 1.3), as `create_skill` passes them on. */
 export interface PromptSwitches {
@@ -7,6 +7,13 @@ export interface PromptSwitches {
   confirm?: boolean;
   preview?: boolean;
   validate?: boolean;
+}
+
+export interface SkillListPage {
+  query?: string;
+  category?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface SkillChangeNotice {
@@ -23,7 +30,8 @@ export interface SkillChangeNotice {
 export interface SkillFleetBackend {
   /** false for a read-only token: the write tools are not offered. */
   readonly canWrite: boolean;
-  searchSkills(filter: { query?: string; category?: string }): Promise<Skill[]>;
+  /** One page of `skills.list`: the server's order, limits and opaque cursor. */
+  listSkills(filter: SkillListPage): Promise<{ skills: Skill[]; nextCursor: string | null }>;
   getSkill(skillId: string): Promise<{ skill: Skill; content: string }>;
   listFiles(skillId: string): Promise<{ files: SkillFile[]; truncated: boolean }>;
   readFile(skillId: string, path: string): Promise<SkillFile & { content: string }>;

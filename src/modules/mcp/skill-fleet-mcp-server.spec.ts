@@ -4,9 +4,9 @@ import {
   ResourceUpdatedNotificationSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Job, Skill } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
-import type { SkillChangeNotice, SkillFleetBackend } from './skill-fleet-backend';
+import type { Job, Skill } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import type { SkillChangeNotice, SkillFleetBackend, SkillListPage } from './skill-fleet-backend';
 import {
   createSkillFleetMcpServer,
   MAX_SUBSCRIPTIONS,
@@ -28,13 +28,30 @@ const skill = (id: string, status: Skill['status'] = 'active'): Skill => ({
   validation: { valid: true, errors: [], warnings: [] },
 });
 
+/** skills.list by id over a fixed list: the cursor is the last id sent, in base64url. */
+function pageOfSkills(skills: Skill[], filter: SkillListPage) {
+  const after = filter.cursor ? Buffer.from(filter.cursor, 'base64url').toString() : '';
+  if (filter.cursor && Buffer.from(after).toString('base64url') !== filter.cursor) {
+    throw AppError.validation([
+      { field: 'payload.cursor', message: 'is not a cursor this server issued' },
+    ]);
+  }
+  const sorted = [...skills].sort((a, b) => (a.id < b.id ? -1 : 1)).filter((s) => s.id > after);
+  const page = sorted.slice(0, filter.limit ?? 100);
+  const more = sorted.length > page.length;
+  return {
+    skills: page,
+    nextCursor: more ? Buffer.from(page[page.length - 1].id).toString('base64url') : null,
+  };
+}
+
 /** A backend over a fixed list of skills; calls are recorded. */
 function fakeBackend(skills: Skill[], canWrite = true) {
   const listeners = new Set<(change: SkillChangeNotice) => void>();
   const calls: string[] = [];
   const backend: SkillFleetBackend = {
     canWrite,
-    searchSkills: () => Promise.resolve(skills),
+    listSkills: (filter) => Promise.resolve(pageOfSkills(skills, filter)),
     getSkill: (id) => {
       const found = skills.find((s) => s.id === id);
       return found
@@ -82,9 +99,11 @@ describe('Skill Fleet MCP server', () => {
     const { client, mcp } = await connected(backend);
     const first = await client.listResources();
     expect(first.resources[0].uri).toBe('skills://available');
-    expect(first.resources).toHaveLength(RESOURCE_PAGE_SIZE + 1);
+    // The draft sorts first: the page holds the rest of the backend's page of RESOURCE_PAGE_SIZE.
+    expect(first.resources).toHaveLength(RESOURCE_PAGE_SIZE);
     expect(first.nextCursor).toEqual(expect.any(String));
     const second = await client.listResources({ cursor: first.nextCursor! });
+    expect(second.resources).toHaveLength(many.length + 1 - RESOURCE_PAGE_SIZE);
     expect(second.nextCursor).toBeUndefined();
     const uris = [...first.resources, ...second.resources].map((r) => r.uri);
     expect(uris).toHaveLength(many.length + 1);

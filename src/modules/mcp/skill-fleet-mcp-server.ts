@@ -14,7 +14,8 @@ import {
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Skill } from '../../client/protocol';
+import type { Skill } from '#src/client/protocol';
+import { MAX_PAGE_LIMIT } from '#src/common/page-query.dto';
 import { isBackendError, SkillFleetBackend, SkillChangeNotice } from './skill-fleet-backend';
 
 export const SERVER_NAME = 'skill-fleet';
@@ -25,7 +26,7 @@ export const AVAILABLE_SKILLS_URI = 'skills://available';
 const SKILL_URI_PREFIX = 'skill://';
 /** `skill://<category>/<name>`: the two segments of a published skill's id. */
 const SKILL_URI = /^skill:\/\/([a-z0-9][a-z0-9-]{0,63})\/([a-z0-9][a-z0-9-]{0,63})$/;
-/** Resources per `resources/list` page. */
+/** Skills per `resources/list` page, before the drafts among them are left out. */
 export const RESOURCE_PAGE_SIZE = 100;
 /** Subscriptions one client may hold. */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -128,7 +129,8 @@ function registerTools(server: McpServer, backend: SkillFleetBackend): void {
     },
     ({ query, category, limit }) =>
       run(async () => {
-        const skills = await backend.searchSkills({ query, category });
+        // One page of the largest size: drafts the caller may see are in it, and left out here.
+        const { skills } = await backend.listSkills({ query, category, limit: MAX_PAGE_LIMIT });
         const found = skills.filter(published).slice(0, limit ?? 20);
         return json({
           skills: found.map((s) => ({ id: s.id, name: s.name, description: s.description })),
@@ -305,24 +307,21 @@ function registerResources(server: McpServer, backend: SkillFleetBackend): Set<s
   const fromBackend = (error: unknown) => invalid(describeError(error));
 
   low.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-    const after = request.params?.cursor ? decodeCursor(request.params.cursor) : '';
-    const skills = (
-      await backend.searchSkills({}).catch((e: unknown) => {
+    // One page of skills.list by id, its cursor passed on as ours; drafts in it are left out.
+    const cursor = request.params?.cursor;
+    const { skills, nextCursor } = await backend
+      .listSkills({ limit: RESOURCE_PAGE_SIZE, ...(cursor && { cursor }) })
+      .catch((e: unknown) => {
         throw fromBackend(e);
-      })
-    )
-      .filter(published)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .filter((s) => s.id > after);
-    const page = skills.slice(0, RESOURCE_PAGE_SIZE);
-    const resources = page.map((s) => ({
+      });
+    const resources = skills.filter(published).map((s) => ({
       uri: uriOf(s),
       name: s.id,
       title: s.name,
       description: s.description,
       mimeType: 'text/markdown',
     }));
-    if (!after) {
+    if (!cursor) {
       resources.unshift({
         uri: AVAILABLE_SKILLS_URI,
         name: 'available_skills',
@@ -331,8 +330,7 @@ function registerResources(server: McpServer, backend: SkillFleetBackend): Set<s
         mimeType: 'application/xml',
       });
     }
-    const more = skills.length > page.length;
-    return more ? { resources, nextCursor: encodeCursor(page[page.length - 1].id) } : { resources };
+    return nextCursor ? { resources, nextCursor } : { resources };
   });
 
   low.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
@@ -385,14 +383,4 @@ function registerResources(server: McpServer, backend: SkillFleetBackend): Set<s
 function skillIdOfUri(uri: string): string | null {
   const match = SKILL_URI.exec(uri);
   return match ? `${match[1]}/${match[2]}` : null;
-}
-
-const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const id = cursor.length <= 600 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (!id || encodeCursor(id) !== cursor) {
-    throw new McpError(ErrorCode.InvalidParams, 'cursor is not one this server issued');
-  }
-  return id;
 }

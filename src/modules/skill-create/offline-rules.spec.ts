@@ -1,4 +1,4 @@
-import { PermanentError } from '../../common/errors/permanent-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import {
   computeQualityScore,
   computeTemplateCompliance,

@@ -14,8 +14,8 @@ import {
   ValidateNested,
   validate,
 } from 'class-validator';
-import { AppError } from '../../common/errors/app-error';
-import { STRICT_VALIDATION, toFieldErrors } from '../../common/errors/validation';
+import { AppError } from '#src/common/errors/app-error';
+import { STRICT_VALIDATION, toFieldErrors } from '#src/common/errors/validation';
 import { SKILL_STYLES, type SkillStyle } from './offline-input';
 import {
   checkSources,

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '#src/config/app-config';
 import { PROMPT_KINDS } from '../hitl/prompt-kinds';
 import type { WorkflowDefinition } from '../jobs/workflow';
 import { WORKFLOWS } from '../jobs/workflow.registry';

@@ -1,4 +1,4 @@
-import type { FieldError } from '../../common/errors/app-error';
+import type { FieldError } from '#src/common/errors/app-error';
 import {
   ClarifyAnswerDto,
   ClarifyQuestionDto,

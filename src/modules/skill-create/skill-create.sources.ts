@@ -4,7 +4,7 @@
  * in the job's input row, cut to a context budget for a model, read by the offline rules, and
  * saved under the draft's `references/`.
  */
-import type { FieldError } from '../../common/errors/app-error';
+import type { FieldError } from '#src/common/errors/app-error';
 
 export interface SkillSource {
   /** what the client called it (a file name or path on its side); shown, never opened */

@@ -1,4 +1,4 @@
-import { PermanentError } from '../../common/errors/permanent-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import { checkRound, defineWorkflow, WorkflowContext } from '../jobs/workflow';
 import { formatInputBlock } from '../llm/input-block';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../llm/llm-provider';
@@ -28,7 +28,7 @@ import {
 } from './skill-create.sources';
 import { MAX_INPUT_BYTES } from '../jobs/jobs.service';
 import { evaluateTriggers, type TriggerOutcome } from './triggers/trigger-evaluation';
-import type { TriggerReport } from '../../client/protocol';
+import type { TriggerReport } from '#src/client/protocol';
 
 export const SKILL_CREATE = 'skill.create';
 
@@ -281,8 +281,7 @@ function triggerRunOf(run: Run, brief: Brief) {
     topics: brief.requirements.topics.join(' '),
     llmStep: run.llmStep,
     step: <T>(name: string, fn: () => Promise<T>) => run.ctx.step(name, fn),
-    search: async (query: string) =>
-      (await run.skills.list({ query })).filter((s) => s.status !== 'draft'),
+    search: async (query: string) => (await run.skills.list({ query, publishedOnly: true })).skills,
   };
 }
 
@@ -435,9 +434,9 @@ async function plan(
 ): Promise<Brief> {
   const { requirements, placement, category } = understood;
   const related = await ctx.step('related', async () =>
-    (await skills.list({ query: requirements.topics.join(' ') || requirements.name }))
-      .slice(0, 5)
-      .map((s) => s.id),
+    (
+      await skills.list({ query: requirements.topics.join(' ') || requirements.name, limit: 5 })
+    ).skills.map((s) => s.id),
   );
   const outline = (
     await llmStep(
@@ -677,14 +676,9 @@ async function placeInTaxonomy(
   category: string,
   name: string,
 ): Promise<Placement> {
-  const promoted = (await skills.list({})).filter((s) => s.status !== 'draft');
   const path = `${category}/${name}`;
-  return {
-    path,
-    newCategory: !promoted.some((s) => s.category === category),
-    taken: promoted.some((s) => s.id === path),
-    categories: [...new Set(promoted.map((s) => s.category))].sort(),
-  };
+  const { categories, taken } = await skills.publishedCategories(path);
+  return { path, newCategory: !categories.includes(category), taken, categories };
 }
 
 function placementNotes(placement: Placement): string[] {

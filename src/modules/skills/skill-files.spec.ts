@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppError } from '../../common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 import { listSkillFiles, MAX_FILE_BYTES, readSkillFile } from './skill-files';
 
 describe('skill files', () => {

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AppError } from '../../common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 import { errnoCode, isInside, RESOURCE_LIMITS } from './validator';
 
 /** Longest accepted relative path. */

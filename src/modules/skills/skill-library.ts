@@ -4,8 +4,8 @@
  * the caller's EntityManager, so that each write joins the caller's transaction.
  */
 import type { EntityManager } from 'typeorm';
-import type { DraftStatus, LibraryAction } from '../../client/protocol';
-import { countWithinBudget, type PagePosition, PG_ISO_TIME, pageOf } from '../../common/list-page';
+import type { DraftStatus, LibraryAction } from '#src/client/protocol';
+import { countWithinBudget, type PagePosition, PG_ISO_TIME, pageOf } from '#src/common/list-page';
 import type { DraftView, SkillValidation, SkillVersionView, SkillViewer } from './skill.types';
 
 /** Who is recorded for writes the server makes on its own (no caller). */

@@ -4,7 +4,7 @@ import type { Skill } from './skill.entity';
 import { parseDependencyList, readMetadataJsonDependencies } from './skill-dependencies';
 import { skillIdOf } from './skill-ref';
 import type { StoredSkill } from './skill-store';
-import type { SkillStatus } from '../../client/protocol';
+import type { SkillStatus } from '#src/client/protocol';
 import type { SkillView } from './skill.types';
 import { inspectSkillDir, isPlainRecord, ValidationIssue, ValidationReport } from './validator';
 

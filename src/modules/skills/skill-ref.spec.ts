@@ -1,6 +1,6 @@
-import { AppError } from '../../common/errors/app-error';
-import { thrown } from '../../../test/support/refusal';
-import { ErrorCode } from '../../client/protocol';
+import { AppError } from '#src/common/errors/app-error';
+import { thrown } from '#test/support/refusal';
+import { ErrorCode } from '#src/client/protocol';
 import { parseSkillId, skillIdOf } from './skill-ref';
 
 const refusal = (id: string): AppError => thrown(() => parseSkillId(id), AppError);

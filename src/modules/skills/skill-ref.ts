@@ -3,7 +3,7 @@
  * skill, `_drafts/<jobId>/<name>` for a job's draft. Every path on disk is built from a parsed
  * `SkillRef`, never from raw client text.
  */
-import { AppError } from '../../common/errors/app-error';
+import { AppError } from '#src/common/errors/app-error';
 import { checkSkillName, normalizeSkillName } from './validator';
 
 export const DRAFTS_DIR = '_drafts';
@@ -94,6 +94,16 @@ export function parseSkillId(id: string, field = 'skillId'): SkillRef {
     };
   }
   throw invalid(field, `must be <category>/<name> or ${DRAFTS_DIR}/<jobId>/<name>`);
+}
+
+/** True for an id of either shape (one the index could hold), without throwing. */
+export function isSkillId(id: string): boolean {
+  try {
+    parseSkillId(id);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function skillIdOf(ref: SkillRef): string {

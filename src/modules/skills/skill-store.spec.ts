@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { refusal } from '../../../test/support/refusal';
-import { ErrorCode } from '../../client/protocol';
-import { PermanentError } from '../../common/errors/permanent-error';
+import { refusal } from '#test/support/refusal';
+import { ErrorCode } from '#src/client/protocol';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import { CopyRefused, scanTaxonomy, SkillFsOps, SkillStore } from './skill-store';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/skills');

@@ -9,8 +9,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AppError } from '../../common/errors/app-error';
-import { PermanentError } from '../../common/errors/permanent-error';
+import { AppError } from '#src/common/errors/app-error';
+import { PermanentError } from '#src/common/errors/permanent-error';
 import {
   assertCategory,
   assertJobId,

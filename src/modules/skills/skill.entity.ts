@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { SkillStatus } from '../../client/protocol';
+import type { SkillStatus } from '#src/client/protocol';
 import type { SkillValidation } from './skill.types';
 
 /**

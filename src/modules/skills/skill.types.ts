@@ -1,4 +1,4 @@
-import type { Draft, Skill, SkillStatus, SkillVersion } from '../../client/protocol';
+import type { Draft, Skill, SkillStatus, SkillVersion } from '#src/client/protocol';
 import type { Principal } from '../auth/principal';
 import type { ValidationError, ValidationIssue, ValidationWarning } from './validator';
 
@@ -22,6 +22,8 @@ export interface SkillListFilter {
   query?: string;
   category?: string;
   status?: SkillStatus;
+  /** the server's own searches (not a protocol field): published skills only */
+  publishedOnly?: boolean;
 }
 
 /**

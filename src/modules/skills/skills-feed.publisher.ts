@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { FeedEvents } from '../../client/protocol';
-import { BusMessage, EventBus } from '../../common/events/event-bus';
+import type { FeedEvents } from '#src/client/protocol';
+import { BusMessage, EventBus } from '#src/common/events/event-bus';
 import { SkillsService } from './skills.service';
 import type { SkillChange } from './skill.types';
 

@@ -20,8 +20,8 @@ export class SkillsController {
   constructor(private readonly skills: SkillsService) {}
 
   @Get('skills')
-  async list(@Query() filter: ListSkillsDto, @CurrentPrincipal() principal: Principal) {
-    return { skills: await this.skills.list(filter, principal) };
+  list(@Query() filter: ListSkillsDto, @CurrentPrincipal() principal: Principal) {
+    return this.skills.list(filter, principal);
   }
 
   @Post('skills/validate')

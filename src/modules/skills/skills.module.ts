@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig } from '#src/config/app-config';
 import { DraftsPurgeHook } from './drafts-purge.hook';
 import { Skill } from './skill.entity';
 import { SkillStore } from './skill-store';

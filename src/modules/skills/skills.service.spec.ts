@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { refusal } from '../../../test/support/refusal';
-import { ErrorCode } from '../../client/protocol';
-import { createDataSource } from '../../database/data-source';
-import { EmbeddedPostgres } from '../../database/embedded-postgres';
-import { runMigrationsLocked } from '../../database/migrator';
+import { refusal } from '#test/support/refusal';
+import { ErrorCode } from '#src/client/protocol';
+import { createDataSource } from '#src/database/data-source';
+import { EmbeddedPostgres } from '#src/database/embedded-postgres';
+import { runMigrationsLocked } from '#src/database/migrator';
 import { Skill } from './skill.entity';
 import { SkillStore } from './skill-store';
 import type { SkillChange, SkillViewer } from './skill.types';
@@ -68,7 +68,7 @@ describe('SkillsService', () => {
   describe('import, listing, search and XML', () => {
     it('imports the fixtures so that listing, search and XML agree with the disk', async () => {
       await importFixtures();
-      const skills = await service.list({});
+      const { skills } = await service.list({});
       expect(skills).toHaveLength(21);
       expect(skills.map((s) => s.id)).toEqual([...skills.map((s) => s.id)].sort());
       const onDisk = fs
@@ -107,27 +107,65 @@ describe('SkillsService', () => {
 
     it('finds a word that occurs only in a body, and ranks name matches first', async () => {
       await importFixtures();
-      expect((await service.list({ query: 'semaphore' })).map((s) => s.id)).toEqual([
+      expect((await service.list({ query: 'semaphore' })).skills.map((s) => s.id)).toEqual([
         'python/async-await',
       ]);
-      const pandas = await service.list({ query: 'pandas' });
+      const { skills: pandas } = await service.list({ query: 'pandas' });
       expect(pandas[0].id).toBe('data/pandas-groupby');
-      expect(await service.list({ query: 'zyzzyva' })).toEqual([]);
-      expect(await service.list({ query: 'the' })).toEqual([]);
+      expect((await service.list({ query: 'zyzzyva' })).skills).toEqual([]);
+      expect((await service.list({ query: 'the' })).skills).toEqual([]);
       expect(
-        (await service.list({ query: 'pytest', category: 'python' })).map((s) => s.id),
+        (await service.list({ query: 'pytest', category: 'python' })).skills.map((s) => s.id),
       ).not.toContain('testing/pytest-fixtures');
+    });
+
+    it('pages by id and by relevance: the pages together are the whole list, in order', async () => {
+      await importFixtures();
+      const pages = async (filter: { query?: string }, limit: number) => {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { skills: { id: string }[]; nextCursor: string | null } = await service.list({
+            ...filter,
+            limit,
+            ...(cursor === null ? {} : { cursor }),
+          });
+          expect(page.skills.length).toBeLessThanOrEqual(limit);
+          ids.push(...page.skills.map((s) => s.id));
+          cursor = page.nextCursor;
+        } while (cursor !== null && ids.length < 100);
+        return ids;
+      };
+      const byId = (await service.list({ limit: 200 })).skills.map((s) => s.id);
+      expect(await pages({}, 4)).toEqual(byId);
+      expect((await service.list({ limit: 4 })).skills.map((s) => s.id)).toEqual(byId.slice(0, 4));
+      for (const query of ['python', 'test OR data OR web']) {
+        const ranked = (await service.list({ query, limit: 200 })).skills.map((s) => s.id);
+        expect(ranked.length).toBeGreaterThanOrEqual(3);
+        expect(await pages({ query }, 2)).toEqual(ranked);
+      }
+      // A search's cursor does not go on a list by id, nor the other way round.
+      const searchCursor = (await service.list({ query: 'python', limit: 1 })).nextCursor!;
+      const idCursor = (await service.list({ limit: 1 })).nextCursor!;
+      for (const [filter, cursor] of [
+        [{}, searchCursor],
+        [{ query: 'python' }, idCursor],
+        [{}, 'bm90IG91cnM'],
+      ] as const) {
+        const error = await refusal(service.list({ ...filter, cursor }));
+        expect(error.code).toBe(ErrorCode.VALIDATION_FAILED);
+      }
     });
 
     it('filters by category and status', async () => {
       await importFixtures();
-      expect((await service.list({ category: 'web' })).map((s) => s.id)).toEqual([
+      expect((await service.list({ category: 'web' })).skills.map((s) => s.id)).toEqual([
         'web/react-hooks',
         'web/rest-api-design',
         'web/web-accessibility',
       ]);
-      expect(await service.list({ status: 'draft' })).toEqual([]);
-      expect(await service.list({ status: 'active' })).toHaveLength(21);
+      expect((await service.list({ status: 'draft' })).skills).toEqual([]);
+      expect((await service.list({ status: 'active' })).skills).toHaveLength(21);
     });
 
     it('rejects invalid skills and escaping symlinks, copying none of them', async () => {
@@ -153,7 +191,7 @@ describe('SkillsService', () => {
         ['tools/mismatch', ['NAME_DIR_MISMATCH']],
       ]);
       expect(fs.readdirSync(path.join(root, 'tools'))).toEqual(['good']);
-      expect((await service.list({})).map((s) => s.id)).toEqual(['tools/good']);
+      expect((await service.list({})).skills.map((s) => s.id)).toEqual(['tools/good']);
     });
   });
 
@@ -183,13 +221,13 @@ describe('SkillsService', () => {
       fs.writeFileSync(file, skillMd('async-await', 'Quuxified by hand. Use when testing.'));
       const { skill } = await service.get('python/async-await');
       expect(skill.description).toBe('Quuxified by hand. Use when testing.');
-      expect((await service.list({ query: 'quuxified' })).map((s) => s.id)).toEqual([
+      expect((await service.list({ query: 'quuxified' })).skills.map((s) => s.id)).toEqual([
         'python/async-await',
       ]);
 
       fs.rmSync(path.dirname(file), { recursive: true });
       expect((await refusal(service.get('python/async-await'))).code).toBe(ErrorCode.NOT_FOUND);
-      expect((await service.list({ category: 'python' })).map((s) => s.id)).not.toContain(
+      expect((await service.list({ category: 'python' })).skills.map((s) => s.id)).not.toContain(
         'python/async-await',
       );
     });
@@ -204,7 +242,7 @@ describe('SkillsService', () => {
         ErrorCode.VALIDATION_FAILED,
       );
       await service.reindex();
-      expect((await service.list({})).map((s) => s.id)).not.toContain('python/secret');
+      expect((await service.list({})).skills.map((s) => s.id)).not.toContain('python/secret');
     });
 
     it('validates content and skill folders', async () => {
@@ -257,9 +295,9 @@ describe('SkillsService', () => {
     it('shows drafts only to their owner and admins', async () => {
       await service.writeDraft('job-1', 'retry-logic', draft('retry-logic'), { ownerId: 'alice' });
       const id = '_drafts/job-1/retry-logic';
-      expect((await service.list({}, ALICE)).map((s) => s.id)).toEqual([id]);
-      expect((await service.list({}, ADMIN)).map((s) => s.id)).toEqual([id]);
-      expect(await service.list({}, BOB)).toEqual([]);
+      expect((await service.list({}, ALICE)).skills.map((s) => s.id)).toEqual([id]);
+      expect((await service.list({}, ADMIN)).skills.map((s) => s.id)).toEqual([id]);
+      expect((await service.list({}, BOB)).skills).toEqual([]);
       await expect(service.get(id, ALICE)).resolves.toMatchObject({ skill: { id } });
       expect((await refusal(service.get(id, BOB))).code).toBe(ErrorCode.NOT_FOUND);
       expect((await refusal(service.validate({ skillId: id }, BOB))).code).toBe(
@@ -283,7 +321,7 @@ describe('SkillsService', () => {
       expect(fs.readFileSync(path.join(root, 'python/retry-logic/SKILL.md'), 'utf8')).toBe(
         draft('retry-logic'),
       );
-      expect((await service.list({ status: 'active' })).map((s) => s.id)).toEqual([
+      expect((await service.list({ status: 'active' })).skills.map((s) => s.id)).toEqual([
         'python/retry-logic',
       ]);
       expect(changes.at(-1)?.skill.id).toBe('python/retry-logic');
@@ -353,7 +391,7 @@ describe('SkillsService', () => {
       changes = [];
 
       await expect(service.reindex()).resolves.toEqual({ indexed: 21 - 3 + 1 + 1 });
-      const ids = (await service.list({})).map((s) => s.id);
+      const ids = (await service.list({})).skills.map((s) => s.id);
       expect(ids).toContain('tools/new-one');
       expect(ids).toContain('_drafts/job-1/retry-logic');
       expect(ids.filter((id) => id.startsWith('web/'))).toEqual([]);
@@ -373,7 +411,7 @@ describe('SkillsService', () => {
       );
       expect(service.onApplicationBootstrap()).toBeUndefined();
       await service.beforeApplicationShutdown();
-      expect((await service.list({})).map((s) => s.id)).toEqual(['tools/found']);
+      expect((await service.list({})).skills.map((s) => s.id)).toEqual(['tools/found']);
     });
   });
 
@@ -419,7 +457,9 @@ describe('SkillsService', () => {
         warnings: ['DEPENDENCY_MISSING: Depends on gone/skill, which is not an indexed skill'],
       });
       expect(await codesOf('d/w')).toEqual({ valid: true, errors: [], warnings: [] });
-      const listed = new Map((await service.list({})).map((s) => [s.id, s.validation.valid]));
+      const listed = new Map(
+        (await service.list({})).skills.map((s) => [s.id, s.validation.valid]),
+      );
       expect(listed.get('a/x')).toBe(false);
 
       changes = [];

@@ -6,16 +6,18 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { type DraftStatus, type LibraryAction, ErrorCode } from '../../client/protocol';
-import { AppError } from '../../common/errors/app-error';
+import { type DraftStatus, type LibraryAction, ErrorCode } from '#src/client/protocol';
+import { AppError } from '#src/common/errors/app-error';
 import {
   countWithinBudget,
   decodeNumberCursor,
   decodePageCursor,
+  decodeRankCursor,
   encodeNumberCursor,
-} from '../../common/list-page';
-import type { PageQuery } from '../../common/page-query.dto';
-import { ListDraftsDto, SkillHistoryDto } from './dto/skills.dto';
+  encodeRankCursor,
+} from '#src/common/list-page';
+import type { PageQuery } from '#src/common/page-query.dto';
+import { ListDraftsDto, ListSkillsDto, SkillHistoryDto } from './dto/skills.dto';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
 import { Skill } from './skill.entity';
 import { DEPENDENCY_CODES, DependencyProblems, findDependencyProblems } from './skill-dependencies';
@@ -26,6 +28,7 @@ import {
   assertJobId,
   assertName,
   isNameSegment,
+  isSkillId,
   parseSkillId,
   SkillRef,
   skillIdOf,
@@ -188,23 +191,66 @@ export class SkillsService implements OnApplicationBootstrap, BeforeApplicationS
     return () => this.listeners.delete(listener);
   }
 
-  /** Full-text search ranked by relevance when `query` is given, else ordered by id. */
-  async list(filter: SkillListFilter, viewer?: SkillViewer): Promise<SkillView[]> {
-    const qb = this.skills.createQueryBuilder('s');
+  /**
+   * One page of skills: ranked by relevance (then id) when `query` is given, else ordered by id; at
+   * most `limit` and the list byte budget. `nextCursor` goes on after the page's last skill.
+   */
+  async list(
+    filter: SkillListFilter & PageQuery,
+    viewer?: SkillViewer,
+  ): Promise<{ skills: SkillView[]; nextCursor: string | null }> {
     const query = filter.query?.trim();
+    const after = filter.cursor
+      ? decodeRankCursor(filter.cursor, 'payload.cursor', !!query, isSkillId)
+      : undefined;
+    const limit = filter.limit ?? ListSkillsDto.DEFAULT_LIMIT;
+    const qb = this.skills.createQueryBuilder('s');
     if (query) {
-      qb.where("s.search @@ websearch_to_tsquery('english', :query)", { query })
-        .orderBy("ts_rank(s.search, websearch_to_tsquery('english', :query))", 'DESC')
+      const rank = "ts_rank(s.search, websearch_to_tsquery('english', :query))";
+      qb.addSelect(`${rank}::text`, 'rank')
+        .where("s.search @@ websearch_to_tsquery('english', :query)", { query })
+        .orderBy(rank, 'DESC')
         .addOrderBy('s.id', 'ASC');
+      if (after) {
+        qb.andWhere(
+          `(${rank} < CAST(:afterRank AS real) OR (${rank} = CAST(:afterRank AS real) AND s.id > :afterId))`,
+          { afterRank: after.rank, afterId: after.id },
+        );
+      }
     } else {
       qb.orderBy('s.id', 'ASC');
+      if (after) qb.andWhere('s.id > :afterId', { afterId: after.id });
     }
     if (filter.category) qb.andWhere('s.category = :category', { category: filter.category });
     if (filter.status) qb.andWhere('s.status = :status', { status: filter.status });
+    if (filter.publishedOnly) qb.andWhere("s.status <> 'draft'");
     if (viewer && viewer.role !== 'admin') {
       qb.andWhere("(s.status <> 'draft' OR s.owner_id = :viewerId)", { viewerId: viewer.userId });
     }
-    return this.views(await qb.getMany());
+    const { entities, raw } = await qb.limit(limit + 1).getRawAndEntities<{ rank?: string }>();
+    const views = await this.views(entities);
+    const count = countWithinBudget(
+      views.slice(0, limit).map((view) => Buffer.byteLength(JSON.stringify(view))),
+    );
+    const last = views[count - 1];
+    return {
+      skills: views.slice(0, count),
+      nextCursor:
+        views.length > count && last
+          ? encodeRankCursor({ rank: query ? (raw[count - 1]?.rank ?? '0') : null, id: last.id })
+          : null,
+    };
+  }
+
+  /** The categories that hold published skills, and whether `skillId` is one of those skills. */
+  async publishedCategories(skillId: string): Promise<{ categories: string[]; taken: boolean }> {
+    const rows = await this.skills.query<{ category: string; taken: boolean }[]>(
+      `SELECT category, bool_or(id = $1) AS taken FROM skills WHERE status <> 'draft'
+        GROUP BY category ORDER BY category`,
+      [skillId],
+    );
+    const categories = rows.map((r) => r.category).sort(); // code-point order, as before
+    return { categories, taken: rows.some((r) => r.taken) };
   }
 
   /** The skill and its SKILL.md as on disk now; the row is refreshed when the file changed. */

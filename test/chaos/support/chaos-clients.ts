@@ -1,6 +1,6 @@
-import { EventFrame, SkillFleetClient, SkillFleetError } from '../../../src/client';
-import { TcpProxy } from '../../support/tcp-proxy';
-import { sleep } from '../../support/wait-for';
+import { EventFrame, SkillFleetClient, SkillFleetError } from '#src/client/index';
+import { TcpProxy } from '#test/support/tcp-proxy';
+import { sleep } from '#test/support/wait-for';
 
 /** Errors after which the same call is sent again: the reply was lost or a dependency is down. */
 const TRANSIENT = new Set([

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ChatMessage } from '../../../src/modules/llm/llm-provider';
-import { offlineInput } from '../../../src/modules/skill-create/offline-input';
-import { FAKE_MODEL_RULES } from '../../support/fake-trigger-rules';
-import { chunkText, OfflineProvider } from '../../../src/modules/llm/offline.provider';
-import { completion, FakeOpenAi, FakeReply, sseChunks } from '../../support/fake-openai-server';
+import type { ChatMessage } from '#src/modules/llm/llm-provider';
+import { offlineInput } from '#src/modules/skill-create/offline-input';
+import { FAKE_MODEL_RULES } from '#test/support/fake-trigger-rules';
+import { chunkText, OfflineProvider } from '#src/modules/llm/offline.provider';
+import { completion, FakeOpenAi, FakeReply, sseChunks } from '#test/support/fake-openai-server';
 
 /** One paid call as the model saw it. */
 export interface ModelCall {

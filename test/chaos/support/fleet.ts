@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '#test/support/wait-for';
 import { onExit } from './private-services';
 
 const root = path.resolve(__dirname, '..', '..', '..');

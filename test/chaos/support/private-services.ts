@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { waitFor } from '../../support/wait-for';
+import { waitFor } from '#test/support/wait-for';
 
 /**
  * Work to do even if the test process ends without its afterAll (a crash, a timeout): the private

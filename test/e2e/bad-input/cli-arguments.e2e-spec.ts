@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliWorkDir, onlyJson, removeCliWorkDirs, runCliToEnd } from '../../support/cli-run';
-import { e2eMode } from '../../support/e2e-env';
+import { cliWorkDir, onlyJson, removeCliWorkDirs, runCliToEnd } from '#test/support/cli-run';
+import { e2eMode } from '#test/support/e2e-env';
 
 const STACK_LINE = /^\s+at /m;
 

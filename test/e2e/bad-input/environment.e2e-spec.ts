@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENVIRONMENT_VARIABLE_NAMES } from '../../../src/config/environment';
-import { cliWorkDir, removeCliWorkDirs, runCliToEnd } from '../../support/cli-run';
-import { e2eMode } from '../../support/e2e-env';
+import { ENVIRONMENT_VARIABLE_NAMES } from '#src/config/environment';
+import { cliWorkDir, removeCliWorkDirs, runCliToEnd } from '#test/support/cli-run';
+import { e2eMode } from '#test/support/e2e-env';
 
 const STACK_LINE = /^\s+at /m;
 

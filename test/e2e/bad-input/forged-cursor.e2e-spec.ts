@@ -1,6 +1,6 @@
-import { e2eMode } from '../../support/e2e-env';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { e2eMode } from '#test/support/e2e-env';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 
 const MARKER = 'FORGED-LOG-LINE';
 
@@ -64,6 +64,17 @@ describe.each(['pretty', 'json'] as const)(
           );
           expect(response.status).toBe(400);
           expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+          for (const payload of [{ cursor }, { query: 'forged', cursor }]) {
+            expect((await client.request('skills.list', payload)).error).toMatchObject({
+              code: 'VALIDATION_FAILED',
+              details: [{ field: 'payload.cursor', message: 'is not a cursor this server issued' }],
+            });
+          }
+          const skills = await fetch(
+            `${server.httpUrl}/api/v1/skills?query=forged&cursor=${encodeURIComponent(cursor)}`,
+            { headers: { authorization: `Bearer ${server.adminToken}` } },
+          );
+          expect(skills.status).toBe(400);
         }
       });
       const forgedLines = log

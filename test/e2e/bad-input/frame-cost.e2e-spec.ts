@@ -1,10 +1,10 @@
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { PAYLOAD_COST_LIMITS } from '../../../src/common/errors/payload-cost';
-import { e2eMode } from '../../support/e2e-env';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { waitFor } from '../../support/wait-for';
-import { WsTestClient } from '../../support/ws-test-client';
+import { PAYLOAD_COST_LIMITS } from '#src/common/errors/payload-cost';
+import { e2eMode } from '#test/support/e2e-env';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { waitFor } from '#test/support/wait-for';
+import { WsTestClient } from '#test/support/ws-test-client';
 
 const KEYS = 60_000;
 

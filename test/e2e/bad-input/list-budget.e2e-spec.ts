@@ -1,15 +1,15 @@
 import * as os from 'node:os';
-import { LIST_BYTE_BUDGET } from '../../../src/common/list-page';
-import { JobsService } from '../../../src/modules/jobs/jobs.service';
-import { Prompt } from '../../../src/modules/hitl/prompt.entity';
-import type { Principal } from '../../../src/modules/auth/principal';
+import { LIST_BYTE_BUDGET } from '#src/common/list-page';
+import { JobsService } from '#src/modules/jobs/jobs.service';
+import { Prompt } from '#src/modules/hitl/prompt.entity';
+import type { Principal } from '#src/modules/auth/principal';
 import { DataSource } from 'typeorm';
-import { e2eMode } from '../../support/e2e-env';
-import { jobFrames } from '../../support/gateway';
-import { restClient } from '../../support/http';
-import { waitFor } from '../../support/wait-for';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { e2eMode } from '#test/support/e2e-env';
+import { jobFrames } from '#test/support/gateway';
+import { restClient } from '#test/support/http';
+import { waitFor } from '#test/support/wait-for';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 
 const ADMIN: Principal = { tokenId: 'test', userId: 'admin', role: 'admin', readOnly: false };
 const PROMPTS = 12;
@@ -102,32 +102,43 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
       }),
     );
 
-  /** Every page of jobs.list for `status`, by cursor, with each page's reply size. */
-  async function listAllJobs(client: WsTestClient, payload: Record<string, unknown>) {
+  /** Every page of a list method by cursor: the items' ids, and each page's size. */
+  async function listAllPages(
+    client: WsTestClient,
+    method: 'jobs.list' | 'skills.list',
+    payload: Record<string, unknown>,
+  ) {
+    const key = method === 'jobs.list' ? 'jobs' : 'skills';
     const ids: string[] = [];
     const sizes: { count: number; bytes: number }[] = [];
     let cursor: string | null = null;
     do {
       const before = client.replies.length;
-      const reply = await client.request('jobs.list', {
+      const reply = await client.request(method, {
         ...payload,
         ...(cursor === null ? {} : { cursor }),
       });
       expect(reply.ok).toBe(true);
-      const page = reply.payload as unknown as {
-        jobs: { id: string }[];
+      const page = reply.payload as unknown as Record<typeof key, { id: string }[]> & {
         nextCursor: string | null;
       };
-      expect(page.jobs.length).toBeGreaterThan(0);
-      ids.push(...page.jobs.map((job) => job.id));
+      expect(page[key].length).toBeGreaterThan(0);
+      ids.push(...page[key].map((item) => item.id));
       sizes.push({
-        count: page.jobs.length,
+        count: page[key].length,
         bytes: Buffer.byteLength(JSON.stringify(client.replies[before])),
       });
       cursor = page.nextCursor;
     } while (cursor !== null && sizes.length < 100);
     return { ids, sizes };
   }
+
+  /** Each page is within the byte budget, unless it holds a single item. */
+  const expectWithinBudget = (sizes: { count: number; bytes: number }[]) => {
+    for (const { count, bytes } of sizes) {
+      if (count > 1) expect(bytes).toBeLessThanOrEqual(LIST_BYTE_BUDGET + 4096);
+    }
+  };
 
   it('jobs.list pages through jobs created within one millisecond with no gap and no duplicate', async () => {
     const ids = await createJobs(40);
@@ -140,7 +151,10 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
       [ids],
     );
     const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
-    const { ids: listed } = await listAllJobs(client, { status: ['cancelled'], limit: 7 });
+    const { ids: listed } = await listAllPages(client, 'jobs.list', {
+      status: ['cancelled'],
+      limit: 7,
+    });
     expect(new Set(listed).size).toBe(listed.length);
     expect([...listed].sort()).toEqual([...ids].sort());
     // Newest first: the larger microsecond first, and the larger id first within one.
@@ -161,12 +175,13 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
       [ids],
     );
     const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
-    const { ids: listed, sizes } = await listAllJobs(client, { status: ['failed'], limit: 200 });
+    const { ids: listed, sizes } = await listAllPages(client, 'jobs.list', {
+      status: ['failed'],
+      limit: 200,
+    });
     expect([...listed].sort()).toEqual([...ids].sort());
     expect(sizes.length).toBeGreaterThanOrEqual(2);
-    for (const { count, bytes } of sizes) {
-      if (count > 1) expect(bytes).toBeLessThanOrEqual(LIST_BYTE_BUDGET + 4096);
-    }
+    expectWithinBudget(sizes);
     client.close();
   });
 
@@ -248,6 +263,57 @@ describe(`list replies within a byte budget (${e2eMode()} mode)`, () => {
     const forged = await client.request('drafts.list', { cursor: 'eyJhdCI6IngifQ' });
     expect(forged.error?.code).toBe('VALIDATION_FAILED');
     client.close();
+  });
+
+  it('skills.list pages by id and by relevance within the budget, with every skill once', async () => {
+    const SKILLS = 25;
+    const db = server.app.get(DataSource);
+    // 150 KB descriptions (about 3.7 MB in all); 1 to 4 of the search word, so ranks differ and tie.
+    await db.query(
+      `INSERT INTO skills (id, name, description, category, path, status, version, checksum,
+                           validation, body)
+         SELECT 'paged/skill-' || lpad(n::text, 2, '0'), 'skill-' || lpad(n::text, 2, '0'),
+                repeat('pagedword ', n % 4 + 1) || repeat('lorem ', 25000), 'paged',
+                '/nowhere/' || n, 'active', '1.0', md5(n::text),
+                '{"valid": true, "errors": [], "warnings": []}'::jsonb, ''
+           FROM generate_series(1, $1::int) AS n`,
+      [SKILLS],
+    );
+    const client = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    const expected = Array.from(
+      { length: SKILLS },
+      (_, i) => `paged/skill-${String(i + 1).padStart(2, '0')}`,
+    );
+
+    const byId = await listAllPages(client, 'skills.list', { category: 'paged', limit: 200 });
+    expect(byId.ids).toEqual(expected);
+    expect(byId.sizes.length).toBeGreaterThanOrEqual(3); // the budget cut the pages, not the limit
+    expectWithinBudget(byId.sizes);
+
+    // By relevance, in pages of 4: the same order as one ranked query, each skill once.
+    const ranked = await db.query<{ id: string }[]>(
+      `SELECT id FROM skills WHERE search @@ websearch_to_tsquery('english', 'pagedword')
+        ORDER BY ts_rank(search, websearch_to_tsquery('english', 'pagedword')) DESC, id`,
+    );
+    const byRank = await listAllPages(client, 'skills.list', { query: 'pagedword', limit: 4 });
+    expect(byRank.sizes.every((page) => page.count <= 4)).toBe(true);
+    expect(byRank.ids).toEqual(ranked.map((row) => row.id));
+    expect([...byRank.ids].sort()).toEqual(expected);
+
+    // A cursor from a list by id does not go on a search; a forged one is refused too.
+    const idCursor = (await client.request('skills.list', { category: 'paged', limit: 1 })).payload!
+      .nextCursor as string;
+    for (const cursor of [idCursor, 'WyIwLjUiLCJ4XG4iXQ']) {
+      const refused = await client.request('skills.list', { query: 'pagedword', cursor });
+      expect(refused.error).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: 'payload.cursor', message: 'is not a cursor this server issued' }],
+      });
+    }
+    const overLimit = await client.request('skills.list', { limit: 201 });
+    expect(overLimit.error?.code).toBe('VALIDATION_FAILED');
+    client.close();
+    await db.query(`DELETE FROM skills WHERE category = 'paged'`);
   });
 
   it('event pages stay within the budget; REST readers and job streams still get every event', async () => {

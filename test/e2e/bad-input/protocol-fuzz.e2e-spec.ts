@@ -1,12 +1,12 @@
-import { PROTOCOL_METHODS } from '../../../src/client/protocol';
-import { e2eMode } from '../../support/e2e-env';
-import { createToken } from '../../support/gateway';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { waitFor } from '../../support/wait-for';
-import { random } from '../../support/random';
-import { WsTestClient } from '../../support/ws-test-client';
+import { PROTOCOL_METHODS } from '#src/client/protocol';
+import { e2eMode } from '#test/support/e2e-env';
+import { createToken } from '#test/support/gateway';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { waitFor } from '#test/support/wait-for';
+import { random } from '#test/support/random';
+import { WsTestClient } from '#test/support/ws-test-client';
 import { storedState } from './stored-state';
-import { sleep } from '../../support/wait-for';
+import { sleep } from '#test/support/wait-for';
 
 const FRAMES = 10_000;
 const WINDOW = 250;

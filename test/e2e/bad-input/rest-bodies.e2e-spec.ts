@@ -1,8 +1,8 @@
-import { e2eMode } from '../../support/e2e-env';
-import { restClient } from '../../support/http';
-import type { Rest } from '../../support/jobs';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { e2eMode } from '#test/support/e2e-env';
+import { restClient } from '#test/support/http';
+import type { Rest } from '#test/support/jobs';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 import { StoredState, storedState } from './stored-state';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cliMain, runCliToEnd } from '../../support/cli-run';
-import { e2eMode } from '../../support/e2e-env';
-import { startTestServer, TestServer } from '../../support/test-server';
-import { WsTestClient } from '../../support/ws-test-client';
+import { cliMain, runCliToEnd } from '#test/support/cli-run';
+import { e2eMode } from '#test/support/e2e-env';
+import { startTestServer, TestServer } from '#test/support/test-server';
+import { WsTestClient } from '#test/support/ws-test-client';
 import { StoredState, storedState } from './stored-state';
 
 const body = '\n# Body\n\n## When to Use\n\nUse when testing.\n';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import type { TestServer } from '../../support/test-server';
+import type { TestServer } from '#test/support/test-server';
 
 /**
  * What a refused input must leave as it was: the rows of every table a request can write, and the

@@ -15,9 +15,9 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { PROMPT_STATUSES, type PromptStatus } from '../../../client/protocol';
-import { PageQueryDto } from '../../../common/page-query.dto';
-import { SKILL_LEVELS } from '../../skill-create/offline-input';
+import { PROMPT_STATUSES, type PromptStatus } from '#src/client/protocol';
+import { PageQueryDto } from '#src/common/page-query.dto';
+import { SKILL_LEVELS } from '#src/modules/skill-create/offline-input';
 
 const FEEDBACK_MAX = 10000;
 const CONTENT_MAX = 512 * 1024;

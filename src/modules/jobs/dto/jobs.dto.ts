@@ -14,8 +14,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { JOB_STATUSES, type JobStatus } from '../../../client/protocol';
-import { PageQueryDto } from '../../../common/page-query.dto';
+import { JOB_STATUSES, type JobStatus } from '#src/client/protocol';
+import { PageQueryDto } from '#src/common/page-query.dto';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })

@@ -1,5 +1,5 @@
-import type { ChatMessage, JsonSchemaSpec } from '../../llm/llm-provider';
-import { readInputBlock } from '../../llm/input-block';
+import type { ChatMessage, JsonSchemaSpec } from '#src/modules/llm/llm-provider';
+import { readInputBlock } from '#src/modules/llm/input-block';
 import { evaluateTriggers, score, withDescription, type TriggerRun } from './trigger-evaluation';
 
 const DRAFT = `---

@@ -1,10 +1,10 @@
 import { parseDocument } from 'yaml';
-import type { TriggerCase, TriggerReport } from '../../../client/protocol';
-import { formatInputBlock } from '../../llm/input-block';
-import type { ChatMessage, JsonSchemaSpec } from '../../llm/llm-provider';
-import { escapeXml } from '../../skills/validator/available-skills.xml';
-import { MAX_DESCRIPTION_LENGTH } from '../../skills/validator';
-import { parseSkillMd } from '../../skills/validator/skill-md.parser';
+import type { TriggerCase, TriggerReport } from '#src/client/protocol';
+import { formatInputBlock } from '#src/modules/llm/input-block';
+import type { ChatMessage, JsonSchemaSpec } from '#src/modules/llm/llm-provider';
+import { escapeXml } from '#src/modules/skills/validator/available-skills.xml';
+import { MAX_DESCRIPTION_LENGTH } from '#src/modules/skills/validator/index';
+import { parseSkillMd } from '#src/modules/skills/validator/skill-md.parser';
 
 /**
  * Trigger evaluation for `skill.create` (issue 17): does the draft's description make a model load

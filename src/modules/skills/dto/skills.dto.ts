@@ -18,8 +18,8 @@ import {
   type DraftStatus,
   SKILL_STATUSES,
   type SkillStatus,
-} from '../../../client/protocol';
-import { PageQueryDto } from '../../../common/page-query.dto';
+} from '#src/client/protocol';
+import { PageQueryDto } from '#src/common/page-query.dto';
 import { MAX_FILE_PATH_LENGTH } from '../skill-files';
 
 /** Fails when `other` is given too: the two fields exclude each other. */
@@ -33,7 +33,8 @@ function NotWith(other: string): PropertyDecorator {
   });
 }
 
-export class ListSkillsDto {
+/** `skills.list`: one page of at most `limit` skills (default 100) after `cursor`. */
+export class ListSkillsDto extends PageQueryDto(100) {
   @ApiPropertyOptional({
     description: 'full-text search over name, description and body',
     maxLength: 1000,

@@ -1,4 +1,4 @@
-import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
+import { cpuClock, cpuMillisSince } from '#test/support/cpu-time';
 import {
   assessQuality,
   buildQualityFeedback,

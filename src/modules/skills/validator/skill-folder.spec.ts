@@ -1,4 +1,4 @@
-import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
+import { cpuClock, cpuMillisSince } from '#test/support/cpu-time';
 import * as path from 'node:path';
 
 import { extractRelativeLinks, isInside } from './skill-folder';

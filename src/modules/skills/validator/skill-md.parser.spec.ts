@@ -1,4 +1,4 @@
-import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
+import { cpuClock, cpuMillisSince } from '#test/support/cpu-time';
 import { decodeSkillMdBytes, parseSkillMd } from './skill-md.parser';
 import type { ParseSkillMdResult } from './skill-md.parser';
 

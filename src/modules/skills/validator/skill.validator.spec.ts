@@ -1,4 +1,4 @@
-import { cpuClock, cpuMillisSince } from '../../../../test/support/cpu-time';
+import { cpuClock, cpuMillisSince } from '#test/support/cpu-time';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -7,7 +7,7 @@
  *   mode refuses, and then it warns with one of REFERENCE_REFUSAL_WARNING_CODES;
  * - default mode never refuses what strict mode accepts.
  */
-import { random } from '../../../../test/support/random';
+import { random } from '#test/support/random';
 import { validateSkillContent } from './skill.validator';
 import { REFERENCE_REFUSAL_WARNING_CODES } from './validation.types';
 

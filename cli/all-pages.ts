@@ -1,0 +1,22 @@
+/** One page of a list method: its items and the next page's cursor (none from an older server). */
+export interface ListPage<T> {
+  items: T[];
+  nextCursor?: string | null;
+}
+
+/**
+ * Every item of a paged list method, in order: `fetchPage` asks for the page after `cursor`
+ * (undefined for the first page) until a page has no `nextCursor`.
+ */
+export async function allPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<ListPage<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+}
