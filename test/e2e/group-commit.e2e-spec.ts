@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { JobChange, JobStore, JobTx, NewEvent } from '../../src/modules/jobs/job-store';
+import { JobChange, JobStore, JobTx, NewEvent } from '#src/modules/jobs/job-store';
 import { e2eMode } from '../support/e2e-env';
 import {
   allEvents,

@@ -1,4 +1,4 @@
-import type { StepRecord } from '../../src/modules/jobs/job-store';
+import type { StepRecord } from '#src/modules/jobs/job-store';
 
 /** A completed step's row, its output naming the step. */
 export const completedStepRecord = (name: string): StepRecord => ({

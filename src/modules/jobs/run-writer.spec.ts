@@ -1,7 +1,7 @@
 import type { JobStore, NewEvent, Transition } from './job-store';
 import type { Job } from './job.entity';
 import { RunWriter } from './run-writer';
-import { completedStepRecord } from '../../../test/support/step-record';
+import { completedStepRecord } from '#test/support/step-record';
 
 /** A JobStore stand-in that records each transition and answers with a job (or fails when told). */
 class FakeStore {
