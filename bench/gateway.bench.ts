@@ -7,16 +7,29 @@ import { EventBus } from '../src/common/events/event-bus';
 import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import type { BenchRow } from './bench-row';
-import { BENCH_PRINCIPAL, int, mapLimit, median, percentile, withServicesApp } from './support';
+import {
+  BENCH_PRINCIPAL,
+  int,
+  mapLimit,
+  median,
+  met,
+  percentile,
+  withServicesApp,
+} from './support';
 
 const FANOUTS = [1, 10, 100, 1000];
 /** Events in flight (published, not yet delivered to every subscriber) during a throughput run. */
 const WINDOW = 32;
 const CONNECT_IN_FLIGHT = 50;
 const REPLAY_EVENTS = 10_000;
+/** The replay storm: this many clients replay a finished job of STORM_EVENTS events at once. */
+const STORM_CLIENTS = 100;
+const STORM_EVENTS = 20;
 const IDLE_WORKFLOW = 'bench.idle';
 
 interface Sizes {
+  /** Storms measured (each on a fresh job, so the tail starts cold). */
+  stormRounds: number;
   /** Deliveries per throughput run (events × subscribers). */
   deliveries: number;
   /** Events published one at a time for the latency figure, per fan-out. */
@@ -26,8 +39,20 @@ interface Sizes {
   replayRounds: number;
 }
 
-const QUICK: Sizes = { deliveries: 60_000, latencyEvents: 40, rounds: 1, replayRounds: 3 };
-const FULL: Sizes = { deliveries: 300_000, latencyEvents: 200, rounds: 3, replayRounds: 5 };
+const QUICK: Sizes = {
+  deliveries: 60_000,
+  latencyEvents: 40,
+  rounds: 1,
+  replayRounds: 3,
+  stormRounds: 3,
+};
+const FULL: Sizes = {
+  deliveries: 300_000,
+  latencyEvents: 200,
+  rounds: 3,
+  replayRounds: 5,
+  stormRounds: 7,
+};
 
 /** Never runs: the bench has no worker, so its jobs stay queued and only the bench writes events. */
 const idleWorkflow = defineWorkflow<Record<string, never>, null>({
@@ -282,8 +307,8 @@ async function measureTarget(target: Target, size: number, sizes: Sizes): Promis
 // ---------------------------------------------------------------------------------------------
 // Replay
 
-/** A job whose log holds REPLAY_EVENTS stored events after job.created. */
-async function jobWithLog(jobs: JobsService, direct: Client): Promise<string> {
+/** A job whose log holds `events` stored events after job.created. */
+async function jobWithLog(jobs: JobsService, direct: Client, events: number): Promise<string> {
   const job = await jobs.create(BENCH_PRINCIPAL, { workflow: IDLE_WORKFLOW, input: {} });
   await direct.query(
     `INSERT INTO job_events (job_id, seq, type, payload)
@@ -291,9 +316,9 @@ async function jobWithLog(jobs: JobsService, direct: Client): Promise<string> {
               jsonb_build_object('step', 'step-' || g, 'durationMs', 3,
                                  'usage', jsonb_build_object('totalTokens', 2502))
          FROM generate_series(2, $2::int + 1) AS g`,
-    [job.id, REPLAY_EVENTS],
+    [job.id, events],
   );
-  await direct.query('UPDATE jobs SET last_seq = $2 WHERE id = $1', [job.id, REPLAY_EVENTS + 1]);
+  await direct.query('UPDATE jobs SET last_seq = $2 WHERE id = $1', [job.id, events + 1]);
   return job.id;
 }
 
@@ -333,11 +358,115 @@ async function rawRead(direct: Client, jobId: string): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Replay storm (issue 19): many clients replay one finished job at once
+
+/**
+ * Sends `request` on every socket at once and waits until each has received `frames` event frames:
+ * deliveries/s from the first send to the last frame. Returns the frames the first socket got.
+ */
+async function storm(sockets: WebSocket[], request: (i: number) => string, frames: number) {
+  const received: Buffer[] = [];
+  const start = performance.now();
+  await Promise.all(
+    sockets.map(
+      (socket, i) =>
+        new Promise<void>((resolve) => {
+          let count = 0;
+          const onMessage = (data: WebSocket.RawData) => {
+            const text = data.toString();
+            if (!text.startsWith('{"v":1,"type":"event"')) return;
+            if (i === 0) received.push(Buffer.from(text));
+            if (++count < frames) return;
+            socket.off('message', onMessage);
+            resolve();
+          };
+          socket.on('message', onMessage);
+          socket.send(request(i));
+        }),
+    ),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return { deliveriesPerSecond: (sockets.length * frames) / seconds, received };
+}
+
+/** A bare `ws` server that answers any message with the given frames, in order. */
+async function bareReplayServer(frames: () => Buffer[]) {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  server.on('connection', (socket) =>
+    socket.on('message', () => {
+      for (const frame of frames()) socket.send(frame);
+    }),
+  );
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * STORM_CLIENTS connected clients send jobs.subscribe {afterSeq: 0} for a finished job of
+ * STORM_EVENTS events at the same moment, against a bare `ws` server answering each request with the
+ * same frames. A fresh job each round, so every storm starts with nothing of it in memory.
+ */
+async function measureStorm(
+  url: string,
+  token: string,
+  jobs: JobsService,
+  direct: Client,
+  sizes: Sizes,
+): Promise<BenchRow> {
+  const total = STORM_EVENTS + 1; // job.created and the stored events
+  let frames: Buffer[] = [];
+  const bare = await bareReplayServer(() => frames);
+  const ours = await mapLimit(STORM_CLIENTS, CONNECT_IN_FLIGHT, () => openSocket(url, token));
+  const theirs = await mapLimit(STORM_CLIENTS, CONNECT_IN_FLIGHT, () => openSocket(bare.url));
+  try {
+    const gatewayRates: number[] = [];
+    const bareRates: number[] = [];
+    for (let round = 0; round <= sizes.stormRounds; round++) {
+      const jobId = await jobWithLog(jobs, direct, STORM_EVENTS);
+      const request = (i: number) =>
+        JSON.stringify({
+          v: 1,
+          id: `storm-${round}-${i}`,
+          type: 'jobs.subscribe',
+          payload: { jobId, afterSeq: 0 },
+        });
+      const gateway = await storm(ours, request, total);
+      frames = gateway.received;
+      const base = await storm(theirs, request, total);
+      for (const socket of ours) {
+        socket.send(
+          JSON.stringify({ v: 1, id: 'u', type: 'jobs.unsubscribe', payload: { jobId } }),
+        );
+      }
+      if (round === 0) continue; // warm-up
+      gatewayRates.push(gateway.deliveriesPerSecond);
+      bareRates.push(base.deliveriesPerSecond);
+    }
+    const ratio = median(gatewayRates) / median(bareRates);
+    return {
+      name: `replay storm: ${STORM_CLIENTS} clients replay a finished job's ${STORM_EVENTS} events at once`,
+      ours: `${int(median(gatewayRates))} deliveries/s`,
+      baseline: `${int(median(bareRates))} deliveries/s bare ws, the same frames`,
+      ratio: ratio.toFixed(2),
+      note:
+        `goal: ≥ 0.6 of bare ws: ${met(ratio >= 0.6)}; jobs.subscribe {afterSeq: 0} sent by every ` +
+        `client at once, until each has all ${total} events; a fresh job per round (nothing of it ` +
+        `in memory); median of ${sizes.stormRounds} rounds`,
+    };
+  } finally {
+    for (const socket of [...ours, ...theirs]) socket.terminate();
+    await bare.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /**
  * The gateway benchmark of issue 5, services mode: fan-out of one event payload through our gateway
  * (bus → subscription registry → sockets, Redis pub/sub included) against a bare `ws` server sending
- * the same frame, and the cost of replaying 10,000 stored events to a reconnecting client.
+ * the same frame, the cost of replaying 10,000 stored events to a reconnecting client, and a replay
+ * storm (issue 19) against a bare `ws` server sending the same frames.
  */
 export async function runGatewayBench(opts: { quick: boolean }): Promise<BenchRow[]> {
   const sizes = opts.quick ? QUICK : FULL;
@@ -390,8 +519,11 @@ export async function runGatewayBench(opts: { quick: boolean }): Promise<BenchRo
           });
         }
 
+        log(`replay storm: ${STORM_CLIENTS} clients, ${sizes.stormRounds} rounds`);
+        rows.push(await measureStorm(wsUrl, token, jobs, direct, sizes));
+
         log(`replaying ${int(REPLAY_EVENTS)} stored events, ${sizes.replayRounds} rounds`);
-        const jobId = await jobWithLog(jobs, direct);
+        const jobId = await jobWithLog(jobs, direct, REPLAY_EVENTS);
         await replay(wsUrl, token, jobId); // warm-up
         const replays: { totalMs: number; replayMs: number }[] = [];
         const reads: number[] = [];

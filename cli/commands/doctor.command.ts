@@ -5,6 +5,7 @@ import { Command, CommandRunner, Option } from 'nest-commander';
 import { AppConfig } from '#src/config/app-config';
 import { DataDirInUseError } from '#src/database/data-dir-lock';
 import { migrationStatus } from '#src/database/migrator';
+import { readServerUrl } from '#src/modules/auth/admin-token-file';
 import { withDataSource } from '#src/database/standalone';
 import { AiSdkProvider } from '#src/modules/llm/ai-sdk.provider';
 import { LlmProvider } from '#src/modules/llm/llm-provider';
@@ -188,6 +189,40 @@ async function checkDisk(config: AppConfig): Promise<DoctorCheck> {
   }
 }
 
+/** prom-client's figure of the process's resident memory, in bytes, in the /metrics text. */
+const RESIDENT_MEMORY = /^skill_fleet_process_resident_memory_bytes (\S+)$/m;
+
+/**
+ * The server running on this DATA_DIR, if any, and its resident memory, read from its /metrics
+ * (which needs no token). Informational: no server running is fine.
+ */
+export async function checkServer(config: AppConfig): Promise<DoctorCheck> {
+  const recorded = readServerUrl(config.serverUrlFile);
+  let origin: string;
+  try {
+    origin = new URL(recorded ?? '').origin.replace(/^ws/, 'http');
+  } catch {
+    return pass('server', 'No server is running on this DATA_DIR');
+  }
+  let text: string;
+  try {
+    const response = await fetch(`${origin}/metrics`, {
+      signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+    });
+    text = response.ok ? await response.text() : '';
+  } catch {
+    return pass('server', `No server is running on this DATA_DIR (${origin} does not answer)`);
+  }
+  const bytes = Number(RESIDENT_MEMORY.exec(text)?.[1]);
+  return Number.isFinite(bytes) && bytes > 0
+    ? pass('server', `Running at ${origin}: ${formatBytes(bytes)} resident memory`)
+    : failed(
+        'server',
+        `${origin} answers, but its /metrics has no resident memory figure`,
+        `check that the server recorded in ${config.serverUrlFile} is skill-fleet`,
+      );
+}
+
 function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
@@ -200,19 +235,20 @@ function formatBytes(bytes: number): string {
 }
 
 async function runChecks(config: AppConfig): Promise<DoctorCheck[]> {
-  const [database, redis, llm, disk] = await Promise.all([
+  const [database, redis, llm, disk, server] = await Promise.all([
     checkDatabase(config),
     checkRedis(config),
     checkLlm(config),
     checkDisk(config),
+    checkServer(config),
   ]);
-  return [...database, redis, checkSkillsRoot(config), llm, checkAdminToken(config), disk];
+  return [...database, redis, checkSkillsRoot(config), llm, checkAdminToken(config), disk, server];
 }
 
 @Command({
   name: 'doctor',
   description:
-    'Check this machine’s setup (database, migrations, Redis, skills root, LLM, token, disk); no server needed',
+    'Check this machine’s setup (database, migrations, Redis, skills root, LLM, token, disk) and a running server’s memory; no server needed',
 })
 export class DoctorCommand extends CommandRunner {
   constructor(private readonly printer: Printer) {

@@ -38,6 +38,8 @@ export class AppConfig {
   readonly skillCopyLimits: { maxFileBytes: number; maxSkillBytes: number };
   /** Limits of skill.create's `sources` (count, bytes of one, bytes of all). */
   readonly skillSources: { maxCount: number; maxBytesEach: number; maxBytesTotal: number };
+  /** The gateway's in-memory tail of recent events per job (0 in either turns it off). */
+  readonly replayTail: { maxEventsPerJob: number; maxBytes: number };
   readonly logLevel: EnvironmentVariables['LOG_LEVEL'];
   readonly logFormat: 'pretty' | 'json';
   readonly jobLeaseMs: number;
@@ -79,6 +81,7 @@ export class AppConfig {
       maxBytesEach: env.SKILL_SOURCE_MAX_BYTES,
       maxBytesTotal: env.SKILL_SOURCES_MAX_BYTES,
     };
+    this.replayTail = { maxEventsPerJob: env.REPLAY_TAIL_EVENTS, maxBytes: env.REPLAY_TAIL_BYTES };
     this.logLevel = env.LOG_LEVEL;
     this.logFormat = env.LOG_FORMAT ?? (isTty ? 'pretty' : 'json');
     this.jobLeaseMs = env.JOB_LEASE_SECONDS * 1000;

@@ -62,6 +62,8 @@ export const ENVIRONMENT_VARIABLE_NAMES = [
   'SKILL_SOURCES_MAX_COUNT',
   'SKILL_SOURCE_MAX_BYTES',
   'SKILL_SOURCES_MAX_BYTES',
+  'REPLAY_TAIL_EVENTS',
+  'REPLAY_TAIL_BYTES',
 ] as const;
 
 /**
@@ -193,6 +195,20 @@ export class EnvironmentVariables {
   @Min(1024, { message: 'must be between 1024 and 16777216 bytes' })
   @Max(16 * 1024 * 1024, { message: 'must be between 1024 and 16777216 bytes' })
   SKILL_SOURCES_MAX_BYTES: number = 384 * 1024;
+
+  /** Events of each job the gateway keeps in memory to serve a replay without the database. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0, { message: 'must be between 0 and 100000' })
+  @Max(100_000, { message: 'must be between 0 and 100000' })
+  REPLAY_TAIL_EVENTS: number = 256;
+
+  /** Bytes of encoded events that tail holds across all jobs; the least recently used go first. */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of bytes' })
+  @Min(0, { message: 'must be between 0 and 1073741824 bytes' })
+  @Max(1024 * 1024 * 1024, { message: 'must be between 0 and 1073741824 bytes' })
+  REPLAY_TAIL_BYTES: number = 8 * 1024 * 1024;
 
   @IsIn(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EMBEDDED_POSTGRES_SETTINGS, EmbeddedPostgres } from './embedded-postgres';
 import { PG_SOCKET_NAME } from './pglite-server';
 
 // PGlite's first start in an empty folder takes seconds.
@@ -38,6 +38,15 @@ describe('EmbeddedPostgres', () => {
     expect(socket.mode & 0o077).toBe(0);
     const client = await connect();
     expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  });
+
+  it('runs with memory settings sized for one person, not for a shared server', async () => {
+    const client = await connect();
+    for (const [name, value] of Object.entries(EMBEDDED_POSTGRES_SETTINGS)) {
+      const { rows } = await client.query<Record<string, string>>(`SHOW ${name}`);
+      expect(rows[0][name]).toBe(value);
+    }
     await client.end();
   });
 

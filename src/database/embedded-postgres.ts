@@ -15,6 +15,21 @@ import { makePrivateDir } from './private-dir';
 export const IDLE_IN_TRANSACTION_LIMIT_MS = 30_000;
 
 /**
+ * Postgres settings for one person's data, passed at every start (they live in no file). Postgres'
+ * defaults size memory for a shared server: its 128 MB of shared buffers were most of an idle
+ * server's resident memory. 16 MB holds the hot pages of a local install many times over; the WAL
+ * buffers follow them; a sort or hash past work_mem spills to disk instead of growing the WASM heap,
+ * which never shrinks.
+ */
+export const EMBEDDED_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  wal_buffers: '512kB',
+  work_mem: '2MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '2MB',
+};
+
+/**
  * Postgres for one machine with no setup: PGlite (Postgres compiled to WASM) stored under DATA_DIR and
  * served on a Unix socket in DATA_DIR (PGliteServer), so TypeORM uses its ordinary `postgres` driver.
  * DATA_DIR is made private (0700) first, so no other local user can open the socket or the files.
@@ -40,7 +55,15 @@ export class EmbeddedPostgres {
       const pgdata = path.join(dataDir, 'pgdata');
       fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
       const { PGlite } = await import('@electric-sql/pglite');
-      const db = new PGlite(pgdata);
+      const db = new PGlite(pgdata, {
+        startParams: [
+          ...PGlite.defaultStartParams,
+          ...Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => [
+            '-c',
+            `${name}=${value}`,
+          ]),
+        ],
+      });
       await db.waitReady;
       const server = new PGliteServer(
         db,

@@ -1,6 +1,6 @@
 import { sleep, waitFor } from '#test/support/wait-for';
 import { encodeEvent, Frame } from './event-frames';
-import type { JobEventView } from '../modules/jobs/job-view';
+import type { EncodedEvent } from './event-tail';
 import {
   DEFAULT_JOB_STREAM_OPTIONS,
   JobStream,
@@ -10,21 +10,16 @@ import {
 
 const JOB = 'job-1';
 
-const stored = (seq: number): JobEventView => ({
-  seq,
-  type: `e${seq}`,
-  payload: { n: seq },
-  ts: '2026-01-01T00:00:00.000Z',
-});
-
 const live = (seq: number): Buffer =>
   encodeEvent({
     topic: `job:${JOB}`,
     event: `e${seq}`,
     seq,
-    ts: stored(seq).ts,
+    ts: '2026-01-01T00:00:00.000Z',
     payload: { n: seq },
   });
+
+const stored = (seq: number): EncodedEvent => ({ seq, frame: live(seq) });
 
 /** Records what was sent; `refuseAfter` makes it refuse like a closed or slow socket. */
 class Sink implements FrameSink {
@@ -51,7 +46,7 @@ class Sink implements FrameSink {
 
 /** A job log whose reads can be held open, to interleave live events with a read in flight. */
 class Log {
-  events: JobEventView[] = [];
+  events: EncodedEvent[] = [];
   reads: { afterSeq: number; limit: number }[] = [];
   private gate: Promise<void> | null = null;
   private release: (() => void) | null = null;
@@ -75,7 +70,7 @@ class Log {
   reader = async (
     afterSeq: number,
     limit: number,
-  ): Promise<{ events: JobEventView[]; lastSeq: number }> => {
+  ): Promise<{ events: EncodedEvent[]; lastSeq: number }> => {
     this.reads.push({ afterSeq, limit });
     // The snapshot is taken when the read starts, as a database read would.
     const snapshot = this.events

@@ -1,5 +1,5 @@
-import type { JobEventView } from '../modules/jobs/job-view';
-import { encodeEvent, Frame, jobTopic } from './event-frames';
+import type { Frame } from './event-frames';
+import type { EncodedEvent } from './event-tail';
 import { sleep } from '../common/sleep';
 
 /** Where a stream's frames go (a socket's connection, in the gateway). */
@@ -12,13 +12,14 @@ export interface FrameSink {
 }
 
 /**
- * Stored events of the job with seq > afterSeq, oldest first, at most `limit` and within a byte budget
- * (so maybe fewer), with the job's lastSeq when read (JobsService.events).
+ * Stored events of the job with seq > afterSeq, oldest first and already encoded (the same frames may
+ * go to every stream replaying them), at most `limit` and within a byte budget (so maybe fewer), with
+ * the last seq the source vouches for (JobsService.eventPage, or the registry's tail).
  */
 export type EventReader = (
   afterSeq: number,
   limit: number,
-) => Promise<{ events: JobEventView[]; lastSeq: number }>;
+) => Promise<{ events: EncodedEvent[]; lastSeq: number }>;
 
 export interface JobStreamOptions {
   pageSize: number;
@@ -140,16 +141,9 @@ export class JobStream {
       for (const [i, event] of page.entries()) {
         if (event.seq <= this.lastSent) continue;
         if (event.seq !== this.lastSent + 1) return; // cannot happen in a gapless log; re-read
-        const frame = encodeEvent({
-          topic: jobTopic(this.jobId),
-          event: event.type,
-          seq: event.seq,
-          ts: event.ts,
-          payload: event.payload,
-        });
         let markWritten: (() => void) | undefined;
         if (i === page.length - 1) written = new Promise((resolve) => (markWritten = resolve));
-        if (!this.sink.send(frame, markWritten)) {
+        if (!this.sink.send(event.frame, markWritten)) {
           this.stop();
           return;
         }

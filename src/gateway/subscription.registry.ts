@@ -1,16 +1,25 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { CLOSE_CODES, type FeedTopic, ErrorCode } from '../client/protocol';
 import { AppError } from '../common/errors/app-error';
+import { Coalescer } from '../common/coalesce';
 import { BusMessage, EventBus } from '../common/events/event-bus';
+import { AppConfig } from '../config/app-config';
 import { isAdmin } from '../modules/auth/principal';
 import { JobsService } from '../modules/jobs/jobs.service';
 import { encodeEvent, FeedFrame, jobTopic } from './event-frames';
+import { type EncodedEvent, EventTail } from './event-tail';
 import { DEFAULT_JOB_STREAM_OPTIONS, JobStream } from './job-stream';
 import { WsConnection } from './ws-connection';
+
+type EventPage = { events: EncodedEvent[]; lastSeq: number };
 
 /**
  * Who hears what. Maps jobs to their streams and feed topics to their connections, and fans each bus
  * message out to them, encoding it once however many subscribers it has.
+ *
+ * Replays share the same way: a stream's page comes from the tail of recent events when it holds
+ * the whole range, else from one database read shared by every stream asking for the same page at
+ * the same time; either way each frame is encoded once.
  */
 @Injectable()
 export class SubscriptionRegistry implements OnModuleDestroy {
@@ -18,11 +27,15 @@ export class SubscriptionRegistry implements OnModuleDestroy {
   private readonly streams = new Map<string, Set<JobStream>>();
   private readonly feeds = new Map<FeedTopic, Set<WsConnection>>();
   private readonly unsubscribe: () => void;
+  private readonly tail: EventTail;
+  private readonly pageReads = new Coalescer<EventPage>();
 
   constructor(
     bus: EventBus,
     private readonly jobs: JobsService,
+    config: AppConfig,
   ) {
+    this.tail = new EventTail(config.replayTail);
     this.unsubscribe = bus.subscribe((message) => this.dispatch(message));
   }
 
@@ -36,10 +49,14 @@ export class SubscriptionRegistry implements OnModuleDestroy {
    */
   openJobStream(connection: WsConnection, jobId: string): JobStream {
     this.closeJobStream(connection, jobId);
+    // Its reads must see every event published before it starts listening (below): it may share
+    // only a read started after this moment.
+    const listening = this.pageReads.now();
     const stream = new JobStream(
       jobId,
       connection,
-      (afterSeq, limit) => this.jobs.events(connection.principal, jobId, afterSeq, limit),
+      // Only read once the subscription has passed jobs.find for this principal (JobStream.start).
+      (afterSeq, limit) => this.readPage(jobId, afterSeq, limit, listening),
       {
         ...DEFAULT_JOB_STREAM_OPTIONS,
         onError: (error) => this.streamFailed(connection, stream, error),
@@ -88,11 +105,47 @@ export class SubscriptionRegistry implements OnModuleDestroy {
     return { streams, feeds };
   }
 
+  /** The tail and in-flight page reads (for tests and metrics). */
+  replayStats(): { tailJobs: number; tailBytes: number; readsInFlight: number } {
+    const { jobs, bytes } = this.tail.stats();
+    return { tailJobs: jobs, tailBytes: bytes, readsInFlight: this.pageReads.size };
+  }
+
+  private readPage(
+    jobId: string,
+    afterSeq: number,
+    limit: number,
+    since: number,
+  ): Promise<EventPage> {
+    const held = this.tail.read(jobId, afterSeq, limit);
+    if (held) return Promise.resolve(held);
+    return this.pageReads.run(
+      `${jobId}:${afterSeq}:${limit}`,
+      async () => {
+        const page = await this.jobs.eventPage(jobId, afterSeq, limit);
+        const events = page.events.map((event) => ({
+          seq: event.seq,
+          frame: encodeEvent({
+            topic: jobTopic(jobId),
+            event: event.type,
+            seq: event.seq,
+            ts: event.ts,
+            payload: event.payload,
+          }),
+        }));
+        this.tail.fill(jobId, events);
+        return { events, lastSeq: page.lastSeq };
+      },
+      since,
+    );
+  }
+
   private dispatch(message: BusMessage): void {
     switch (message.kind) {
       case 'job-event': {
         const streams = this.streams.get(message.jobId);
-        if (!streams) return;
+        // Jobs nobody streams or replayed lately cost nothing here.
+        if (!streams && !this.tail.has(message.jobId)) return;
         const frame = encodeEvent({
           topic: jobTopic(message.jobId),
           event: message.type,
@@ -100,7 +153,8 @@ export class SubscriptionRegistry implements OnModuleDestroy {
           ts: message.ts,
           payload: message.payload,
         });
-        for (const stream of streams) stream.offer(message.seq, frame);
+        this.tail.append(message.jobId, { seq: message.seq, frame });
+        for (const stream of streams ?? []) stream.offer(message.seq, frame);
         return;
       }
       case 'token': {

@@ -1,23 +1,7 @@
 import { WebSocket } from 'ws';
+import { FakeSocket } from '#test/support/fake-socket';
 import { DEFAULT_GATEWAY_LIMITS } from './gateway-settings';
 import { WsConnection } from './ws-connection';
-
-/** The part of a `ws` socket WsConnection uses, with a settable queue. */
-class FakeSocket {
-  readyState: number = WebSocket.OPEN;
-  bufferedAmount = 0;
-  sent: unknown[] = [];
-  closed: [number, string] | null = null;
-
-  send(data: unknown): void {
-    this.sent.push(data);
-  }
-
-  close(code: number, reason: string): void {
-    this.closed = [code, reason];
-    this.readyState = WebSocket.CLOSING;
-  }
-}
 
 const principal = { tokenId: 't', userId: 'u', role: 'user' as const, readOnly: false };
 

@@ -21,7 +21,7 @@ export class StreamsWsHandlers {
       // Live events are held from before the snapshot is read, so none can fall between the two.
       const stream = this.subscriptions.openJobStream(call.connection, jobId);
       try {
-        const job = await this.jobs.find(principal, jobId);
+        const job = await this.jobs.findForSubscribe(principal, jobId);
         call.afterReply(() => stream.start(afterSeq ?? job.lastSeq));
         return { job: toJobView(job), lastSeq: job.lastSeq };
       } catch (error) {

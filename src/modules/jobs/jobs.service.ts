@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
+import { Coalescer } from '#src/common/coalesce';
 import { AppError } from '#src/common/errors/app-error';
 import { countWithinBudget, decodePageCursor, PG_ISO_TIME, pageOf } from '#src/common/list-page';
 import { assertAdminCanWrite, assertCanWrite, canSee } from '../auth/policy';
@@ -43,6 +44,8 @@ export const MAX_INPUT_BYTES = 256 * 1024;
 /** Job use cases, shared by REST, the gateway and the CLI. Authorisation is decided here (policy.ts). */
 @Injectable()
 export class JobsService {
+  private readonly sharedReads = new Coalescer<Job | null>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: JobStore,
@@ -98,11 +101,33 @@ export class JobsService {
 
   /** The job, or NOT_FOUND when it does not exist or the principal may not see it. */
   async find(principal: Principal, jobId: string): Promise<Job> {
+    return this.visibleJob(principal, jobId, () =>
+      this.dataSource.getRepository(Job).findOneBy({ id: jobId }),
+    );
+  }
+
+  /**
+   * find() for a subscription: subscribes to one job that arrive together (a reconnect storm) share
+   * one read of its row (the same object: treat it as read-only). A stream needs no newer row than
+   * one read as it subscribed: it holds live events from before the read, and the reply's job and
+   * lastSeq come from the same row.
+   */
+  async findForSubscribe(principal: Principal, jobId: string): Promise<Job> {
+    return this.visibleJob(principal, jobId, () =>
+      this.sharedReads.run(jobId, () =>
+        this.dataSource.getRepository(Job).findOneBy({ id: jobId }),
+      ),
+    );
+  }
+
+  private async visibleJob(
+    principal: Principal,
+    jobId: string,
+    read: () => Promise<Job | null>,
+  ): Promise<Job> {
     if (!isUUID(jobId)) throw AppError.notFound('Job', jobId.slice(0, 64));
-    const job = await this.dataSource.getRepository(Job).findOneBy({ id: jobId });
-    if (!job || !canSee(principal, job.ownerId)) {
-      throw AppError.notFound('Job', jobId);
-    }
+    const job = await read();
+    if (!job || !canSee(principal, job.ownerId)) throw AppError.notFound('Job', jobId);
     return job;
   }
 
@@ -163,7 +188,23 @@ export class JobsService {
     afterSeq = 0,
     limit = 500,
   ): Promise<{ events: JobEventView[]; lastSeq: number }> {
-    const job = await this.find(principal, jobId);
+    await this.find(principal, jobId);
+    return this.eventPage(jobId, afterSeq, limit);
+  }
+
+  /**
+   * A page of the job's log without an access check: for a stream whose subscriber was checked when
+   * it subscribed (a job's owner never changes). NOT_FOUND once the job is gone.
+   */
+  async eventPage(
+    jobId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ events: JobEventView[]; lastSeq: number }> {
+    const [job] = (await this.dataSource.query('SELECT last_seq FROM jobs WHERE id = $1', [
+      jobId,
+    ])) as { last_seq: number }[];
+    if (!job) throw AppError.notFound('Job', jobId);
     const sizes: { seq: number; size: number }[] = await this.dataSource.query(
       `SELECT seq, octet_length(payload::text) AS size FROM job_events
           WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
@@ -187,7 +228,7 @@ export class JobsService {
         payload: row.payload,
         ts: new Date(row.created_at).toISOString(),
       })),
-      lastSeq: job.lastSeq,
+      lastSeq: Number(job.last_seq),
     };
   }
 
