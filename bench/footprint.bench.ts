@@ -73,25 +73,15 @@ export async function runFootprintBench(): Promise<BenchRow[]> {
     log('services: an API process (serve --no-worker)');
     await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await adminQuery(`CREATE DATABASE ${database}`);
-    const services = await startIdle(
-      {
-        DATA_DIR: path.join(dataDir, 'services'),
-        DATABASE_URL: withDatabase(ADMIN_DATABASE_URL, database),
-        REDIS_URL,
-        QUEUE_PREFIX: `sf-bench-footprint-${process.pid}`,
-      },
-      ['--no-worker'],
-    );
+    const servicesEnv = {
+      DATA_DIR: path.join(dataDir, 'services'),
+      DATABASE_URL: withDatabase(ADMIN_DATABASE_URL, database),
+      REDIS_URL,
+      QUEUE_PREFIX: `sf-bench-footprint-${process.pid}`,
+    };
+    const services = await startIdle(servicesEnv, ['--no-worker']);
     // Ready on a migrated database: the first start above ran the migrations.
-    const servicesLater = await startIdle(
-      {
-        DATA_DIR: path.join(dataDir, 'services'),
-        DATABASE_URL: withDatabase(ADMIN_DATABASE_URL, database),
-        REDIS_URL,
-        QUEUE_PREFIX: `sf-bench-footprint-${process.pid}`,
-      },
-      ['--no-worker'],
-    );
+    const servicesLater = await startIdle(servicesEnv, ['--no-worker']);
     const idle = `resident memory (VmRSS) ${IDLE_MS / 1000} s after /health/ready answered 200`;
     return [
       {
