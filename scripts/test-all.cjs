@@ -1,4 +1,4 @@
-// `npm test`: lint, type-check, build, unit tests, the e2e suite twice (embedded, then
+// `npm test`: lint, type-check, build, Redocly's lint of the OpenAPI document, unit tests, the e2e suite twice (embedded, then
 // Postgres + Redis), then the chaos run. Ends with one plain line `N passed, N failed` that CI reads.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -85,6 +85,7 @@ async function main() {
   check('format', 'npx', ['--no-install', 'prettier', '--check', '.']);
   check('typecheck', 'npx', ['--no-install', 'tsc', '--noEmit', '-p', 'tsconfig.json']);
   check('build', 'npm', ['run', 'build', '--silent']);
+  check('openapi lint', 'node', ['scripts/openapi-lint.cjs']);
   jest('unit', [], {});
   jest('e2e-embedded', ['-c', 'test/jest-e2e.config.js'], {
     E2E_MODE: 'embedded',

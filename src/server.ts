@@ -1,10 +1,11 @@
 import { INestApplication, INestApplicationContext, LoggerService } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { WorkflowDefinition } from './modules/jobs/workflow';
 import { HttpExceptionFilter } from './common/http/http-exception.filter';
-import { serveOpenApi } from './common/http/openapi';
+import { openApiDocument, serveOpenApi } from './common/http/openapi';
 import { createValidationPipe } from './common/http/validation.pipe';
 import { createLogger } from './common/logging/logger';
 import { AppConfig } from './config/app-config';
@@ -38,6 +39,36 @@ async function withDatabase(
   return { config: config.with({ databaseUrl: embedded.url }), embedded };
 }
 
+/** REST under /api/v1; health, metrics and MCP at the root. */
+function useRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics', 'mcp'] });
+}
+
+/**
+ * The OpenAPI document `/api/docs-json` serves, without a database or a listening port: Nest's preview
+ * mode resolves the modules and routes but creates no provider, so nothing connects or starts.
+ */
+export async function buildOpenApiDocument(config: AppConfig): Promise<OpenAPIObject> {
+  // DatabaseModule.forRoot wants an address; in preview mode nothing ever connects to it.
+  const previewConfig = config.with({
+    databaseUrl: config.databaseUrl ?? 'postgres://preview.invalid',
+  });
+  const app = await NestFactory.create(
+    AppModule.forRoot(previewConfig, { api: true, worker: false }),
+    {
+      preview: true,
+      logger: false,
+      abortOnError: false,
+    },
+  );
+  try {
+    useRoutePrefix(app);
+    return openApiDocument(app);
+  } finally {
+    await app.close();
+  }
+}
+
 /** API + gateway, and a worker too unless `worker` is false. */
 export async function startServer(
   baseConfig: AppConfig,
@@ -69,7 +100,7 @@ export async function startServer(
         closeTimeoutMs: gateway.limits.closeTimeoutMs,
       }),
     );
-    app.setGlobalPrefix('api/v1', { exclude: ['health/{*path}', 'metrics', 'mcp'] });
+    useRoutePrefix(app);
     app.useGlobalFilters(new HttpExceptionFilter());
     app.useGlobalPipes(createValidationPipe());
     serveOpenApi(app);

@@ -1,8 +1,10 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/http/api-route.decorator';
 import { ErrorCode } from '../client/protocol';
 import { Public } from '../modules/auth/auth.guard';
+import { LiveDto, NotReadyDto, ReadyDto } from './health.responses';
 import { QueueHealthIndicator } from './queue.health';
 import { StorageHealthIndicator } from './storage.health';
 
@@ -24,6 +26,7 @@ export class HealthController {
 
   /** The process is up. */
   @Get('live')
+  @ApiRoute({ summary: 'The process is up', ok: LiveDto, isPublic: true })
   live() {
     return { status: 'ok' };
   }
@@ -33,6 +36,16 @@ export class HealthController {
    * (`code: UNAVAILABLE`, a message naming what is down) beside terminus's per-dependency report.
    */
   @Get('ready')
+  @ApiRoute({
+    summary: 'The database and queue answer, DATA_DIR and SKILLS_ROOT take a write',
+    ok: ReadyDto,
+    isPublic: true,
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'UNAVAILABLE: named in message and error',
+    type: NotReadyDto,
+  })
   async ready(@Res({ passthrough: true }) response: StatusResponse) {
     try {
       return await this.health.check([

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiRoute } from '../common/http/api-route.decorator';
 import { Public } from '../modules/auth/auth.guard';
 import { MetricsService } from './metrics.service';
 
@@ -14,7 +15,11 @@ export class MetricsController {
   /** Prometheus text; see docs/operations.md for what each family means. */
   @Get()
   @Header('Content-Type', PROMETHEUS_TEXT)
-  @ApiProduces(PROMETHEUS_TEXT)
+  @ApiRoute({
+    summary: 'Prometheus metrics (text format 0.0.4)',
+    ok: { text: PROMETHEUS_TEXT },
+    isPublic: true,
+  })
   render(): Promise<string> {
     return this.metrics.render();
   }

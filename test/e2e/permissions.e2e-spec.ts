@@ -298,7 +298,9 @@ const REST_TABLE: Record<string, RestRow> = {
 /** Public routes: no token needed, on purpose (health checks and metrics). */
 const PUBLIC_ROUTES = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
 
-const HTTP_STATUS: Record<Exclude<Outcome, 'ok'>, number> = {
+type Refusal = Exclude<Outcome, 'ok'>;
+
+const HTTP_STATUS: Record<Refusal, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -446,6 +448,26 @@ describe(`permissions (${e2eMode()} mode)`, () => {
       );
       const documented = routes.filter((route) => !PUBLIC_ROUTES.has(route)).sort();
       expect(documented).toEqual(Object.keys(REST_TABLE).sort());
+    });
+
+    it("documents each refusal of the table among the route's OpenAPI responses", async () => {
+      const response = await fetch(`${server.httpUrl}/api/docs-json`);
+      const document = (await response.json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      const undocumented = Object.entries(REST_TABLE).flatMap(([route, row]) => {
+        const [method, target] = route.split(' ');
+        const { responses } = document.paths[target][method.toLowerCase()];
+        const refusals = new Set<Refusal>([
+          'UNAUTHORIZED',
+          ...Object.values(row.expected).filter((o): o is Refusal => o !== 'ok'),
+        ]);
+        return [...refusals]
+          .map((refusal) => HTTP_STATUS[refusal])
+          .filter((status) => !responses[status])
+          .map((status) => `${route} ${status}`);
+      });
+      expect(undocumented).toEqual([]);
     });
 
     const cases = Object.entries(REST_TABLE).flatMap(([route, row]) =>

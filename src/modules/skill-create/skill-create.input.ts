@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Type } from 'class-transformer';
 import {
   IsArray,
@@ -21,45 +22,114 @@ import {
   checkSources,
   DEFAULT_SOURCE_LIMITS,
   type SkillSource,
+  SOURCE_NAME_MAX,
   type SourceLimits,
 } from './skill-create.sources';
 import { MAX_TRIGGER_QUERIES, TRIGGER_DEFAULTS } from './triggers/trigger-evaluation';
 
+/** Which prompts a job asks (protocol.md 1.6). */
 export class PromptSwitchesDto {
-  @IsOptional() @IsBoolean() clarify?: boolean;
-  @IsOptional() @IsBoolean() structure_fix?: boolean;
-  @IsOptional() @IsBoolean() confirm?: boolean;
-  @IsOptional() @IsBoolean() preview?: boolean;
-  @IsOptional() @IsBoolean() validate?: boolean;
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() clarify?: boolean;
+  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() structure_fix?: boolean;
+  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() confirm?: boolean;
+  @ApiPropertyOptional({ description: 'default false; true when no model is configured' })
+  @IsOptional()
+  @IsBoolean()
+  preview?: boolean;
+  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() validate?: boolean;
 }
 
 /** `jobs.create` options for `skill.create` (protocol.md 1.3). Unknown keys are refused. */
 export class SkillCreateOptionsDto {
+  @ApiPropertyOptional({ type: () => PromptSwitchesDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => PromptSwitchesDto)
   prompts?: PromptSwitchesDto;
 
-  @IsOptional() @IsBoolean() autoApprove?: boolean;
+  @ApiPropertyOptional({ description: 'answer every prompt with its default', default: false })
+  @IsOptional()
+  @IsBoolean()
+  autoApprove?: boolean;
 
-  @IsOptional() @IsInt() @Min(1) @Max(10) maxRounds?: number;
+  @ApiPropertyOptional({
+    description: 'quality rounds at most',
+    minimum: 1,
+    maximum: 10,
+    default: 3,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  maxRounds?: number;
 
-  @IsOptional() @IsInt() @Min(1) @Max(31536000) promptTimeoutSeconds?: number;
+  @ApiPropertyOptional({
+    description: 'how long a prompt stays open (default 86400)',
+    minimum: 1,
+    maximum: 31536000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(31536000)
+  promptTimeoutSeconds?: number;
 
-  @IsOptional() @IsIn(['cancel', 'fail', 'default']) timeoutAction?: 'cancel' | 'fail' | 'default';
+  @ApiPropertyOptional({
+    description: 'what an expired prompt does: cancel or fail the job, or take the default answer',
+    enum: ['cancel', 'fail', 'default'],
+  })
+  @IsOptional()
+  @IsIn(['cancel', 'fail', 'default'])
+  timeoutAction?: 'cancel' | 'fail' | 'default';
 
-  @IsOptional() @IsNumber() @Min(0) @Max(1) qualityThreshold?: number;
+  @ApiPropertyOptional({
+    description: 'refine while the quality score is below this',
+    minimum: 0,
+    maximum: 1,
+    default: 0.75,
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  qualityThreshold?: number;
 
   /** Trigger evaluation: queries of each kind (0 turns it off). */
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_TRIGGER_QUERIES) triggerQueries?: number;
+  @ApiPropertyOptional({
+    description: 'trigger evaluation: queries of each kind (0 turns it off)',
+    minimum: 0,
+    maximum: MAX_TRIGGER_QUERIES,
+    default: TRIGGER_DEFAULTS.queries,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_TRIGGER_QUERIES)
+  triggerQueries?: number;
 
   /** Trigger evaluation: precision and recall below this rewrite the description. */
-  @IsOptional() @IsNumber() @Min(0) @Max(1) triggerThreshold?: number;
+  @ApiPropertyOptional({
+    description: 'trigger evaluation: precision or recall below this rewrites the description',
+    minimum: 0,
+    maximum: 1,
+    default: TRIGGER_DEFAULTS.threshold,
+  })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  triggerThreshold?: number;
 
+  @ApiPropertyOptional({ enum: SKILL_STYLES, default: 'comprehensive' })
   @IsOptional()
   @IsIn(SKILL_STYLES)
   style?: SkillStyle;
 
+  @ApiPropertyOptional({
+    description: 'where promote puts the skill (default general)',
+    pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,63}$/, {
@@ -68,17 +138,43 @@ export class SkillCreateOptionsDto {
   category?: string;
 }
 
+/** The schema of a source for the OpenAPI document; `checkSources` checks it. */
+export class SkillSourceDto implements SkillSource {
+  @ApiProperty({
+    description: 'a label and the base of a file name under references/; never opened as a path',
+    minLength: 1,
+    maxLength: SOURCE_NAME_MAX,
+  })
+  name!: string;
+
+  @ApiProperty({
+    description:
+      `UTF-8 text without NUL bytes, at most SKILL_SOURCE_MAX_BYTES bytes ` +
+      `(default ${DEFAULT_SOURCE_LIMITS.maxBytesEach})`,
+  })
+  content!: string;
+}
+
 export class SkillCreateInputDto {
+  @ApiProperty({ description: 'what the skill is for', minLength: 1, maxLength: 10000 })
   @IsString()
   @Length(1, 10000)
   task!: string;
 
+  @ApiPropertyOptional({ type: () => SkillCreateOptionsDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => SkillCreateOptionsDto)
   options?: SkillCreateOptionsDto;
 
   /** the person's material as text (checked in detail by `checkSources`) */
+  @ApiPropertyOptional({
+    type: () => [SkillSourceDto],
+    description:
+      "the person's own material as text, at most SKILL_SOURCES_MAX_COUNT sources " +
+      `(default ${DEFAULT_SOURCE_LIMITS.maxCount}) and SKILL_SOURCES_MAX_BYTES bytes in all ` +
+      `(default ${DEFAULT_SOURCE_LIMITS.maxBytesTotal})`,
+  })
   @IsOptional()
   @IsArray()
   sources?: unknown[];

@@ -25,7 +25,7 @@ export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   maxBytesTotal: 384 * 1024,
 };
 
-const NAME_MAX = 200;
+export const SOURCE_NAME_MAX = 200;
 
 /** Every problem with `sources`, as VALIDATION_FAILED field errors (empty: fine). */
 export function checkSources(value: unknown, limits: SourceLimits): FieldError[] {
@@ -51,8 +51,11 @@ export function checkSources(value: unknown, limits: SourceLimits): FieldError[]
     for (const key of Object.keys(rest)) {
       errors.push({ field: `${at}.${key}`, message: 'is not a field of a source' });
     }
-    if (typeof name !== 'string' || name.trim() === '' || name.length > NAME_MAX) {
-      errors.push({ field: `${at}.name`, message: `must be text of 1-${NAME_MAX} characters` });
+    if (typeof name !== 'string' || name.trim() === '' || name.length > SOURCE_NAME_MAX) {
+      errors.push({
+        field: `${at}.name`,
+        message: `must be text of 1-${SOURCE_NAME_MAX} characters`,
+      });
     }
     if (typeof content !== 'string') {
       errors.push({ field: `${at}.content`, message: 'must be text' });

@@ -182,8 +182,9 @@ export class ValidateAnswerDto {
 
 export class AnswerBodyDto {
   @ApiProperty({
+    // anyOf, not oneOf: the prompt's kind picks the schema, and `{action: "cancel"}` fits several.
     description: "the answer, shaped by the prompt's kind (protocol.md 1.6)",
-    oneOf: [
+    anyOf: [
       ClarifyAnswerDto,
       StructureFixAnswerDto,
       ConfirmAnswerDto,

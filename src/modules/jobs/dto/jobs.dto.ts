@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { JOB_STATUSES, type JobStatus } from '#src/client/protocol';
 import { PageQueryDto } from '#src/common/page-query.dto';
+import { SkillCreateInputDto } from '#src/modules/skill-create/skill-create.input';
 
 export class CreateJobDto {
   @ApiProperty({ description: 'a registered workflow, e.g. skill.create', maxLength: 100 })
@@ -24,9 +25,9 @@ export class CreateJobDto {
   workflow!: string;
 
   @ApiProperty({
-    description: "the workflow's input, checked by the workflow",
-    type: 'object',
-    additionalProperties: true,
+    description:
+      "the workflow's input, checked by the workflow; skill.create's (the built-in workflow) is this",
+    type: () => SkillCreateInputDto,
   })
   @IsObject()
   input!: Record<string, unknown>;
