@@ -5,18 +5,25 @@ export interface ListPage<T> {
 }
 
 /**
- * Every item of a paged list method, in order: `fetchPage` asks for the page after `cursor`
- * (undefined for the first page) until a page has no `nextCursor`.
+ * The pages of a paged list method, in order, as their items: `fetchPage` asks for the page after
+ * `cursor` (undefined for the first page) until a page has no `nextCursor`.
  */
+export async function* listPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<ListPage<T>>,
+): AsyncGenerator<T[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    yield page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+/** Every item of a paged list method, in order (see listPages). */
 export async function allPages<T>(
   fetchPage: (cursor: string | undefined) => Promise<ListPage<T>>,
 ): Promise<T[]> {
   const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await fetchPage(cursor);
-    items.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
+  for await (const page of listPages(fetchPage)) items.push(...page);
   return items;
 }

@@ -1,5 +1,6 @@
 import type { SkillFleetClient } from '../src/client';
 import { EXIT_REFUSED, EXIT_USAGE } from './exit-codes';
+import { listPages } from './all-pages';
 import { CliFailure } from './printer';
 
 /** What the CLI takes an id of. */
@@ -21,45 +22,27 @@ export const isFullId = (value: string): boolean => UUID.test(value);
 /** Pages of ids the principal may see, from the server's own list methods (access-checked there). */
 async function* idPages(client: SkillFleetClient, kind: IdKind): AsyncGenerator<string[]> {
   switch (kind) {
-    case 'job': {
-      let cursor: string | null = null;
-      do {
-        const page: { jobs: { id: string }[]; nextCursor: string | null } = await client.call(
-          'jobs.list',
-          { limit: 200, ...(cursor !== null && { cursor }) },
-        );
-        yield page.jobs.map((job) => job.id);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+    case 'job':
+      yield* listPages(async (cursor) => {
+        const page = await client.call('jobs.list', { limit: 200, ...(cursor && { cursor }) });
+        return { items: page.jobs.map((job) => job.id), nextCursor: page.nextCursor };
+      });
       return;
-    }
-    case 'prompt': {
-      let cursor: string | null = null;
-      do {
-        const page: { prompts: { id: string }[]; nextCursor: string | null } = await client.call(
-          'prompts.list',
-          { ...(cursor !== null && { cursor }) },
-        );
-        yield page.prompts.map((prompt) => prompt.id);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+    case 'prompt':
+      yield* listPages(async (cursor) => {
+        const page = await client.call('prompts.list', { ...(cursor && { cursor }) });
+        return { items: page.prompts.map((prompt) => prompt.id), nextCursor: page.nextCursor };
+      });
       return;
-    }
     case 'token':
       yield (await client.call('tokens.list', {})).tokens.map((token) => token.id);
       return;
-    case 'draft': {
-      let cursor: string | null = null;
-      do {
-        const page: { drafts: { jobId: string }[]; nextCursor: string | null } = await client.call(
-          'drafts.list',
-          { ...(cursor !== null && { cursor }) },
-        );
-        yield page.drafts.map((draft) => draft.jobId);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+    case 'draft':
+      yield* listPages(async (cursor) => {
+        const page = await client.call('drafts.list', { ...(cursor && { cursor }) });
+        return { items: page.drafts.map((draft) => draft.jobId), nextCursor: page.nextCursor };
+      });
       return;
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { Command, Help, Option, SubCommand } from 'nest-commander';
-import { PROMPT_STATUSES, type Methods, type Prompt } from '#src/client/index';
+import { PROMPT_STATUSES } from '#src/client/index';
+import { allPages } from '../all-pages';
 import { CliFailure, usageFailure, when } from '../printer';
 import { answerShapesText } from '../prompt-answers';
 import { GroupCommand, knownStatus, RemoteCommand, RemoteCommandOptions } from './remote-command';
@@ -14,21 +15,15 @@ export class PromptsListCommand extends RemoteCommand<ListOptions> {
   protected async execute(_args: string[], options: ListOptions): Promise<void> {
     const status = options.status ? knownStatus(options.status, PROMPT_STATUSES) : undefined;
     // The server answers a page at a time (count and byte budget); the command lists them all.
-    const reply: { prompts: Prompt[] } = { prompts: [] };
-    let cursor: string | null = null;
-    do {
-      const page: Methods['prompts.list']['reply'] = await this.remote.call(
-        options,
-        'prompts.list',
-        {
-          ...(status && { status }),
-          ...(options.job && { jobId: options.job }),
-          ...(cursor === null ? {} : { cursor }),
-        },
-      );
-      reply.prompts.push(...page.prompts);
-      cursor = page.nextCursor ?? null;
-    } while (cursor !== null);
+    const prompts = await allPages(async (cursor) => {
+      const page = await this.remote.call(options, 'prompts.list', {
+        ...(status && { status }),
+        ...(options.job && { jobId: options.job }),
+        ...(cursor && { cursor }),
+      });
+      return { items: page.prompts, nextCursor: page.nextCursor };
+    });
+    const reply = { prompts };
     this.printer.result(options.json === true, reply, () =>
       this.printer.table(
         reply.prompts,

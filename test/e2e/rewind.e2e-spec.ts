@@ -8,15 +8,19 @@ import { DataSource } from 'typeorm';
 import type { Draft, JobStepInfo } from '#src/client/protocol';
 import { TokensService } from '#src/modules/auth/tokens.service';
 import { e2eMode } from '../support/e2e-env';
-import { startRuleBasedModel } from '../support/fake-llm';
 import { FakeOpenAi } from '../support/fake-openai-server';
 import { restClient } from '../support/http';
 import { allEvents, createStepsJob, Rest, sideEffectDir, waitForStatus } from '../support/jobs';
+import {
+  createSkillJob,
+  startModelServer,
+  useModelServer,
+  type ModelServer,
+} from '../support/model-server';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
-import { startTestServer, TestServer } from '../support/test-server';
+import type { TestServer } from '../support/test-server';
 import { executions } from '../support/test-workflows';
 import { waitFor } from '../support/wait-for';
-import { WorkerProcess } from '../support/worker-process';
 
 type LoggedEvent = { seq: number; type: string; payload: Record<string, unknown> };
 
@@ -32,39 +36,25 @@ const stepsAfterRewind = (events: LoggedEvent[]): string[] => {
     .map((e) => e.payload.step as string);
 };
 
-const createSkillJob = async (rest: Rest, task: string): Promise<string> => {
-  const created = await rest.post('/jobs', {
-    workflow: 'skill.create',
-    input: { task, options: { prompts: NO_PROMPTS } },
-  });
-  expect(created.status).toBe(201);
-  return created.body.job.id as string;
-};
-
 const draftOf = async (rest: Rest, jobId: string) => {
   const { body } = await rest.get('/drafts');
   return (body.drafts as Draft[]).find((d) => d.jobId === jobId);
 };
 
 describe(`jobs.rewind (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
   let server: TestServer;
   let rest: Rest;
   let otherRest: Rest;
 
   beforeAll(async () => {
-    model = await startRuleBasedModel();
-    server = await startTestServer({
-      env: { LLM_BASE_URL: model.url, LLM_API_KEY: 'sk-test', LLM_MODEL: 'fake-model' },
-    });
-    rest = restClient(server.httpUrl, server.adminToken);
+    setup = await startModelServer();
+    ({ model, server, rest } = setup);
     const other = await server.app.get(TokensService).create('someone-else', 'user');
     otherRest = restClient(server.httpUrl, other.token);
   });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
 
   it('rewinds a completed skill.create job to plan: earlier steps replay, the rest runs again', async () => {
     const jobId = await createSkillJob(rest, 'Python asyncio task groups');
@@ -222,35 +212,11 @@ describe(`jobs.rewind (${e2eMode()} mode)`, () => {
 
 if (e2eMode() === 'services') {
   describe('jobs.rewind with a worker process killed in the rewound run (services mode)', () => {
-    let model: FakeOpenAi;
-    let api: TestServer;
-    let rest: Rest;
-    const workers: WorkerProcess[] = [];
-    const llmEnv = (url: string) => ({
-      LLM_BASE_URL: url,
-      LLM_API_KEY: 'sk-test',
-      LLM_MODEL: 'fake-model',
-    });
-
-    beforeAll(async () => {
-      model = await startRuleBasedModel();
-      api = await startTestServer({ worker: false, env: llmEnv(model.url) });
-      rest = restClient(api.httpUrl, api.adminToken);
-    });
-    afterAll(async () => {
-      await Promise.all(workers.splice(0).map((worker) => worker.kill('SIGTERM')));
-      await api?.stop();
-      await model?.stop();
-    });
+    const setup = useModelServer({ worker: false });
 
     it('resumes after a SIGKILL during the rewound run without repeating a step', async () => {
-      const workerEnv = () => ({
-        ...api.env,
-        ...llmEnv(model.url),
-        JOB_LEASE_SECONDS: '5',
-        SWEEP_INTERVAL_MS: '300',
-      });
-      workers.push(await WorkerProcess.start(workerEnv()));
+      const { model, server, rest, workers } = setup();
+      const first = await workers.start(server.env);
       const jobId = await createSkillJob(rest, 'Kotlin coroutines');
       await waitForStatus(rest, jobId, 'completed', 40000);
 
@@ -265,9 +231,9 @@ if (e2eMode() === 'services') {
       await waitFor(() => model.chatRequests('generate').length > generateBefore, {
         timeoutMs: 30000,
       });
-      await workers[0].kill('SIGKILL');
+      await first.kill('SIGKILL');
       hold = false;
-      workers.push(await WorkerProcess.start(workerEnv()));
+      await workers.start(server.env);
       await waitForStatus(rest, jobId, 'completed', 60000);
 
       const events = await allEvents(rest, jobId);

@@ -6,12 +6,11 @@ import {
   jsonCompletion,
   RecordedRequest,
 } from '../support/fake-openai-server';
-import { startRuleBasedModel } from '../support/fake-llm';
-import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
-import { startTestServer, TestServer } from '../support/test-server';
+import { startModelServer, type ModelServer } from '../support/model-server';
+import type { TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
-import { WsTestClient } from '../support/ws-test-client';
+import type { WsTestClient } from '../support/ws-test-client';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 
 /**
@@ -42,6 +41,7 @@ const replyJson = (reply: FakeReply): Record<string, unknown> =>
   ) as Record<string, unknown>;
 
 describe(`skill.create with a streaming OpenAI-compatible model (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
   let server: TestServer;
   let rest: Rest;
@@ -52,7 +52,17 @@ describe(`skill.create with a streaming OpenAI-compatible model (${e2eMode()} mo
   let patchRequirements: ((r: Record<string, unknown>) => Record<string, unknown>) | null;
 
   beforeAll(async () => {
-    model = await startRuleBasedModel();
+    setup = await startModelServer({
+      env: (fake) => ({
+        LLM_BASE_URL: fake.url,
+        LLM_MODEL: 'small-model',
+        LLM_MODEL_GENERATE: 'big-model',
+        LLM_MODEL_REVIEW: 'critic-model',
+      }),
+      ws: true,
+    });
+    ({ model, server, rest } = setup);
+    ws = setup.ws!;
     const rules = model.handler;
     model.onRequest(async (request: RecordedRequest): Promise<FakeReply> => {
       if (request.step === 'review') return jsonCompletion({ issues: [REVIEW_FINDING] }, USAGE);
@@ -67,22 +77,8 @@ describe(`skill.create with a streaming OpenAI-compatible model (${e2eMode()} mo
       }
       return reply;
     });
-    server = await startTestServer({
-      env: {
-        LLM_BASE_URL: model.url,
-        LLM_MODEL: 'small-model',
-        LLM_MODEL_GENERATE: 'big-model',
-        LLM_MODEL_REVIEW: 'critic-model',
-      },
-    });
-    rest = restClient(server.httpUrl, server.adminToken);
-    ws = await WsTestClient.connect(server.wsUrl, server.adminToken);
   }, 120_000);
-  afterAll(async () => {
-    ws?.close();
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
   beforeEach(() => {
     model.reset();
     streams = [];

@@ -1,40 +1,34 @@
-import { DataSource } from 'typeorm';
 import { e2eMode } from '../support/e2e-env';
 import { completion, errorReply, FakeOpenAi } from '../support/fake-openai-server';
-import { startRuleBasedModel } from '../support/fake-llm';
 import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
+import {
+  completeAfterKillDuring,
+  createSkillJob,
+  expectUsagePerLlmStep,
+  startModelServer,
+  useModelServer,
+  type ModelServer,
+} from '../support/model-server';
 import { startTestServer, TestServer } from '../support/test-server';
-import { waitFor } from '../support/wait-for';
-import { WorkerProcess } from '../support/worker-process';
-import { NO_PROMPTS } from '../support/skill-create-prompts';
 
 describe(`skill.create with the openai provider (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
   let server: TestServer;
   let rest: Rest;
 
   beforeAll(async () => {
-    model = await startRuleBasedModel();
-    server = await startTestServer({
-      env: { LLM_BASE_URL: model.url, LLM_API_KEY: 'sk-test', LLM_MODEL: 'fake-model' },
+    // LLM_PROVIDER left out: a base URL alone selects the openai provider
+    setup = await startModelServer({
+      env: (fake) => ({ LLM_BASE_URL: fake.url, LLM_API_KEY: 'sk-test', LLM_MODEL: 'fake-model' }),
     });
-    rest = restClient(server.httpUrl, server.adminToken);
+    ({ model, server, rest } = setup);
   });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
   beforeEach(() => model.reset());
 
-  const create = async (task: string) => {
-    const created = await rest.post('/jobs', {
-      workflow: 'skill.create',
-      input: { task, options: { prompts: NO_PROMPTS } },
-    });
-    expect(created.status).toBe(201);
-    return created.body.job.id as string;
-  };
+  const create = (task: string) => createSkillJob(rest, task);
 
   it('completes over HTTP, streams generate, sends the key, and records usage per step', async () => {
     const jobId = await create('Python asyncio task groups');
@@ -45,15 +39,7 @@ describe(`skill.create with the openai provider (${e2eMode()} mode)`, () => {
     const [generate] = model.chatRequests('generate');
     expect(generate.body).toMatchObject({ model: 'fake-model', stream: true });
     expect(generate.headers.authorization).toBe('Bearer sk-test');
-    const steps: { name: string; usage: { totalTokens: number } | null }[] = await server.app
-      .get(DataSource)
-      .query(`SELECT name, usage FROM job_steps WHERE job_id = $1`, [jobId]);
-    const llmSteps = steps.filter((s) =>
-      /^(requirements|plan|generate|review|triggers\.(queries|choose|rewrite))/.test(s.name),
-    );
-    expect(llmSteps.length).toBeGreaterThanOrEqual(3);
-    for (const step of llmSteps) expect(step.usage?.totalTokens).toBe(150);
-    expect(job.result.usage.totalTokens).toBe(150 * llmSteps.length);
+    await expectUsagePerLlmStep(server, job);
   });
 
   it('retries a 429 and then succeeds', async () => {
@@ -103,11 +89,8 @@ describe(`skill.create when the LLM endpoint is down (${e2eMode()} mode)`, () =>
   });
 
   it('fails the step with a clear message once retries are exhausted', async () => {
-    const created = await rest.post('/jobs', {
-      workflow: 'skill.create',
-      input: { task: 'Elixir GenServers', options: { prompts: NO_PROMPTS } },
-    });
-    const job = await waitForStatus(rest, created.body.job.id, 'failed', 60000);
+    const jobId = await createSkillJob(rest, 'Elixir GenServers');
+    const job = await waitForStatus(rest, jobId, 'failed', 60000);
     expect(job.error.message).toMatch(/unreachable after \d+ attempts/);
     expect(job.attempts).toBe(3);
   }, 90000);
@@ -115,42 +98,11 @@ describe(`skill.create when the LLM endpoint is down (${e2eMode()} mode)`, () =>
 
 if (e2eMode() === 'services') {
   describe('skill.create survives its worker dying during generate (services mode)', () => {
-    let model: FakeOpenAi;
-    let api: TestServer;
-    let rest: Rest;
-    const workers: WorkerProcess[] = [];
-
-    beforeAll(async () => {
-      model = await startRuleBasedModel();
-      api = await startTestServer({ worker: false, env: { LLM_BASE_URL: model.url } });
-      rest = restClient(api.httpUrl, api.adminToken);
-    });
-    afterAll(async () => {
-      await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
-      await api?.stop();
-      await model?.stop();
-    });
+    const setup = useModelServer({ worker: false });
 
     it('does not send the requirements and plan calls again after a SIGKILL', async () => {
-      const answerLikeTheRules = model.handler;
-      let generateCalls = 0;
-      // The first generate call hangs, so the worker is killed in the middle of it.
-      model.onRequest((request) =>
-        request.step === 'generate' && ++generateCalls === 1
-          ? { delayMs: 120000 }
-          : answerLikeTheRules(request),
-      );
-      const workerEnv = { ...api.env, JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '500' };
-      workers.push(await WorkerProcess.start(workerEnv));
-      const created = await rest.post('/jobs', {
-        workflow: 'skill.create',
-        input: { task: 'Python asyncio task groups', options: { prompts: NO_PROMPTS } },
-      });
-      const jobId = created.body.job.id as string;
-      await waitFor(() => model.chatRequests('generate').length === 1, { timeoutMs: 30000 });
-      await workers[0].kill('SIGKILL');
-      workers.push(await WorkerProcess.start(workerEnv));
-      await waitForStatus(rest, jobId, 'completed', 60000);
+      const { model } = setup();
+      await completeAfterKillDuring(setup(), 'generate');
       expect(model.chatRequests('requirements')).toHaveLength(1);
       expect(model.chatRequests('plan')).toHaveLength(1);
       // The first round's call twice (the one the kill cut short, then its retry); the quality

@@ -1,11 +1,14 @@
-import { DataSource } from 'typeorm';
 import { e2eMode } from '../support/e2e-env';
 import { errorReply, FakeOpenAi, type RecordedRequest } from '../support/fake-openai-server';
 import { fakeModelEnv, readRequest, startRuleBasedModel, type FakeWire } from '../support/fake-llm';
-import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
-import { NO_PROMPTS } from '../support/skill-create-prompts';
-import { startTestServer, TestServer } from '../support/test-server';
+import {
+  createSkillJob,
+  expectUsagePerLlmStep,
+  startModelServer,
+  type ModelServer,
+} from '../support/model-server';
+import type { TestServer } from '../support/test-server';
 import { onlyJson, removeCliWorkDirs, runCliToEnd } from '../support/cli-run';
 import { anthropicError, anthropicMessage } from '../support/fake-anthropic-server';
 import { geminiContent, geminiError } from '../support/fake-gemini-server';
@@ -20,34 +23,22 @@ import {
  * lack json_schema or streaming.
  */
 
-async function createJob(rest: Rest, task: string): Promise<string> {
-  const created = await rest.post('/jobs', {
-    workflow: 'skill.create',
-    input: { task, options: { prompts: NO_PROMPTS } },
-  });
-  expect(created.status).toBe(201);
-  return created.body.job.id as string;
-}
-
 describe.each<FakeWire>(['openai', 'anthropic', 'gemini'])(
   `skill.create with LLM_PROVIDER=%s against its fake (${e2eMode()} mode)`,
   (wire) => {
+    let setup: ModelServer;
     let model: FakeOpenAi;
     let server: TestServer;
     let rest: Rest;
 
     beforeAll(async () => {
-      model = await startRuleBasedModel(wire);
-      server = await startTestServer({ env: fakeModelEnv(wire, model) });
-      rest = restClient(server.httpUrl, server.adminToken);
+      setup = await startModelServer({ wire });
+      ({ model, server, rest } = setup);
     });
-    afterAll(async () => {
-      await server?.stop();
-      await model?.stop();
-    });
+    afterAll(() => setup?.stop());
 
     it('completes, streams generate, uses the native JSON format and records usage per step', async () => {
-      const jobId = await createJob(rest, 'Python asyncio task groups');
+      const jobId = await createSkillJob(rest, 'Python asyncio task groups');
       const job = await waitForStatus(rest, jobId, 'completed');
       expect(job.result.report.valid).toBe(true);
       expect(model.chatRequests('requirements')).toHaveLength(1);
@@ -55,28 +46,21 @@ describe.each<FakeWire>(['openai', 'anthropic', 'gemini'])(
       expect(readRequest(wire, generate).stream).toBe(true);
       const [requirements] = model.chatRequests('requirements');
       expect(requirements.raw).toMatch(/json_schema|responseSchema/);
-      const steps: { name: string; usage: { totalTokens: number } | null }[] = await server.app
-        .get(DataSource)
-        .query(`SELECT name, usage FROM job_steps WHERE job_id = $1`, [jobId]);
-      const llmSteps = steps.filter((s) =>
-        /^(requirements|plan|generate|review|triggers\.(queries|choose|rewrite))/.test(s.name),
-      );
-      expect(llmSteps.length).toBeGreaterThanOrEqual(3);
-      for (const step of llmSteps) expect(step.usage?.totalTokens).toBe(150);
-      expect(job.result.usage.totalTokens).toBe(150 * llmSteps.length);
+      await expectUsagePerLlmStep(server, job);
     });
   },
 );
 
 describe(`skill.create against OpenAI-compatible servers that lack a feature (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
-  let server: TestServer;
   let rest: Rest;
   let refuseJsonSchema = false;
   let ignoreStream = false;
 
   beforeAll(async () => {
-    model = await startRuleBasedModel('openai');
+    setup = await startModelServer();
+    ({ model, rest } = setup);
     const rules = model.handler;
     model.onRequest(async (request: RecordedRequest) => {
       const body = request.body as { response_format?: { type?: string }; stream?: boolean };
@@ -92,13 +76,8 @@ describe(`skill.create against OpenAI-compatible servers that lack a feature (${
       }
       return rules(request);
     });
-    server = await startTestServer({ env: fakeModelEnv('openai', model) });
-    rest = restClient(server.httpUrl, server.adminToken);
   });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
   beforeEach(() => {
     model.reset();
     refuseJsonSchema = false;
@@ -107,7 +86,11 @@ describe(`skill.create against OpenAI-compatible servers that lack a feature (${
 
   it('completes through the json_object fallback when json_schema is refused, and keeps using it', async () => {
     refuseJsonSchema = true;
-    const job = await waitForStatus(rest, await createJob(rest, 'Terraform modules'), 'completed');
+    const job = await waitForStatus(
+      rest,
+      await createSkillJob(rest, 'Terraform modules'),
+      'completed',
+    );
     expect(job.result.report.valid).toBe(true);
     const formats = model
       .chatRequests()
@@ -123,7 +106,7 @@ describe(`skill.create against OpenAI-compatible servers that lack a feature (${
     ignoreStream = true;
     const job = await waitForStatus(
       rest,
-      await createJob(rest, 'SQL query performance'),
+      await createSkillJob(rest, 'SQL query performance'),
       'completed',
     );
     expect(job.result.report.valid).toBe(true);

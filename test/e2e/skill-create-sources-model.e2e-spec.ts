@@ -2,11 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { e2eMode } from '../support/e2e-env';
 import { FakeOpenAi } from '../support/fake-openai-server';
-import { startRuleBasedModel } from '../support/fake-llm';
-import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
-import { startTestServer, TestServer } from '../support/test-server';
-import { WsTestClient } from '../support/ws-test-client';
+import { startModelServer, type ModelServer } from '../support/model-server';
+import type { WsTestClient } from '../support/ws-test-client';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 
 /**
@@ -15,22 +13,20 @@ import { NO_PROMPTS } from '../support/skill-create-prompts';
  * draft against them; the draft keeps them under references/ with a link from SKILL.md.
  */
 describe(`skill.create with sources and a model (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
-  let server: TestServer;
   let rest: Rest;
   let ws: WsTestClient;
 
   beforeAll(async () => {
-    model = await startRuleBasedModel();
-    server = await startTestServer({ env: { LLM_BASE_URL: model.url, LLM_MODEL: 'm' } });
-    rest = restClient(server.httpUrl, server.adminToken);
-    ws = await WsTestClient.connect(server.wsUrl, server.adminToken);
+    setup = await startModelServer({
+      env: (fake) => ({ LLM_BASE_URL: fake.url, LLM_MODEL: 'm' }),
+      ws: true,
+    });
+    ({ model, rest } = setup);
+    ws = setup.ws!;
   }, 120_000);
-  afterAll(async () => {
-    ws?.close();
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
 
   const SOURCE = [
     '# Cache runbook',

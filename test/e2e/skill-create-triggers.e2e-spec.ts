@@ -5,13 +5,18 @@ import {
   type FakeReply,
   type RecordedRequest,
 } from '../support/fake-openai-server';
-import { fakeModelEnv, startRuleBasedModel } from '../support/fake-llm';
 import { restClient } from '../support/http';
 import { Rest, waitForStatus } from '../support/jobs';
+import {
+  completeAfterKillDuring,
+  createSkillJob,
+  startModelServer,
+  useModelServer,
+  type ModelServer,
+} from '../support/model-server';
 import { NO_PROMPTS } from '../support/skill-create-prompts';
 import { startTestServer, TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
-import { WorkerProcess } from '../support/worker-process';
 
 /**
  * Trigger evaluation (issue 17) against a loopback OpenAI-compatible fake whose trigger answers
@@ -32,15 +37,16 @@ function factsOf(request: RecordedRequest): Record<string, unknown> {
 }
 
 describe(`skill.create trigger evaluation with a model (${e2eMode()} mode)`, () => {
+  let setup: ModelServer;
   let model: FakeOpenAi;
-  let server: TestServer;
   let rest: Rest;
   /** the scripted choices of each `triggers.choose` round, in order */
   let rounds: Choose[];
   let rewritten: string[];
 
   beforeAll(async () => {
-    model = await startRuleBasedModel('openai');
+    setup = await startModelServer();
+    ({ model, rest } = setup);
     const rules = model.handler;
     model.onRequest(async (request): Promise<FakeReply> => {
       if (request.step === 'triggers.choose' && rounds.length > 0) {
@@ -60,13 +66,8 @@ describe(`skill.create trigger evaluation with a model (${e2eMode()} mode)`, () 
       }
       return rules(request);
     });
-    server = await startTestServer({ env: fakeModelEnv('openai', model) });
-    rest = restClient(server.httpUrl, server.adminToken);
   });
-  afterAll(async () => {
-    await server?.stop();
-    await model?.stop();
-  });
+  afterAll(() => setup?.stop());
   beforeEach(() => {
     model.reset();
     rounds = [];
@@ -92,14 +93,8 @@ describe(`skill.create trigger evaluation with a model (${e2eMode()} mode)`, () 
       );
     };
 
-  const create = async (options: Record<string, unknown> = {}) => {
-    const created = await rest.post('/jobs', {
-      workflow: 'skill.create',
-      input: { task: 'Python asyncio task groups', options: { prompts: NO_PROMPTS, ...options } },
-    });
-    expect(created.status).toBe(201);
-    return created.body.job.id as string;
-  };
+  const create = (options: Record<string, unknown> = {}) =>
+    createSkillJob(rest, 'Python asyncio task groups', options);
 
   it('runs after generate and reports the scripted precision and recall, case by case', async () => {
     rounds = [picking(6, 1)];
@@ -200,11 +195,8 @@ describe(`skill.create trigger evaluation offline (${e2eMode()} mode)`, () => {
   });
 
   it('reports triggers null with a note, never made-up numbers', async () => {
-    const created = await rest.post('/jobs', {
-      workflow: 'skill.create',
-      input: { task: 'Go context cancellation', options: { prompts: NO_PROMPTS } },
-    });
-    const job = await waitForStatus(rest, created.body.job.id as string, 'completed');
+    const jobId = await createSkillJob(rest, 'Go context cancellation');
+    const job = await waitForStatus(rest, jobId, 'completed');
     expect(job.result.report.triggers).toBeNull();
     expect(job.result.report.triggersNote).toMatch(/needs a model/);
   });
@@ -221,45 +213,16 @@ describe(`skill.create trigger evaluation offline (${e2eMode()} mode)`, () => {
 
 if (e2eMode() === 'services') {
   describe('skill.create whose worker dies after the trigger evaluation (services mode)', () => {
-    let model: FakeOpenAi;
-    let api: TestServer;
-    let rest: Rest;
-    const workers: WorkerProcess[] = [];
-
-    beforeAll(async () => {
-      model = await startRuleBasedModel('openai');
-      api = await startTestServer({ worker: false, env: fakeModelEnv('openai', model) });
-      rest = restClient(api.httpUrl, api.adminToken);
-    });
-    afterAll(async () => {
-      await Promise.all(workers.map((worker) => worker.kill('SIGTERM')));
-      await api?.stop();
-      await model?.stop();
-    });
+    const setup = useModelServer({ worker: false });
 
     it('does not call the model for the evaluation again after a SIGKILL', async () => {
-      const answerLikeTheRules = model.handler;
-      let reviews = 0;
-      // The first review (in validate, after the evaluation) hangs, so the worker dies there.
-      model.onRequest((request) =>
-        request.step === 'review' && ++reviews === 1
-          ? { delayMs: 120000 }
-          : answerLikeTheRules(request),
-      );
+      const { model } = setup();
       const triggerCalls = () =>
         model.chatRequests().filter((r) => r.step?.startsWith('triggers')).length;
-      const workerEnv = { ...api.env, JOB_LEASE_SECONDS: '5', SWEEP_INTERVAL_MS: '500' };
-      workers.push(await WorkerProcess.start(workerEnv));
-      const created = await rest.post('/jobs', {
-        workflow: 'skill.create',
-        input: { task: 'Python asyncio task groups', options: { prompts: NO_PROMPTS } },
-      });
-      const jobId = created.body.job.id as string;
-      await waitFor(() => model.chatRequests('review').length === 1, { timeoutMs: 30000 });
-      expect(triggerCalls()).toBe(2);
-      await workers[0].kill('SIGKILL');
-      workers.push(await WorkerProcess.start(workerEnv));
-      const job = await waitForStatus(rest, jobId, 'completed', 60000);
+      // The first review (in validate, after the evaluation) hangs, so the worker dies there.
+      const job = await completeAfterKillDuring(setup(), 'review', () =>
+        expect(triggerCalls()).toBe(2),
+      );
       expect(model.chatRequests('review')).toHaveLength(2);
       expect(triggerCalls()).toBe(2);
       expect(job.result.report.triggers).toMatchObject({ precision: 1, recall: 1 });

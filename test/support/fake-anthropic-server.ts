@@ -1,4 +1,4 @@
-import { FakeOpenAi, type FakeReply, type ReplyHandler } from './fake-openai-server';
+import { errorReplies, FakeOpenAi, type FakeReply, type ReplyHandler } from './fake-openai-server';
 
 /**
  * Anthropic's Messages API on loopback, for tests: the same server as `FakeOpenAi` (script, default
@@ -78,20 +78,13 @@ export function anthropicStream(tokens: string[], usage?: AnthropicUsage): FakeR
 }
 
 /** Anthropic's error body (`{type: 'error', error: {type, message}}`) with this status. */
-export function anthropicError(
-  status: number,
-  message: string,
-  headers?: Record<string, string>,
-): FakeReply {
-  const type =
-    status === 429
-      ? 'rate_limit_error'
-      : status === 401
-        ? 'authentication_error'
-        : status === 404
-          ? 'not_found_error'
-          : status >= 500
-            ? 'api_error'
-            : 'invalid_request_error';
-  return { status, headers, body: { type: 'error', error: { type, message } } };
-}
+export const anthropicError = errorReplies(
+  {
+    429: 'rate_limit_error',
+    401: 'authentication_error',
+    404: 'not_found_error',
+    server: 'api_error',
+    other: 'invalid_request_error',
+  },
+  (type, _status, message) => ({ type: 'error', error: { type, message } }),
+);

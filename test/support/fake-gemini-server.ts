@@ -1,4 +1,4 @@
-import { FakeOpenAi, type FakeReply, type ReplyHandler } from './fake-openai-server';
+import { errorReplies, FakeOpenAi, type FakeReply, type ReplyHandler } from './fake-openai-server';
 
 /**
  * Google's Gemini API on loopback, for tests: the same server as `FakeOpenAi`, answering
@@ -58,20 +58,14 @@ export function geminiStream(tokens: string[], usage?: GeminiUsage): FakeReply {
 }
 
 /** Google's error body (`{error: {code, message, status}}`) with this status. */
-export function geminiError(
-  status: number,
-  message: string,
-  headers?: Record<string, string>,
-): FakeReply {
-  const statusName =
-    status === 429
-      ? 'RESOURCE_EXHAUSTED'
-      : status === 401 || status === 403
-        ? 'PERMISSION_DENIED'
-        : status === 404
-          ? 'NOT_FOUND'
-          : status >= 500
-            ? 'INTERNAL'
-            : 'INVALID_ARGUMENT';
-  return { status, headers, body: { error: { code: status, message, status: statusName } } };
-}
+export const geminiError = errorReplies(
+  {
+    429: 'RESOURCE_EXHAUSTED',
+    401: 'PERMISSION_DENIED',
+    403: 'PERMISSION_DENIED',
+    404: 'NOT_FOUND',
+    server: 'INTERNAL',
+    other: 'INVALID_ARGUMENT',
+  },
+  (statusName, code, message) => ({ error: { code, message, status: statusName } }),
+);

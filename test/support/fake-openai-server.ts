@@ -289,16 +289,29 @@ export function jsonCompletion(value: unknown, usage?: Partial<FakeUsage>): Fake
   return completion(JSON.stringify(value), usage);
 }
 
-/** An OpenAI-style error body (`{error: {message, type, code}}`) with this status. */
-export function errorReply(
-  status: number,
-  message: string,
-  headers?: Record<string, string>,
-): FakeReply {
-  const type =
-    status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
-  return { status, headers, body: { error: { message, type, code: null, param: null } } };
+/** The error class a vendor names for a status: by the status itself, else 5xx or the rest. */
+export interface ErrorKinds {
+  [status: number]: string;
+  server: string;
+  other: string;
 }
+
+/** The error replies of a vendor: `body` builds its error body from the class, status and message. */
+export function errorReplies(
+  kinds: ErrorKinds,
+  body: (kind: string, status: number, message: string) => unknown,
+): (status: number, message: string, headers?: Record<string, string>) => FakeReply {
+  return (status, message, headers) => {
+    const kind = kinds[status] ?? (status >= 500 ? kinds.server : kinds.other);
+    return { status, headers, body: body(kind, status, message) };
+  };
+}
+
+/** An OpenAI-style error body (`{error: {message, type, code}}`) with this status. */
+export const errorReply = errorReplies(
+  { 429: 'rate_limit_error', server: 'server_error', other: 'invalid_request_error' },
+  (type, _status, message) => ({ error: { message, type, code: null, param: null } }),
+);
 
 /**
  * SSE chunks of a streamed completion: one `data:` event per token, then (when `usage` is given)

@@ -375,6 +375,42 @@ export abstract class AiSdkProvider extends LlmProvider {
   }
 }
 
+/** The SDK factory of a hosted API: a base URL and a key in, a model per id out. */
+export type HostedSdk = (settings: {
+  baseURL: string;
+  apiKey: string;
+  fetch: typeof sdkFetch;
+}) => (modelId: string) => LanguageModel;
+
+export interface HostedProviderOptions extends AiSdkProviderOptions {
+  /** The API root; default the vendor's. */
+  baseUrl?: string;
+}
+
+/**
+ * A hosted API (Anthropic, Gemini) reached through its SDK's factory. The key is always passed
+ * (even empty), so the SDK never reads its own environment variable (`ANTHROPIC_API_KEY`,
+ * `GOOGLE_GENERATIVE_AI_API_KEY`).
+ */
+export abstract class HostedAiSdkProvider extends AiSdkProvider {
+  readonly baseUrl: string;
+  private readonly models: (modelId: string) => LanguageModel;
+
+  constructor(
+    options: HostedProviderOptions,
+    defaults: { baseUrl: string; model: string },
+    sdk: HostedSdk,
+  ) {
+    super(options, defaults.model);
+    this.baseUrl = (options.baseUrl || defaults.baseUrl).replace(/\/+$/, '');
+    this.models = sdk({ baseURL: this.baseUrl, apiKey: options.apiKey ?? '', fetch: sdkFetch });
+  }
+
+  protected override languageModel(modelId: string): LanguageModel {
+    return this.models(modelId);
+  }
+}
+
 /**
  * The SDK prints its warnings (an unsupported setting, a model it does not know) to the console
  * unless a global logger is set; route them to Nest's logger, once, unless someone set one.

@@ -1,16 +1,12 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { LanguageModel } from 'ai';
 import {
-  AiSdkProvider,
-  sdkFetch,
-  type AiSdkProviderOptions,
+  HostedAiSdkProvider,
+  type HostedProviderOptions,
   type StructuredMode,
 } from './ai-sdk.provider';
 
-export interface AnthropicProviderOptions extends AiSdkProviderOptions {
-  /** The API root; default `https://api.anthropic.com/v1` (`/messages` is appended). */
-  baseUrl?: string;
-}
+/** `baseUrl` is the API root; default `https://api.anthropic.com/v1` (`/messages` is appended). */
+export type AnthropicProviderOptions = HostedProviderOptions;
 
 export const ANTHROPIC_DEFAULTS = {
   baseUrl: 'https://api.anthropic.com/v1',
@@ -24,25 +20,12 @@ export const ANTHROPIC_DEFAULTS = {
  * structured output (`output_config.format` with the JSON Schema); the JSON check and one repair
  * call stay ours.
  */
-export class AnthropicProvider extends AiSdkProvider {
+export class AnthropicProvider extends HostedAiSdkProvider {
   readonly name = 'anthropic';
-  readonly baseUrl: string;
-  private readonly provider: ReturnType<typeof createAnthropic>;
   protected override readonly maxOutputTokens = ANTHROPIC_DEFAULTS.maxOutputTokens;
 
   constructor(options: AnthropicProviderOptions) {
-    super(options, ANTHROPIC_DEFAULTS.model);
-    this.baseUrl = (options.baseUrl || ANTHROPIC_DEFAULTS.baseUrl).replace(/\/+$/, '');
-    // apiKey is always passed (even empty), so the SDK never reads ANTHROPIC_API_KEY itself
-    this.provider = createAnthropic({
-      baseURL: this.baseUrl,
-      apiKey: options.apiKey ?? '',
-      fetch: sdkFetch,
-    });
-  }
-
-  protected override languageModel(modelId: string): LanguageModel {
-    return this.provider(modelId);
+    super(options, ANTHROPIC_DEFAULTS, createAnthropic);
   }
 
   protected override providerOptions(

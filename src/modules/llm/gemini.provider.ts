@@ -1,11 +1,8 @@
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import type { LanguageModel } from 'ai';
-import { AiSdkProvider, sdkFetch, type AiSdkProviderOptions } from './ai-sdk.provider';
+import { HostedAiSdkProvider, type HostedProviderOptions } from './ai-sdk.provider';
 
-export interface GeminiProviderOptions extends AiSdkProviderOptions {
-  /** The API root; default `https://generativelanguage.googleapis.com/v1beta`. */
-  baseUrl?: string;
-}
+/** `baseUrl` is the API root; default `https://generativelanguage.googleapis.com/v1beta`. */
+export type GeminiProviderOptions = HostedProviderOptions;
 
 export const GEMINI_DEFAULTS = {
   baseUrl: 'https://generativelanguage.googleapis.com/v1beta',
@@ -17,23 +14,10 @@ export const GEMINI_DEFAULTS = {
  * `@ai-sdk/google` (`x-goog-api-key`). Schema calls use its native structured output
  * (`responseMimeType: application/json` with `responseSchema`).
  */
-export class GeminiProvider extends AiSdkProvider {
+export class GeminiProvider extends HostedAiSdkProvider {
   readonly name = 'gemini';
-  readonly baseUrl: string;
-  private readonly provider: ReturnType<typeof createGoogleGenerativeAI>;
 
   constructor(options: GeminiProviderOptions) {
-    super(options, GEMINI_DEFAULTS.model);
-    this.baseUrl = (options.baseUrl || GEMINI_DEFAULTS.baseUrl).replace(/\/+$/, '');
-    // apiKey is always passed (even empty), so the SDK never reads GOOGLE_GENERATIVE_AI_API_KEY
-    this.provider = createGoogleGenerativeAI({
-      baseURL: this.baseUrl,
-      apiKey: options.apiKey ?? '',
-      fetch: sdkFetch,
-    });
-  }
-
-  protected override languageModel(modelId: string): LanguageModel {
-    return this.provider(modelId);
+    super(options, GEMINI_DEFAULTS, createGoogleGenerativeAI);
   }
 }

@@ -136,6 +136,21 @@ const wires: Wire[] = [
 
 const usage = { promptTokens: 12, completionTokens: 3, totalTokens: 15 };
 const signal = (): AbortSignal => new AbortController().signal;
+/** A schema call for the greeting, as step `step`. */
+const askForGreeting = (llm: AiSdkProvider, step = 'plan') =>
+  llm.complete({ step, messages, schema: greetingSchema, signal: signal() });
+/** A streamed generate call; `tokens` fills as they arrive. */
+const streamGenerate = (llm: AiSdkProvider) => {
+  const tokens: string[] = [];
+  const reply = llm.complete({
+    step: 'generate',
+    messages,
+    stream: true,
+    onToken: (t) => tokens.push(t),
+    signal: signal(),
+  });
+  return { tokens, reply };
+};
 const quietLogger = (sink: string[]) => ({
   warn: (message: unknown) => void sink.push(String(message)),
   log: (message: unknown) => void sink.push(String(message)),
@@ -196,26 +211,15 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('streams: passes the tokens on in order and reads the usage at the end', async () => {
     fake.script(wire.stream(['Hel', 'lo', ' world']));
-    const tokens: string[] = [];
-    const result = await make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply } = streamGenerate(make());
+    const result = await reply;
     expect(tokens).toEqual(['Hel', 'lo', ' world']);
     expect(result).toEqual({ text: 'Hello world', usage });
   });
 
   it('asks for JSON in its native way and parses the reply', async () => {
     fake.script(wire.text(JSON.stringify({ greeting: 'hi', count: 2 })));
-    const result = await make().complete({
-      step: 'plan',
-      messages,
-      schema: greetingSchema,
-      signal: signal(),
-    });
+    const result = await askForGreeting(make());
     expect(result.json).toEqual({ greeting: 'hi', count: 2 });
     expect(result.usage).toEqual(usage);
     expect(wire.schemaOf(fake.chatRequests()[0])).toMatchObject({
@@ -226,12 +230,7 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('repairs a reply that breaks the schema with one more call, and sums the usage', async () => {
     fake.script(wire.text('{"greeting": "hi"}'), wire.text('{"greeting": "hi", "count": 1}'));
-    const result = await make().complete({
-      step: 'plan',
-      messages,
-      schema: greetingSchema,
-      signal: signal(),
-    });
+    const result = await askForGreeting(make());
     expect(result.json).toEqual({ greeting: 'hi', count: 1 });
     expect(result.usage).toEqual({ promptTokens: 24, completionTokens: 6, totalTokens: 30 });
     const repair = fake.chatRequests()[1];
@@ -240,12 +239,7 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('fails with LLM_BAD_OUTPUT (a PermanentError) when the repair is malformed too', async () => {
     fake.script(wire.text('not json'), wire.text('nor this'));
-    const failure = make().complete({
-      step: 'plan',
-      messages,
-      schema: greetingSchema,
-      signal: signal(),
-    });
+    const failure = askForGreeting(make());
     await expect(failure).rejects.toBeInstanceOf(LlmBadOutputError);
     await expect(failure).rejects.toMatchObject({
       code: 'LLM_BAD_OUTPUT',
@@ -283,14 +277,7 @@ describe.each(wires)('$name provider against a fake of its wire format', (wire) 
 
   it('fails a stream broken off after tokens with a retryable error, without a retry', async () => {
     fake.script(wire.broken(['Hel', 'lo']));
-    const tokens: string[] = [];
-    const failure = make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply: failure } = streamGenerate(make());
     await expect(failure).rejects.toBeInstanceOf(LlmCallError);
     await expect(failure).rejects.toThrow(/broke off after 2 chunk\(s\)/);
     expect(tokens).toEqual(['Hel', 'lo']);
@@ -386,16 +373,11 @@ describe('OpenAiProvider with servers that lack a feature', () => {
       completion(ok),
     );
     const llm = make();
-    const first = await llm.complete({
-      step: 'plan',
-      messages,
-      schema: greetingSchema,
-      signal: signal(),
-    });
+    const first = await askForGreeting(llm);
     expect(first.json).toEqual({ greeting: 'hi', count: 1 });
     expect([formatOf(0), formatOf(1)]).toEqual(['json_schema', 'json_object']);
     expect(llm.structuredModeFor('local')).toBe('json_object');
-    await llm.complete({ step: 'review', messages, schema: greetingSchema, signal: signal() });
+    await askForGreeting(llm, 'review');
     expect(formatOf(2)).toBe('json_object');
     expect(logs.join('\n')).toMatch(/Structured output for model local at .*: json_object/);
   });
@@ -408,12 +390,7 @@ describe('OpenAiProvider with servers that lack a feature', () => {
       completion(ok),
     );
     const llm = make();
-    const result = await llm.complete({
-      step: 'plan',
-      messages,
-      schema: greetingSchema,
-      signal: signal(),
-    });
+    const result = await askForGreeting(llm);
     expect(result.json).toEqual({ greeting: 'hi', count: 1 });
     expect([formatOf(2), formatOf(3)]).toEqual([undefined, undefined]);
     expect(fake.chatRequests()[2].raw).toContain('JSON Schema');
@@ -423,14 +400,8 @@ describe('OpenAiProvider with servers that lack a feature', () => {
 
   it('reads a plain completion as one chunk when the server ignores "stream"', async () => {
     fake.script(completion('all at once', { prompt_tokens: 4, completion_tokens: 3 }));
-    const tokens: string[] = [];
-    const result = await make().complete({
-      step: 'generate',
-      messages,
-      stream: true,
-      onToken: (t) => tokens.push(t),
-      signal: signal(),
-    });
+    const { tokens, reply } = streamGenerate(make());
+    const result = await reply;
     expect((fake.chatRequests()[0].body as { stream?: boolean }).stream).toBe(true);
     expect(tokens).toEqual(['all at once']);
     expect(result).toEqual({
