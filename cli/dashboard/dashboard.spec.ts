@@ -385,6 +385,40 @@ describe('dashboard views (headless 80×24)', () => {
     expect(await press('1')).toContain('Jobs (0/0)');
   });
 
+  it("scrolls the help at 80×24 down to its last key, and keeps each screen's selection", async () => {
+    let help = await press('?');
+    const total = /lines 1-(\d+) of (\d+)/.exec(help);
+    expect(total).not.toBeNull();
+    expect(Number(total![1])).toBeLessThan(Number(total![2]));
+    expect(help).not.toContain('close the form without answering');
+    help = await press('\x1b[6~', '\x1b[6~', '\x1b[6~');
+    expect(help).toContain(`of ${total![2]}`);
+    expect(help).toContain(`-${total![2]} of ${total![2]}`);
+    expect(help).toContain('close the form without answering');
+    expect(help).toContain('Skills');
+    help = await press(KEYS.up);
+    expect(help).toContain('Help: keys');
+    expect(await press('x')).not.toContain('Help: keys');
+
+    // The Inbox's and Skills' selections stay while other screens are shown.
+    store.dispatch({
+      type: 'prompts.listed',
+      prompts: [prompt('p1'), prompt('p2', { createdAt: '2026-11-23T21:00:05.000Z' })],
+    });
+    store.dispatch({ type: 'skills.listed', skills: [skill('python/a'), skill('python/b')] });
+    commands.getSkill.mockResolvedValue({ skill: skill('python/b'), content: '# b' });
+    await press('2', KEYS.down);
+    expect(store.state.selectedPromptId).toBe('p2');
+    await press('3', KEYS.down, KEYS.down);
+    const skillSelected = store.state.selectedSkillId;
+    expect(skillSelected).not.toBeNull();
+    await press('1', '2');
+    expect(store.state.selectedPromptId).toBe('p2');
+    expect(await draw()).toContain('prompt p2');
+    await press('3');
+    expect(store.state.selectedSkillId).toBe(skillSelected);
+  });
+
   it('quits on q, and on Ctrl-C even inside a form', async () => {
     await press('n');
     expect(dashboard.overlayOpen).toBe(true);
@@ -431,6 +465,25 @@ describe('dashboard views (headless 80×24)', () => {
   describe('Inbox forms', () => {
     const open = (p: Prompt) => store.dispatch({ type: 'prompts.listed', prompts: [p] });
 
+    it("offers only the payload's actions: no revise and no feedback when the job cannot take them", async () => {
+      open(
+        prompt('p-offline', {
+          payload: {
+            summary: 'a summary',
+            path: 'python/x',
+            assumptions: [],
+            actions: ['proceed', 'edits', 'cancel'],
+          },
+        }),
+      );
+      await press('2');
+      const text = await press(KEYS.enter);
+      expect(text).toContain('[ Proceed ]');
+      expect(text).toContain('Cancel job');
+      expect(text).not.toContain('Revise');
+      expect(text).not.toContain('Feedback');
+    });
+
     it('lists open prompts with age and expiry, and answers clarify one question at a time', async () => {
       open(
         prompt('p-clarify', {
@@ -457,6 +510,10 @@ describe('dashboard views (headless 80×24)', () => {
       let text = await press('2');
       expect(text).toMatch(/clarify\s+A few questions/);
       expect(text).toContain('Inbox (1 open)');
+      // The payload as labelled fields, not JSON.
+      expect(text).toContain('questions:');
+      expect(text).toContain('- id: q1 · text: Who reads it? · type: text');
+      expect(text).not.toContain('"questions"');
       expect(text).toContain('1 open prompt');
       text = await press(KEYS.enter);
       expect(text).toContain('question 1 of 2');
@@ -554,6 +611,7 @@ describe('dashboard views (headless 80×24)', () => {
       open(
         prompt('p-val', {
           kind: 'validate',
+          actions: ['proceed', 'refine', 'cancel'],
           payload: {
             report: {
               valid: false,

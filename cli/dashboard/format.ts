@@ -131,3 +131,57 @@ function eventSummary(event: LoggedEvent): string {
 export function eventLine(event: LoggedEvent): string {
   return `#${event.seq} ${event.ts.slice(11, 19)} ${event.event} ${eventSummary(event)}`;
 }
+
+const isPlain = (value: unknown): value is string | number | boolean =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+
+/** One item of a list as one line: a plain value, or an object's plain fields `key: value · …`. */
+function itemText(item: unknown): string {
+  if (isPlain(item)) return String(item);
+  if (item && typeof item === 'object') {
+    return Object.entries(item)
+      .map(([key, value]) =>
+        isPlain(value)
+          ? `${key}: ${value}`
+          : Array.isArray(value)
+            ? `${key}: ${value.map(itemText).join(', ')}`
+            : '',
+      )
+      .filter(Boolean)
+      .join(' · ');
+  }
+  return '';
+}
+
+/**
+ * An object (a prompt's payload) as labelled fields for a tagged box, wrapped to `width`: `label:
+ * value`, lists as `- item`, nested objects indented. Text is sanitised; nothing is shown as JSON.
+ */
+export function labelledFields(
+  record: Record<string, unknown>,
+  width: number,
+  indent = '',
+): string[] {
+  const lines: string[] = [];
+  const room = Math.max(10, width - indent.length - 2);
+  for (const [key, value] of Object.entries(record)) {
+    if (value === null || value === undefined || key === 'actions') continue;
+    const label = `${indent}{bold}${esc(key)}:{/bold}`;
+    if (isPlain(value)) {
+      const text = String(value);
+      if (!text.includes('\n') && key.length + 2 + text.length <= width - indent.length) {
+        lines.push(`${label} ${esc(text)}`);
+      } else lines.push(label, ...wrap(text, room).map((line) => `${indent}  ${esc(line)}`));
+    } else if (Array.isArray(value)) {
+      lines.push(label);
+      for (const item of value) {
+        wrap(itemText(item), room - 2).forEach((line, i) =>
+          lines.push(`${indent}  ${i === 0 ? '- ' : '  '}${esc(line)}`),
+        );
+      }
+    } else if (typeof value === 'object') {
+      lines.push(label, ...labelledFields(value as Record<string, unknown>, width, `${indent}  `));
+    }
+  }
+  return lines;
+}

@@ -1,44 +1,74 @@
 import * as blessed from 'blessed';
 import type { Widgets } from 'blessed';
+import { wrap } from '../format';
 import { GLOBAL_KEYS, KeyEvent, QUIT_ALWAYS, SCREEN_KEYS } from '../keymap';
 import type { Overlay, ViewContext } from './view';
 
-/** `?`: every key, from the keymap itself. Any key closes it. */
+/** `?`: every key, from the keymap itself; it scrolls when the terminal is short. Other keys close it. */
 export class HelpView implements Overlay {
   onClose?: () => void;
   private readonly box: Widgets.BoxElement;
+  private readonly lines: string[];
+  private top = 0;
 
   constructor(private readonly ctx: ViewContext) {
+    const width = Math.min(76, (ctx.screen.width as number) - 2);
+    // Wrapped here, so that the lines counted for scrolling are the lines shown.
     const row = (label: string, description: string) =>
-      `  {bold}${label.padEnd(14)}{/bold} ${description}`;
+      wrap(description, Math.max(10, width - 20)).map((part, i) =>
+        i === 0 ? `  {bold}${label.padEnd(14)}{/bold} ${part}` : `${' '.repeat(17)}${part}`,
+      );
     const lines = [
       '{bold}Every screen{/bold}',
-      ...GLOBAL_KEYS.map((k) => row(k.label, k.description)),
+      ...GLOBAL_KEYS.flatMap((k) => row(k.label, k.description)),
     ];
-    lines.push(row(QUIT_ALWAYS, 'quit, always (also inside forms)'));
+    lines.push(...row(QUIT_ALWAYS, 'quit, always (also inside forms)'));
     for (const [screen, keys] of Object.entries(SCREEN_KEYS)) {
-      lines.push('', `{bold}${screen}{/bold}`, ...keys.map((k) => row(k.label, k.description)));
+      lines.push('', `{bold}${screen}{/bold}`, ...keys.flatMap((k) => row(k.label, k.description)));
     }
-    lines.push('', '{gray-fg}any key closes this help{/gray-fg}');
+    lines.push('', '{gray-fg}↑ ↓ PgUp PgDn scroll; any other key closes this help{/gray-fg}');
+    this.lines = lines;
     this.box = blessed.box({
       parent: ctx.screen,
       top: 'center',
       left: 'center',
-      width: Math.min(76, (ctx.screen.width as number) - 2),
+      width,
       height: Math.min(lines.length + 2, (ctx.screen.height as number) - 2),
       border: { type: 'line' },
-      label: ' Help: keys ',
       tags: true,
-      scrollable: true,
-      content: lines.join('\n'),
+      wrap: false,
     });
-    ctx.render.request();
+    this.draw();
+  }
+
+  /** The lines in view, and in the label where they are when not all fit. */
+  private draw(): void {
+    const height = Math.max(1, (this.box.height as number) - 2);
+    this.top = Math.max(0, Math.min(this.top, this.lines.length - height));
+    const shown = this.lines.slice(this.top, this.top + height);
+    const where =
+      this.lines.length > height
+        ? ` lines ${this.top + 1}-${this.top + shown.length} of ${this.lines.length}, ↑ ↓ PgUp PgDn `
+        : ' ';
+    this.box.setLabel(` Help: keys ·${where}`);
+    this.box.setContent(shown.join('\n'));
+    this.ctx.render.request();
   }
 
   handleKey(_ch: string | undefined, key: KeyEvent): boolean {
-    if (key.full === 'down' || key.full === 'up') {
-      this.box.scroll(key.full === 'down' ? 1 : -1);
-      this.ctx.render.request();
+    const page = Math.max(1, (this.box.height as number) - 3);
+    const deltas: Record<string, number> = {
+      down: 1,
+      up: -1,
+      pagedown: page,
+      pageup: -page,
+      home: -this.lines.length,
+      end: this.lines.length,
+    };
+    const delta = deltas[key.full];
+    if (delta !== undefined) {
+      this.top += delta;
+      this.draw();
       return true;
     }
     this.destroy();

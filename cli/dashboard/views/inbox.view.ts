@@ -1,6 +1,6 @@
 import type { Widgets } from 'blessed';
 import type { Prompt } from '#src/client/index';
-import { age, colour, esc, expiry, fit, shortId } from '../format';
+import { age, colour, esc, expiry, fit, labelledFields, shortId } from '../format';
 import type { KeyEvent } from '../keymap';
 import { InboxPane, Layout } from '../layouts';
 import { DashboardState, openPrompts } from '../store';
@@ -13,7 +13,13 @@ export class InboxView extends StoreView {
   private readonly detail: Widgets.BoxElement;
   private readonly cursor = new Cursor();
   private rows: Prompt[] = [];
-  private selectedId: string | null = null;
+  /** The selection lives in the store, so it is kept while other screens are shown. */
+  private get selectedId(): string | null {
+    return this.ctx.store.state.selectedPromptId;
+  }
+  private set selectedId(promptId: string | null) {
+    this.ctx.store.dispatch({ type: 'select.prompt', promptId });
+  }
 
   constructor(ctx: ViewContext, parent: Widgets.Node, layout: Layout<InboxPane>) {
     super(ctx);
@@ -87,9 +93,7 @@ export class InboxView extends StoreView {
       `kind ${prompt.kind} · job ${prompt.jobId} · on timeout: ${prompt.timeoutAction}`,
       ...(prompt.body ? ['', ...esc(prompt.body).split('\n')] : []),
       '',
-      ...JSON.stringify(prompt.payload, null, 2)
-        .split('\n')
-        .map((l) => esc(fit(l, width))),
+      ...labelledFields(prompt.payload, width),
     ];
     this.detail.setLabel(` ${prompt.kind} · enter to answer `);
     this.detail.setContent(lines.slice(0, innerHeight(this.detail)).join('\n'));

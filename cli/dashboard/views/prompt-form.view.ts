@@ -183,7 +183,7 @@ export class PromptFormView implements Overlay {
               label: 'Summary',
               text: `${text(p.summary)}\n\npath: ${text(p.path)}\n\nassumptions:\n${list(p.assumptions)}`,
             },
-            feedback,
+            ...this.feedbackFields(feedback),
             this.actionButtons(['proceed', 'revise']),
           ],
         };
@@ -203,7 +203,7 @@ export class PromptFormView implements Overlay {
                 .join(', ')})`,
               text: `${text(p.content ?? '')}${Array.isArray(p.highlights) && p.highlights.length ? `\n\nhighlights:\n${list(p.highlights)}` : ''}`,
             },
-            feedback,
+            ...this.feedbackFields(feedback),
             this.actionButtons(['proceed', 'refine']),
           ],
         };
@@ -220,7 +220,7 @@ export class PromptFormView implements Overlay {
               label: 'Report',
               text: `${reportText(p.report)}\n\n${text(p.content ?? '')}`,
             },
-            feedback,
+            ...this.feedbackFields(feedback),
             this.actionButtons(['proceed', 'refine']),
           ],
         };
@@ -236,16 +236,34 @@ export class PromptFormView implements Overlay {
     }
   }
 
+  /** What this job can take now: the payload's `actions` when it lists them (issue 17), else the prompt's. */
+  private offered(): string[] {
+    const listed = this.prompt.payload.actions;
+    return Array.isArray(listed)
+      ? listed.filter((a): a is string => typeof a === 'string')
+      : this.prompt.actions;
+  }
+
+  /** The buttons of `actions` that the prompt offers (and Cancel job when it does). */
   private actionButtons(actions: string[]): FormField {
+    const offered = this.offered();
     return {
       kind: 'buttons',
       id: 'buttons',
       label: '',
       buttons: [
-        ...actions.map((a) => ({ id: a, label: a[0].toUpperCase() + a.slice(1) })),
-        CANCEL_JOB,
+        ...actions
+          .filter((a) => offered.includes(a))
+          .map((a) => ({ id: a, label: a[0].toUpperCase() + a.slice(1) })),
+        ...(offered.includes('cancel') ? [CANCEL_JOB] : []),
       ],
     };
+  }
+
+  /** The free-text feedback field, only when a revise or refine with feedback is offered. */
+  private feedbackFields(feedback: FormField): FormField[] {
+    const offered = this.offered();
+    return offered.includes('revise') || offered.includes('refine') ? [feedback] : [];
   }
 
   private questionSpec(): FormSpec {

@@ -72,7 +72,13 @@ export class SkillsView extends StoreView {
   private readonly detail: Widgets.BoxElement;
   private readonly cursor = new Cursor();
   private rows: Row[] = [];
-  private selectedId: string | null = null;
+  /** The selection lives in the store, so it is kept while other screens are shown. */
+  private get selectedId(): string | null {
+    return this.ctx.store.state.selectedSkillId;
+  }
+  private set selectedId(skillId: string | null) {
+    this.ctx.store.dispatch({ type: 'select.skill', skillId });
+  }
   private query = '';
   private editing: string | null = null;
   private results: Skill[] | null = null;
@@ -93,6 +99,7 @@ export class SkillsView extends StoreView {
     });
     this.start();
     this.loadDrafts();
+    this.scheduleLoad();
   }
 
   private loadDrafts(): void {
