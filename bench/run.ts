@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './bench-row';
 import { runDashboardBench } from './dashboard.bench';
 import { runEngineBench } from './engine.bench';
+import { runFootprintBench } from './footprint.bench';
 import { runFrameCostBench } from './frame-cost.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runHitlBench } from './hitl.bench';
@@ -32,6 +33,7 @@ const SUITES: Suite[] = [
   { title: 'skill-create', run: runSkillCreateBench },
   { title: 'triggers', run: runTriggersBench },
   { title: 'dashboard', run: runDashboardBench },
+  { title: 'footprint', run: runFootprintBench },
 ];
 
 /** Run only with --peers: installs DBOS Transact into bench/peers/ and measures it beside us. */
