@@ -1,7 +1,6 @@
 import { getQueueToken } from '@nestjs/bull';
 import Bull from 'bull';
 import type { Queue } from 'bull';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -11,6 +10,7 @@ import { JobsService } from '../src/modules/jobs/jobs.service';
 import { defineWorkflow, WorkflowDefinition } from '../src/modules/jobs/workflow';
 import type { BenchRow } from './bench-row';
 import {
+  backendCpuSeconds,
   BENCH_LEASE_OWNER,
   BENCH_PRINCIPAL,
   insertRunningJob,
@@ -133,28 +133,13 @@ interface CpuTotals {
   redis: number;
 }
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
-
 /**
  * CPU used so far. Postgres backends are read from /proc (same host, Linux); each backend is
  * counted for as long as it lives, so read them while the app's pool is open. Redis is the whole
  * server's (INFO cpu), other clients included.
  */
 async function cpuTotals(bench: Bench): Promise<CpuTotals> {
-  const { rows } = await bench.direct.query<{ pid: number }>(
-    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
-  );
-  let postgres = 0;
-  for (const { pid } of rows) {
-    try {
-      // Fields after the command name: utime and stime are the 12th and 13th.
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      postgres += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      // A backend that just ended, or no /proc: counted as nothing.
-    }
-  }
+  const postgres = await backendCpuSeconds(bench.direct);
   const info = await bench.bare.client.info('cpu');
   const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
   const { user, system } = process.cpuUsage();

@@ -5,11 +5,14 @@ import { performance } from 'node:perf_hooks';
 import type { BenchRow } from './bench-row';
 import { runDashboardBench } from './dashboard.bench';
 import { runEngineBench } from './engine.bench';
+import { runFootprintBench } from './footprint.bench';
 import { runFrameCostBench } from './frame-cost.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runHitlBench } from './hitl.bench';
+import { runPeersBench } from './peers.bench';
 import { runSkillCreateBench } from './skill-create.bench';
 import { runSkillsBench } from './skills.bench';
+import { repoRoot } from './support';
 import { runTriggersBench } from './triggers.bench';
 
 /**
@@ -30,28 +33,36 @@ const SUITES: Suite[] = [
   { title: 'skill-create', run: runSkillCreateBench },
   { title: 'triggers', run: runTriggersBench },
   { title: 'dashboard', run: runDashboardBench },
+  { title: 'footprint', run: runFootprintBench },
 ];
+
+/** Run only with --peers: installs DBOS Transact into bench/peers/ and measures it beside us. */
+const PEERS_SUITE: Suite = { title: 'peers', run: runPeersBench };
 
 const COLUMNS = ['name', 'ours', 'baseline', 'ratio', 'note'] as const;
 
 interface Args {
   quick: boolean;
+  /** Also run the peers suite (DBOS Transact beside the engine). */
+  peers: boolean;
   /** Suite titles to run; empty means all. A filtered run leaves docs/performance.md alone. */
   only: string[];
   help: boolean;
 }
 
-const USAGE = 'usage: npm run bench [-- --quick] [--only SUITE[,SUITE…]]';
+const USAGE = 'usage: npm run bench [-- --quick] [--peers] [--only SUITE[,SUITE…]]';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, only: [], help: false };
+  const args: Args = { quick: false, peers: false, only: [], help: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--peers') args.peers = true;
     else if (argv[i] === '--only' && argv[i + 1]) args.only.push(...argv[++i].split(','));
     else if (argv[i] === '--help') args.help = true;
     else throw new Error(`unknown argument: ${argv[i]} (${USAGE})`);
   }
-  const unknown = args.only.filter((title) => !SUITES.some((suite) => suite.title === title));
+  const known = [...SUITES, PEERS_SUITE];
+  const unknown = args.only.filter((title) => !known.some((suite) => suite.title === title));
   if (unknown.length > 0) throw new Error(`unknown suite(s): ${unknown.join(', ')} (${USAGE})`);
   return args;
 }
@@ -133,29 +144,21 @@ function report(rows: BenchRow[], run: RunFacts): string {
   ].join('\n');
 }
 
-/** The repository root: dist/bench/run.js → ../.. */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    process.stdout.write(`${USAGE}\nsuites: ${SUITES.map((suite) => suite.title).join(', ')}\n`);
+    process.stdout.write(
+      `${USAGE}\nsuites: ${SUITES.map((suite) => suite.title).join(', ')} (and peers, with --peers)\n`,
+    );
     return;
   }
-  const command = opts.quick ? 'npm run bench -- --quick' : 'npm run bench';
+  const flags = [...(opts.quick ? ['--quick'] : []), ...(opts.peers ? ['--peers'] : [])];
+  const command = flags.length > 0 ? `npm run bench -- ${flags.join(' ')}` : 'npm run bench';
   const started = new Date();
   const load = os.loadavg();
   const rows: BenchRow[] = [];
   let failed = false;
-  const suites = SUITES.filter(
+  const suites = [...SUITES, ...(opts.peers ? [PEERS_SUITE] : [])].filter(
     (suite) => opts.only.length === 0 || opts.only.includes(suite.title),
   );
   for (const suite of suites) {

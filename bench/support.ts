@@ -48,6 +48,17 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
+/** The repository root: the first folder above this file (dist/bench/ or bench/) with a package.json. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
 /** Runs one statement as the Postgres admin (CREATE/DROP DATABASE). */
 export async function adminQuery(sql: string): Promise<void> {
   const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
@@ -72,6 +83,30 @@ export async function deleteKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by the Postgres backends of `direct`'s database (same host, Linux: read
+ * from /proc). Each backend is counted for as long as it lives, so read while the pools are open.
+ */
+export async function backendCpuSeconds(direct: Client): Promise<number> {
+  const { rows } = await direct.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
+  );
+  let seconds = 0;
+  for (const { pid } of rows) {
+    try {
+      // Fields after the command name: utime and stime are the 12th and 13th.
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      seconds += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      // A backend that just ended, or no /proc: counted as nothing.
+    }
+  }
+  return seconds;
 }
 
 /** How long a bench waits for one job's events before it gives up. */

@@ -1,5 +1,4 @@
 import { Command } from 'nest-commander';
-import { runDashboard } from '../dashboard/run-dashboard';
 import { EXIT_USAGE } from '../exit-codes';
 import { CliFailure } from '../printer';
 import { remoteFailure, RemoteOptions } from '../remote';
@@ -27,6 +26,8 @@ export class DashboardCommand extends ServerCommand {
           'Run it in a terminal (or tmux); for scripts use the jobs/prompts/skills commands.',
         );
       }
+      // Loaded here, not at start: blessed is of no use to serve and the other commands.
+      const { runDashboard } = await import('#cli/dashboard/run-dashboard');
       await runDashboard(target);
     } catch (error) {
       this.printer.fail(false, remoteFailure(error, url));

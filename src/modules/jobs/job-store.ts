@@ -6,6 +6,7 @@ import type { JobLogEntry, JobStatus } from '#src/client/protocol';
 import { EventBus } from '#src/common/events/event-bus';
 import { AppConfig } from '#src/config/app-config';
 import type { JobStep } from './job-step.entity';
+import { GroupCommit, GroupCommitLimits } from './group-commit';
 import { Job } from './job.entity';
 import { JobEventView, toJobView } from './job-view';
 
@@ -55,6 +56,84 @@ export interface Transition {
    */
   steps?: StepRecord[];
 }
+
+/** The columns a run's write may set without changing the status (see JobStore.transitionGrouped). */
+const GROUPED_COLUMNS = ['currentStep', 'progress'] as const;
+
+/**
+ * Whether `change` is a run's write that changes no status: step rows, events, and the current
+ * step or progress, under "still running and still `leaseOwner`'s". Those of different jobs can
+ * share one statement (JobTx.transitionMany).
+ */
+export function isGroupable(change: Transition): boolean {
+  const where = Object.entries(change.where ?? {});
+  return (
+    change.to === undefined &&
+    change.from.length === 1 &&
+    change.from[0] === 'running' &&
+    where.length === 1 &&
+    where[0][0] === 'leaseOwner' &&
+    typeof where[0][1] === 'string' &&
+    Object.entries(change.set ?? {}).every(
+      ([key, value]) =>
+        (GROUPED_COLUMNS as readonly string[]).includes(key) && !(value instanceof Sql),
+    )
+  );
+}
+
+/** A transition of one job, for a statement that writes several. */
+export interface JobChange {
+  jobId: string;
+  change: Transition;
+}
+
+/** A step row's fields in the order TRANSITION_MANY takes them; those in JSON_STEP_FIELDS are jsonb. */
+const STEP_FIELDS = [
+  'name',
+  'status',
+  'attempt',
+  'output',
+  'usage',
+  'error',
+  'startedAt',
+  'finishedAt',
+  'durationMs',
+] as const satisfies readonly (keyof StepRecord)[];
+const JSON_STEP_FIELDS = new Set<string>(['output', 'usage', 'error']);
+
+/**
+ * JobTx.transitionMany's statement. Its parameters are arrays, one element per job ($1-$7), per
+ * event ($8-$11) and per step row ($12-$21), so that its text is the same for any batch.
+ */
+const TRANSITION_MANY = `WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::boolean[], $5::text[],
+                         $6::boolean[], $7::jsonb[])
+      AS t(id, lease_owner, events, set_current_step, current_step, set_progress, progress)
+  ), s AS (
+    INSERT INTO job_steps (job_id, name, status, attempt, output, usage, error, started_at,
+                           finished_at, duration_ms)
+    SELECT * FROM unnest($12::uuid[], $13::text[], $14::text[], $15::integer[], $16::jsonb[],
+                         $17::jsonb[], $18::jsonb[], $19::timestamptz[], $20::timestamptz[],
+                         $21::integer[])
+    ON CONFLICT (job_id, name) WHERE discarded_at IS NULL DO UPDATE SET status = excluded.status,
+      attempt = excluded.attempt, output = excluded.output, usage = excluded.usage,
+      error = excluded.error, started_at = excluded.started_at,
+      finished_at = excluded.finished_at, duration_ms = excluded.duration_ms
+  ), j AS (
+    UPDATE jobs SET
+      current_step = CASE WHEN t.set_current_step THEN t.current_step ELSE jobs.current_step END,
+      progress = CASE WHEN t.set_progress THEN t.progress ELSE jobs.progress END,
+      version = jobs.version + 1, updated_at = now(), last_seq = jobs.last_seq + t.events
+    FROM t
+    WHERE jobs.id = t.id AND jobs.status = 'running' AND jobs.lease_owner = t.lease_owner
+    RETURNING jobs.*, t.events AS batch_events
+  ), e AS (
+    INSERT INTO job_events (job_id, seq, type, payload)
+    SELECT j.id, j.last_seq - j.batch_events + v.ord, v.type, v.payload
+      FROM unnest($8::uuid[], $9::integer[], $10::text[], $11::jsonb[]) AS v(job_id, ord, type, payload)
+      JOIN j ON j.id = v.job_id
+  )
+  SELECT j.*, now() AS events_at FROM j`;
 
 /** Runs one statement outside any transaction; the rows it returned. */
 export type LoneQuery = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -156,18 +235,91 @@ export class JobTx {
         RETURNING *
       )${insertEvents}
       SELECT j.*, now() AS events_at${select} FROM j`;
-    const rows = this.lone
-      ? await this.lone(sql, params)
-      : ((await this.manager.query(sql, params)) as Record<string, unknown>[]);
+    const rows = await this.query(sql, params);
     if (rows.length === 0) return null;
-    const job = this.toJob(rows[0]);
-    const ts = new Date(rows[0].events_at as Date).toISOString();
+    this.publishRow(rows[0], events);
+    return rows[0];
+  }
+
+  /** Runs a transition's statement: on its own when this is no transaction, else in it. */
+  private async query(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    return this.lone
+      ? this.lone(sql, params)
+      : ((await this.manager.query(sql, params)) as Record<string, unknown>[]);
+  }
+
+  /** Queues a transition's job row and its events (the seqs up to its last_seq) for publishing. */
+  private publishRow(row: Record<string, unknown>, events: NewEvent[]): Job {
+    const job = this.toJob(row);
+    const ts = new Date(row.events_at as Date).toISOString();
     const firstSeq = job.lastSeq - events.length + 1;
     this.published.push({
       job,
       events: events.map((event, i) => ({ seq: firstSeq + i, ...event, ts })),
     });
-    return rows[0];
+    return job;
+  }
+
+  /**
+   * Groupable transitions (isGroupable) of different jobs in one set-based statement, so one
+   * commit: each job's UPDATE keeps its own condition, takes its own next seqs, and inserts its
+   * own events, exactly as `transition` would. The result is per job, in order: null where that
+   * job's condition failed (the others are written all the same). Step rows are upserted whether or
+   * not the condition holds, as in `transition`. The statement text never varies, so it is
+   * prepared once.
+   */
+  async transitionMany(changes: JobChange[]): Promise<(Job | null)[]> {
+    const jobs = { id: [] as string[], owner: [] as unknown[], events: [] as number[] };
+    const current = { set: [] as boolean[], value: [] as unknown[] };
+    const progress = { set: [] as boolean[], value: [] as unknown[] };
+    const events = { jobId: [] as string[], ord: [] as number[], type: [] as string[] };
+    const payloads: string[] = [];
+    const stepJobIds: string[] = [];
+    const stepColumns = STEP_FIELDS.map((): unknown[] => []);
+    for (const { jobId, change } of changes) {
+      const set = change.set ?? {};
+      jobs.id.push(jobId);
+      jobs.owner.push(change.where?.leaseOwner);
+      jobs.events.push(change.events?.length ?? 0);
+      current.set.push('currentStep' in set);
+      current.value.push(this.param(set.currentStep));
+      progress.set.push('progress' in set);
+      progress.value.push(this.param(set.progress));
+      (change.events ?? []).forEach((event, i) => {
+        events.jobId.push(jobId);
+        events.ord.push(i + 1);
+        events.type.push(event.type);
+        payloads.push(JSON.stringify(event.payload));
+      });
+      for (const step of change.steps ?? []) {
+        stepJobIds.push(jobId);
+        STEP_FIELDS.forEach((field, i) =>
+          stepColumns[i].push(JSON_STEP_FIELDS.has(field) ? this.json(step[field]) : step[field]),
+        );
+      }
+    }
+    const params: unknown[] = [
+      jobs.id,
+      jobs.owner,
+      jobs.events,
+      current.set,
+      current.value,
+      progress.set,
+      progress.value,
+      events.jobId,
+      events.ord,
+      events.type,
+      payloads,
+      stepJobIds,
+      ...stepColumns,
+    ];
+    const rows = await this.query(TRANSITION_MANY, params);
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    return changes.map(({ jobId, change }) => {
+      const row = byId.get(jobId);
+      if (!row) return null;
+      return this.publishRow(row, change.events ?? []);
+    });
   }
 
   /**
@@ -243,6 +395,9 @@ export class JobTx {
   }
 }
 
+/** A batch of runs' writes closes at 64 transitions or 2 ms after its first, whichever comes first. */
+export const GROUP_COMMIT_LIMITS: GroupCommitLimits = { maxItems: 64, maxWaitMs: 2 };
+
 /** Statement texts a process prepares at most; beyond that they run unnamed (parsed every time). */
 const MAX_PREPARED = 200;
 
@@ -256,6 +411,12 @@ export class JobStore {
   private readonly properties: Map<string, string>;
   /** Names of the prepared statements by their text; null when statements are not prepared. */
   private readonly prepared: Map<string, string> | null;
+  /** The process's group commit of runs' writes (transitionGrouped). */
+  private readonly runWrites = new GroupCommit<JobChange, Job | null>(
+    ({ jobId, change }) => this.transition(jobId, change),
+    (changes) => this.transitionMany(changes),
+    GROUP_COMMIT_LIMITS,
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -285,6 +446,26 @@ export class JobStore {
     const job = await tx.transition(jobId, change);
     this.publish(tx);
     return job;
+  }
+
+  /**
+   * A run's transition of its own job. One that changes no status (isGroupable: a step's start and
+   * the previous step's end, a log line, progress) goes through the process's group commit: alone
+   * and at once when nothing else is being written, else in one statement with those of other jobs
+   * that became ready meanwhile (see docs/architecture.md, "Group commit"). Others run alone.
+   */
+  transitionGrouped(jobId: string, change: Transition): Promise<Job | null> {
+    return isGroupable(change)
+      ? this.runWrites.submit({ jobId, change })
+      : this.transition(jobId, change);
+  }
+
+  /** Groupable transitions of different jobs in one statement; published once it has committed. */
+  private async transitionMany(changes: JobChange[]): Promise<(Job | null)[]> {
+    const tx = this.lone();
+    const jobs = await tx.transitionMany(changes);
+    this.publish(tx);
+    return jobs;
   }
 
   /** The same, also reading the job's recorded steps (see JobTx.transitionReadingSteps). */

@@ -1,6 +1,7 @@
-import type { JobStore, NewEvent, StepRecord, Transition } from './job-store';
+import type { JobStore, NewEvent, Transition } from './job-store';
 import type { Job } from './job.entity';
 import { RunWriter } from './run-writer';
+import { completedStepRecord } from '#test/support/step-record';
 
 /** A JobStore stand-in that records each transition and answers with a job (or fails when told). */
 class FakeStore {
@@ -8,7 +9,7 @@ class FakeStore {
   failNext = false;
   owned = true;
 
-  transition(_jobId: string, change: Transition): Promise<Job | null> {
+  transitionGrouped(_jobId: string, change: Transition): Promise<Job | null> {
     this.calls.push(change);
     if (this.failNext) {
       this.failNext = false;
@@ -18,17 +19,7 @@ class FakeStore {
   }
 }
 
-const step = (name: string): StepRecord => ({
-  name,
-  status: 'completed',
-  attempt: 1,
-  output: { name },
-  usage: null,
-  error: null,
-  startedAt: new Date(0),
-  finishedAt: new Date(1),
-  durationMs: 1,
-});
+const step = completedStepRecord;
 
 const completed = (name: string): NewEvent => ({
   type: 'step.completed',

@@ -76,7 +76,7 @@ export class RunWriter {
   private async commit(change: RunChange): Promise<Job | null> {
     const deferred = this.deferred.splice(0);
     try {
-      return await this.store.transition(this.jobId, {
+      return await this.store.transitionGrouped(this.jobId, {
         from: ['running'],
         where: { leaseOwner: this.leaseOwner },
         to: change.to,

@@ -11,6 +11,15 @@ export function formatInputBlock(facts: object): string {
   return `\`\`\`json\n${JSON.stringify(facts, null, 2)}\n\`\`\``;
 }
 
+/** A call's messages: `system`, then `instruction` with the facts as the input block. */
+export function askWithFacts(
+  system: ChatMessage,
+  instruction: string,
+  facts: object,
+): ChatMessage[] {
+  return [system, { role: 'user', content: `${instruction}\n\n${formatInputBlock(facts)}` }];
+}
+
 /** The last user message's text and, when it holds one, its input block. */
 export interface InputBlock {
   /** the last user message, whole */

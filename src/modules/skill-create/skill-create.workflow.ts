@@ -1,6 +1,6 @@
 import { PermanentError } from '#src/common/errors/permanent-error';
 import { checkRound, defineWorkflow, WorkflowContext } from '../jobs/workflow';
-import { formatInputBlock } from '../llm/input-block';
+import { askWithFacts } from '../llm/input-block';
 import type { ChatMessage, JsonSchemaSpec, LlmProvider } from '../llm/llm-provider';
 import { OFFLINE_SCAFFOLD, OFFLINE_SCAFFOLD_MESSAGE } from '../skills/skill.types';
 import type { SkillsService } from '../skills/skills.service';
@@ -150,10 +150,8 @@ const SYSTEM: ChatMessage = {
 };
 
 /** The last user message carries the facts as the input block, which the offline provider reads too. */
-const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] => [
-  SYSTEM,
-  { role: 'user', content: `${instruction}\n\n${formatInputBlock(facts)}` },
-];
+const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] =>
+  askWithFacts(SYSTEM, instruction, facts);
 
 const slug = (value: string): string =>
   value

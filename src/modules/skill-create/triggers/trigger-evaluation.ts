@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { TriggerCase, TriggerReport } from '#src/client/protocol';
-import { formatInputBlock } from '#src/modules/llm/input-block';
+import { askWithFacts } from '#src/modules/llm/input-block';
 import type { ChatMessage, JsonSchemaSpec } from '#src/modules/llm/llm-provider';
 import { escapeXml } from '#src/modules/skills/validator/available-skills.xml';
 import { MAX_DESCRIPTION_LENGTH } from '#src/modules/skills/validator/index';
@@ -149,10 +149,8 @@ const SYSTEM: ChatMessage = {
     'description of each available skill, and loads one when a request matches it.',
 };
 
-const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] => [
-  SYSTEM,
-  { role: 'user', content: `${instruction}\n\n${formatInputBlock(facts)}` },
-];
+const ask = (instruction: string, facts: Record<string, unknown>): ChatMessage[] =>
+  askWithFacts(SYSTEM, instruction, facts);
 
 /** The answer to "load which skill?" that means none. */
 export const NO_SKILL = 'none';
