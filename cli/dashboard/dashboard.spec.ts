@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { SkillFleetError } from '#src/client/index';
 import type { Prompt } from '#src/client/index';
 import { job, jobEvent, prompt, skill, stepInfo } from '#test/support/dashboard-fixtures';
@@ -262,12 +265,12 @@ describe('dashboard views (headless 80×24)', () => {
       expect(text.split('\n')[0]).not.toContain('c cancel');
       // generate's SKILL.md is shown as text.
       let generate = await press(KEYS.down, KEYS.down);
-      expect(generate).toContain('generate#1 output 1-6/9 [ ]');
+      expect(generate).toContain('generate#1 1-6/9');
       expect(generate).toContain('name: terraform-modules');
       expect(generate).toContain('# Terraform modules');
       expect(generate).not.toContain('\\n');
       generate = await press(']');
-      expect(generate).toContain('generate#1 output 4-9/9 [ ]');
+      expect(generate).toContain('generate#1 4-9/9');
       expect(generate).toContain('"words": 4');
       // Escape goes back to Jobs with the job still selected.
       const back = await press(KEYS.escape);
@@ -364,7 +367,7 @@ describe('dashboard views (headless 80×24)', () => {
       const rows = (await press(KEYS.enter)).split('\n');
       expect(rows).toHaveLength(60);
       const stepsRow = rows.find((row) => row.includes('Steps ('))!;
-      expect(stepsRow).toContain('output');
+      expect(stepsRow).toContain('┐┌─ requirements ');
       expect(rows.some((row) => row.includes('Events (40') && row.includes('#') === false)).toBe(
         true,
       );
@@ -428,38 +431,54 @@ describe('dashboard views (headless 80×24)', () => {
     expect(quit).toHaveBeenCalledTimes(1);
   });
 
-  it('creates a job from the new-job form and opens it in Jobs', async () => {
+  it('creates a job from the new-job form and opens its detail', async () => {
     commands.createJob.mockImplementation(async (task) =>
       job('cccccccc-3', { input: { task }, status: 'queued' }),
     );
     await press('2', 'n');
-    let text = await press(KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.enter);
+    let text = await press(KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.enter);
     expect(text).toContain('! a task is required');
     // The error took the focus back to the task.
     await press(...'pandas tips');
     // Prompts: turn on confirm (third option); auto-approve stays no; style comprehensive.
     await press(KEYS.tab, KEYS.right, KEYS.right, KEYS.space);
     await press(KEYS.tab, KEYS.tab, KEYS.right, KEYS.right, KEYS.space);
+    // Sources: a path that is not there is refused beside the field, and nothing is sent.
+    await press(KEYS.tab, ...'/nonexistent/notes.md');
     text = await press(KEYS.tab, KEYS.enter);
+    await sleep(50);
+    text = await draw();
+    expect(text).toContain('! sources: /nonexistent/notes.md: no such file or folder');
+    expect(commands.createJob).not.toHaveBeenCalled();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-dash-sources-'));
+    fs.writeFileSync(path.join(dir, 'notes.md'), '# Notes\n');
+    await press(...Array(21).fill(KEYS.backspace), ...dir);
+    text = await press(KEYS.tab, KEYS.enter);
+    await sleep(50);
     await tick();
-    expect(commands.createJob).toHaveBeenCalledWith('pandas tips', {
-      prompts: {
-        clarify: true,
-        structure_fix: true,
-        confirm: true,
-        preview: false,
-        validate: false,
+    expect(commands.createJob).toHaveBeenCalledWith(
+      'pandas tips',
+      {
+        prompts: {
+          clarify: true,
+          structure_fix: true,
+          confirm: true,
+          preview: false,
+          validate: false,
+        },
+        style: 'comprehensive',
       },
-      style: 'comprehensive',
-    });
+      [{ name: `${dir}/notes.md`, content: '# Notes\n' }],
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
     store.dispatch({
       type: 'job.snapshot',
       job: job('cccccccc-3', { input: { task: 'pandas tips' } }),
     });
     text = await draw();
-    expect(dashboard.currentScreen).toBe('Jobs');
+    expect(dashboard.currentScreen).toBe('Job');
     expect(store.state.selectedJobId).toBe('cccccccc-3');
-    expect(text).toContain('created job cccccccc');
+    expect(text).toContain('created job cccccccc with 1 source');
   });
 
   describe('Inbox forms', () => {

@@ -190,7 +190,8 @@ export class Dashboard {
         return this.openOverlay(
           new NewJobView(this.ctx, (jobId) => {
             store.dispatch({ type: 'select.job', jobId });
-            this.show('Jobs');
+            // The detail shows the job's start, the no-model notice included.
+            this.show('Job');
           }),
         );
       case 'cancel-job':

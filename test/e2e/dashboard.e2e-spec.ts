@@ -6,10 +6,12 @@ import { validateSkillDir } from '#src/modules/skills/validator/index';
 import { cliMain, closedPort } from '../support/cli-run';
 import { e2eMode } from '../support/e2e-env';
 import { restClient } from '../support/http';
+import type { JobStepInfo } from '#src/client/protocol';
 import { allEvents, Rest, waitForStatus } from '../support/jobs';
+import { NO_PROMPTS } from '../support/skill-create-prompts';
 import { startTestServer, TestServer } from '../support/test-server';
 import { TmuxTerminal } from '../support/tmux';
-import { waitFor } from '../support/wait-for';
+import { sleep, waitFor } from '../support/wait-for';
 import { WsTestClient } from '../support/ws-test-client';
 
 /**
@@ -18,16 +20,16 @@ import { WsTestClient } from '../support/ws-test-client';
  */
 const run = promisify(execFile);
 
-function dashboard(server: TestServer, token: string): Promise<TmuxTerminal> {
-  return TmuxTerminal.start('sf-dash', [
-    process.execPath,
-    cliMain,
-    'dashboard',
-    '--url',
-    server.wsUrl,
-    '--token',
-    token,
-  ]);
+function dashboard(
+  server: TestServer,
+  token: string,
+  size?: { cols: number; rows: number },
+): Promise<TmuxTerminal> {
+  return TmuxTerminal.start(
+    'sf-dash',
+    [process.execPath, cliMain, 'dashboard', '--url', server.wsUrl, '--token', token],
+    size,
+  );
 }
 
 /** The seqs of the event-log lines on screen (`│#12 21:00:01 step.started …`). */
@@ -67,10 +69,14 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     await tui.keys('n');
     await tui.waitForText('New job');
     await tui.type('asyncio');
-    await tui.keys('Tab', 'Right', 'Right', 'Space', 'Tab', 'Tab', 'Tab');
+    // Tab past auto-approve, style and the (empty) sources to the buttons.
+    await tui.keys('Tab', 'Right', 'Right', 'Space', 'Tab', 'Tab', 'Tab', 'Tab');
     await tui.waitFor((s) => s.includes('[x] confirm'), 'confirm picked');
     await tui.keys('Enter');
     await tui.waitForText('created job');
+    // The new job opens in its detail, which says that no model is configured (issue 17).
+    await tui.waitForText('No model configured');
+    await tui.keys('1');
     const { body } = await rest.get('/jobs');
     expect(body.jobs).toHaveLength(1);
     const jobId = body.jobs[0].id as string;
@@ -100,14 +106,15 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
     await tui.waitFor((s) => s.includes(' connected '), 'connected again', 30_000);
     rest = restClient(server.httpUrl, server.adminToken);
 
-    // Confirm: the focus starts on the summary; tab past the feedback to the buttons, Proceed.
+    // Confirm: the focus starts on the summary; tab to the buttons, Proceed.
     await tui.waitFor(
       (s) => /confirm\s+Is this what you meant/.test(s),
       'the confirm prompt again',
     );
     await tui.keys('Enter');
     await tui.waitForText('[ Proceed ]');
-    await tui.keys('Tab', 'Tab', 'Enter');
+    // Offline the payload offers no revise, so there is no feedback field: tab goes to the buttons.
+    await tui.keys('Tab', 'Enter');
     await tui.waitForText('answered confirm');
 
     // Jobs: the job completes; its event log has every seq once.
@@ -148,6 +155,96 @@ describe(`the dashboard in a terminal (${e2eMode()} mode)`, () => {
 
     // Ctrl-C quits.
     await tui.keys('C-c');
+    await tui.waitForText('[exited 0]');
+  });
+
+  it('at 80×24: opens a job, shows its timeline, scrolls its log, rewinds it to plan and shows the new run, and the whole help', async () => {
+    const created = await rest.post('/jobs', {
+      workflow: 'skill.create',
+      input: { task: 'Create a skill for terraform modules', options: { prompts: NO_PROMPTS } },
+    });
+    const jobId = created.body.job.id as string;
+    await waitForStatus(rest, jobId, 'completed', 30_000);
+    const { body: recorded } = await rest.get(`/jobs/${jobId}/steps`);
+    const names = (recorded.steps as JobStepInfo[]).map((s) => s.name);
+    const plan = names.indexOf('plan');
+    expect(plan).toBeGreaterThan(0);
+    const last = (await allEvents(rest, jobId)).at(-1)!.seq;
+
+    const tui = await dashboard(server, server.adminToken, { cols: 80, rows: 24 });
+    terminals.push(tui);
+    await tui.waitForText('connected');
+    // The list shows the part of the task that tells jobs apart, the job done at 100 %.
+    const id = jobId.slice(0, 8);
+    await tui.waitFor(
+      (s) => new RegExp(`${id} terraform modules\\s+completed\\s+-\\s+\\[#+\\] 100%`).test(s),
+      'the completed job in the list',
+    );
+
+    // Enter: the timeline (every recorded step) and the log (every event, the newest shown).
+    await tui.keys('Enter');
+    let screen = await tui.waitFor(
+      (s) => s.includes(`Steps (${names.length})`) && s.includes(`Events (${last}, seq 1-${last})`),
+      'the timeline and the event log',
+    );
+    expect(screen).toMatch(/requirements(#\d+)?\s+completed/);
+    expect(screen).toContain(`#${last} `);
+    expect(screen.split('\n')[0]).toContain('w rewind');
+    expect(screen.split('\n')[0]).not.toContain('c cancel');
+
+    // PgUp scrolls the log back; End follows it again.
+    await tui.keys('PPage');
+    screen = await tui.waitFor(
+      (s) => !s.includes(`#${last} `) && new RegExp(`of ${last} \\(PgUp PgDn End\\)`).test(s),
+      'the log scrolled back',
+    );
+    await tui.keys('End');
+    await tui.waitForText(`#${last} `);
+
+    // Rewind to plan after the confirmation; the new run arrives on the same screen.
+    for (let i = 0; i < plan; i++) await tui.keys('Down');
+    await tui.keys('w');
+    await tui.waitForText(`Rewind job ${id} to plan?`);
+    await tui.keys('y');
+    await tui.waitForText(`rewound job ${id} to plan`);
+    await waitFor(
+      async () => {
+        const events = await allEvents(rest, jobId);
+        return events.some((e) => e.seq > last && e.type === 'job.rewound') &&
+          events.at(-1)!.type === 'job.completed'
+          ? events
+          : false;
+      },
+      { timeoutMs: 30_000 },
+    );
+    const after = (await allEvents(rest, jobId)).at(-1)!.seq;
+    expect(after).toBeGreaterThan(last + 1);
+    await tui.waitFor(
+      (s) => s.includes(`Events (${after}, seq 1-${after})`) && s.includes(`#${after} `),
+      'the new run on the log',
+      30_000,
+    );
+    // Scrolled back, the log holds the one job.rewound right after the first run's last event.
+    let rewound = '';
+    for (let page = 0; page < 30 && !rewound.includes('job.rewound to plan'); page++) {
+      await tui.keys('PPage');
+      await sleep(150);
+      rewound = await tui.screen();
+    }
+    expect(rewound).toContain(`#${last + 1} `);
+    expect(rewound).toMatch(new RegExp(`#${last + 1} \\d\\d:\\d\\d:\\d\\d job\\.rewound to plan`));
+    await tui.keys('End');
+
+    // The help, at 80×24, scrolls to its last line.
+    await tui.keys('?');
+    screen = await tui.waitFor((s) => /Help: keys . lines 1-\d+ of \d+/.test(s), 'the help');
+    const total = /of (\d+)/.exec(/lines 1-\d+ of \d+/.exec(screen)![0])![1];
+    await tui.keys('NPage', 'NPage', 'NPage');
+    await tui.waitFor(
+      (s) => s.includes(`-${total} of ${total}`) && s.includes('close the form without answering'),
+      'the end of the help',
+    );
+    await tui.keys('x', 'q');
     await tui.waitForText('[exited 0]');
   });
 

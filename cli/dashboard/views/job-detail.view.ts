@@ -111,6 +111,8 @@ export class JobDetailView extends StoreView {
   private outputTop = 0;
   /** Lines of the log scrolled back from its newest line (0: the log follows new events). */
   private logBack = 0;
+  /** Set on destroy: a `jobs.steps` answer that comes after it draws nothing. */
+  private gone = false;
 
   constructor(ctx: ViewContext, parent: Widgets.Node, layout: Layout<JobPane>) {
     super(ctx);
@@ -126,6 +128,11 @@ export class JobDetailView extends StoreView {
       this.log.destroy();
     });
     this.start();
+  }
+
+  override destroy(): void {
+    this.gone = true;
+    super.destroy();
   }
 
   /** The step the cursor is on, for the key hints. */
@@ -208,6 +215,7 @@ export class JobDetailView extends StoreView {
     this.fetching = true;
     this.ctx.commands.jobSteps(this.jobId).then(
       (steps) => {
+        if (this.gone) return;
         this.fetching = false;
         this.fetchedFor = signature;
         this.recorded = steps;
@@ -220,6 +228,7 @@ export class JobDetailView extends StoreView {
         this.ctx.refreshHints();
       },
       (error: unknown) => {
+        if (this.gone) return;
         this.fetching = false;
         this.fetchedFor = signature;
         this.ctx.fail(error);
@@ -300,9 +309,10 @@ export class JobDetailView extends StoreView {
     const shown = lines.slice(this.outputTop, this.outputTop + height);
     const more =
       lines.length > height
-        ? ` ${this.outputTop + 1}-${this.outputTop + shown.length}/${lines.length} [ ]`
+        ? ` ${this.outputTop + 1}-${this.outputTop + shown.length}/${lines.length}`
         : '';
-    this.output.setLabel(` ${esc(fit(row.name, 20).trimEnd())} output${more} `);
+    // Short enough for the pane's top border at 80 columns.
+    this.output.setLabel(` ${esc(fit(row.name, 16).trimEnd())}${more} `);
     this.output.setContent(shown.map(esc).join('\n'));
   }
 

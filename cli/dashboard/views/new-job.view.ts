@@ -1,4 +1,6 @@
 import { PROMPT_KINDS } from '#cli/commands/create.command';
+import { CLIENT_SOURCE_LIMITS, readSourceFiles, SourceFilesError } from '#cli/source-files';
+import type { SourceFile } from '#cli/source-files';
 import { describeError } from '../connection';
 import { shortId } from '../format';
 import type { KeyEvent } from '../keymap';
@@ -65,6 +67,12 @@ export class NewJobView implements Overlay {
             selected: ['default'],
           },
           {
+            kind: 'text',
+            id: 'sources',
+            label: 'Sources: files or folders, separated by spaces (optional)',
+            value: '',
+          },
+          {
             kind: 'buttons',
             id: 'buttons',
             label: '',
@@ -94,9 +102,32 @@ export class NewJobView implements Overlay {
     const task = String(values.task).trim();
     if (!task) return form.showErrors({ task: 'a task is required' }, null);
     form.setBusy(true);
+    // The paths are read here, on this machine, as `create --from` reads them (the server never opens them).
+    const paths = String(values.sources ?? '')
+      .split(/\s+/)
+      .filter(Boolean);
+    let sources: SourceFile[] = [];
+    let notes: string[] = [];
     try {
-      const job = await this.ctx.commands.createJob(task, jobOptions(values));
-      this.ctx.notify(`created job ${shortId(job.id)}`);
+      if (paths.length > 0)
+        ({ sources, notes } = await readSourceFiles(paths, CLIENT_SOURCE_LIMITS, 'sources:'));
+    } catch (error) {
+      form.setBusy(false);
+      if (error instanceof SourceFilesError)
+        return form.showErrors({ sources: error.message }, null);
+      throw error;
+    }
+    if (paths.length > 0 && sources.length === 0) {
+      form.setBusy(false);
+      return form.showErrors({ sources: 'found no Markdown, text or code file to send' }, null);
+    }
+    try {
+      const job = await this.ctx.commands.createJob(task, jobOptions(values), sources);
+      const read =
+        sources.length > 0
+          ? ` with ${sources.length} source${sources.length === 1 ? '' : 's'}`
+          : '';
+      this.ctx.notify([`created job ${shortId(job.id)}${read}`, ...notes].join('; '));
       form.close();
       this.opened(job.id);
     } catch (error) {
