@@ -19,6 +19,8 @@ const ALL_TOOLS = [...READ_TOOLS, 'answer_prompt', 'create_skill'].sort();
 
 type Transport = 'stdio' | 'http';
 
+const RUNBOOK = '# Team notes\n\n## Check\n\n```bash\nmcp-source-marker --check\n```\n';
+
 /** The first text block of a tool result. */
 const textOf = (result: unknown): string => {
   const content = (result as CallToolResult).content;
@@ -157,7 +159,11 @@ describe(`MCP server (${e2eMode()} mode)`, () => {
       const started = jsonOf<{ jobId: string; status: string }>(
         await agent.callTool({
           name: 'create_skill',
-          arguments: { task, prompts: { clarify: false, structure_fix: false, confirm: true } },
+          arguments: {
+            task,
+            prompts: { clarify: false, structure_fix: false, confirm: true },
+            sources: [{ name: 'team-notes.md', content: RUNBOOK }],
+          },
         }),
       );
       expect(started.status).toBe('queued');
@@ -222,6 +228,13 @@ describe(`MCP server (${e2eMode()} mode)`, () => {
         );
         expect(done.openPrompt).toBeNull();
         expect(done.result!.skillId).toMatch(/^_drafts\//);
+        // the source grounds the draft: kept under references/ (issue 17)
+        const reference = await agent.callTool({
+          name: 'read_skill_file',
+          arguments: { id: done.result!.skillId, path: 'references/team-notes.md' },
+        });
+        expect(reference.isError).toBeFalsy();
+        expect(textOf(reference)).toContain('mcp-source-marker --check');
 
         // the taxonomy path the confirm prompt proposed: where the promotion puts the skill
         const target = waiting.openPrompt!.payload.path;

@@ -1,6 +1,12 @@
 import type { SkillFleetClient } from '#src/client/skill-fleet-client';
 import type { Methods } from '#src/client/protocol';
-import type { SkillChangeNotice, SkillFleetBackend, SkillListPage } from './skill-fleet-backend';
+import {
+  skillCreateInput,
+  type SkillChangeNotice,
+  type SkillCreateRequest,
+  type SkillFleetBackend,
+  type SkillListPage,
+} from './skill-fleet-backend';
 
 /**
  * The backend of `skill-fleet mcp` (stdio): every operation is a protocol call over one WebSocket
@@ -38,11 +44,10 @@ export class ClientBackend implements SkillFleetBackend {
     return (await this.client.call('skills.xml', {})).xml;
   }
 
-  async createSkill(input: { task: string; prompts?: Record<string, boolean | undefined> }) {
-    const options = input.prompts ? { prompts: input.prompts } : {};
+  async createSkill(input: SkillCreateRequest) {
     const reply = await this.client.call('jobs.create', {
       workflow: 'skill.create',
-      input: { task: input.task, options },
+      input: skillCreateInput(input),
     });
     return reply.job;
   }

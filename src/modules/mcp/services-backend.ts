@@ -12,11 +12,12 @@ import { CreateJobDto } from '../jobs/dto/jobs.dto';
 import type { JobsService } from '../jobs/jobs.service';
 import { ListSkillsDto, SkillFileDto, SkillIdDto } from '../skills/dto/skills.dto';
 import type { SkillsService } from '../skills/skills.service';
-import type {
-  PromptSwitches,
-  SkillChangeNotice,
-  SkillFleetBackend,
-  SkillListPage,
+import {
+  skillCreateInput,
+  type SkillChangeNotice,
+  type SkillCreateRequest,
+  type SkillFleetBackend,
+  type SkillListPage,
 } from './skill-fleet-backend';
 
 export interface McpServices {
@@ -74,13 +75,12 @@ export class ServicesBackend implements SkillFleetBackend {
     return guarded(() => this.services.skills.xml());
   }
 
-  createSkill(input: { task: string; prompts?: PromptSwitches }) {
+  createSkill(input: SkillCreateRequest) {
     return guarded(async () => {
       assertCanWrite(this.principal);
-      const options = input.prompts ? { prompts: input.prompts } : {};
       const dto = await validateDto(
         CreateJobDto,
-        { workflow: 'skill.create', input: { task: input.task, options } },
+        { workflow: 'skill.create', input: skillCreateInput(input) },
         'arguments',
       );
       return this.services.jobs.create(this.principal, dto);

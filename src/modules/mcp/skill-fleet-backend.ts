@@ -9,6 +9,13 @@ export interface PromptSwitches {
   validate?: boolean;
 }
 
+/** What `create_skill` hands on to `jobs.create`; the server checks the sources' limits. */
+export interface SkillCreateRequest {
+  task: string;
+  prompts?: PromptSwitches;
+  sources?: { name: string; content: string }[];
+}
+
 export interface SkillListPage {
   query?: string;
   category?: string;
@@ -36,7 +43,7 @@ export interface SkillFleetBackend {
   listFiles(skillId: string): Promise<{ files: SkillFile[]; truncated: boolean }>;
   readFile(skillId: string, path: string): Promise<SkillFile & { content: string }>;
   availableSkillsXml(): Promise<string>;
-  createSkill(input: { task: string; prompts?: PromptSwitches }): Promise<Job>;
+  createSkill(input: SkillCreateRequest): Promise<Job>;
   getJob(jobId: string): Promise<Job>;
   /** The job's open prompt, or null; NOT_FOUND for a job the caller may not see. */
   openPrompt(jobId: string): Promise<Prompt | null>;
@@ -57,3 +64,8 @@ export interface BackendError {
 
 export const isBackendError = (error: unknown): error is BackendError =>
   error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+
+/** The `skill.create` job input of a `create_skill` call. */
+export function skillCreateInput({ task, prompts, sources }: SkillCreateRequest) {
+  return { task, options: prompts ? { prompts } : {}, ...(sources && { sources }) };
+}

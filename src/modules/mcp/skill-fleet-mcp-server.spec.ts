@@ -12,6 +12,7 @@ import {
   MAX_SUBSCRIPTIONS,
   RESOURCE_PAGE_SIZE,
 } from './skill-fleet-mcp-server';
+import { skillCreateInput } from './skill-fleet-backend';
 
 const skill = (id: string, status: Skill['status'] = 'active'): Skill => ({
   id,
@@ -62,7 +63,7 @@ function fakeBackend(skills: Skill[], canWrite = true) {
     readFile: () => Promise.reject(AppError.validation([{ field: 'path', message: 'is bad' }])),
     availableSkillsXml: () => Promise.resolve('<available_skills>\n</available_skills>'),
     createSkill: (input) => {
-      calls.push(`create ${input.task}`);
+      calls.push(`create ${JSON.stringify(skillCreateInput(input))}`);
       return Promise.resolve({ id: 'job-1', status: 'queued' } as Job);
     },
     getJob: () => Promise.reject(new Error('select * from jobs failed')),
@@ -122,6 +123,35 @@ describe('Skill Fleet MCP server', () => {
       'search_skills',
     ]);
     await reader.mcp.close();
+  });
+
+  it('create_skill hands the task, prompt switches and sources on as the job input', async () => {
+    const { backend, calls } = fakeBackend([]);
+    const { client, mcp } = await connected(backend);
+    const started = await client.callTool({
+      name: 'create_skill',
+      arguments: {
+        task: 'Ledger runbooks',
+        prompts: { preview: true },
+        sources: [{ name: ' runbook.md ', content: '# Close the books' }],
+      },
+    });
+    expect(started.isError).toBeFalsy();
+    expect(calls).toEqual([
+      'create ' +
+        JSON.stringify({
+          task: 'Ledger runbooks',
+          options: { prompts: { preview: true } },
+          sources: [{ name: 'runbook.md', content: '# Close the books' }],
+        }),
+    ]);
+    const unnamed = await client.callTool({
+      name: 'create_skill',
+      arguments: { task: 'x', sources: [{ name: '', content: 'text' }] },
+    });
+    expect(unnamed.isError).toBe(true);
+    expect(textOf(unnamed)).toMatch(/sources/);
+    await mcp.close();
   });
 
   it('refuses input over its limits before calling the backend', async () => {

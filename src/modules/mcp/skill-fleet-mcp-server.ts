@@ -236,11 +236,23 @@ function registerTools(server: McpServer, backend: SkillFleetBackend): void {
           })
           .optional()
           .describe('which human-in-the-loop prompts to ask (default: clarify and structure_fix)'),
+        sources: z
+          .array(
+            z.strictObject({
+              name: z.string().trim().min(1).max(200).describe('a label, e.g. the file name'),
+              content: z.string().describe('the text itself (UTF-8)'),
+            }),
+          )
+          .optional()
+          .describe(
+            "the person's own material (docs, runbooks, code) to ground the skill in; the " +
+              "server's limits on count and bytes apply",
+          ),
       },
     },
-    ({ task, prompts }) =>
+    ({ task, prompts, sources }) =>
       run(async () => {
-        const job = await backend.createSkill({ task, prompts });
+        const job = await backend.createSkill({ task, prompts, sources });
         return json({ jobId: job.id, status: job.status });
       }),
   );
