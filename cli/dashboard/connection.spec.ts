@@ -99,6 +99,22 @@ describe('DashboardConnection', () => {
     expect(client.calls.filter(([type]) => type === 'jobs.list')).toHaveLength(2);
   });
 
+  it('lists every page of the skill library', async () => {
+    client.replies['skills.list'] = () => {
+      const after = (client.calls.at(-1)![1] as { cursor?: string }).cursor;
+      return after
+        ? { skills: [skill('python/b')], nextCursor: null }
+        : { skills: [skill('python/a')], nextCursor: 'page-2' };
+    };
+    client.feed!.options.onSubscribed!();
+    await jest.runOnlyPendingTimersAsync();
+    expect(Object.keys(store.state.skills).sort()).toEqual(['python/a', 'python/b']);
+    expect(client.calls.filter(([type]) => type === 'skills.list').map(([, p]) => p)).toEqual([
+      {},
+      { cursor: 'page-2' },
+    ]);
+  });
+
   it('maps the connection: connected, reconnecting with the attempt, offline with the 4401', () => {
     expect(store.state.connection.state).toBe('connected');
     client.emitState({ state: 'reconnecting', attempt: 2, closeCode: 1006 });

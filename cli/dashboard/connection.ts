@@ -11,6 +11,7 @@ import type {
   StateChange,
 } from '#src/client/index';
 import { SkillFleetError } from '#src/client/index';
+import { allPages } from '../all-pages';
 import type { SourceFile } from '../source-files';
 import { Store } from './store';
 
@@ -101,10 +102,16 @@ export class DashboardConnection implements Commands {
       this.openPrompts().then((prompts) =>
         this.store.dispatch({ type: 'prompts.listed', prompts }),
       ),
-      this.client
-        .call('skills.list', {})
-        .then(({ skills }) => this.store.dispatch({ type: 'skills.listed', skills })),
+      this.allSkills().then((skills) => this.store.dispatch({ type: 'skills.listed', skills })),
     ]).catch((error: unknown) => this.fail(error));
+  }
+
+  /** The whole library: `skills.list` answers a page (count and byte budget) at a time. */
+  private allSkills(): Promise<Skill[]> {
+    return allPages(async (cursor) => {
+      const page = await this.client.call('skills.list', cursor ? { cursor } : {});
+      return { items: page.skills, nextCursor: page.nextCursor };
+    });
   }
 
   /** Every open prompt: the server sends them a page (count and byte budget) at a time. */
