@@ -33,6 +33,8 @@ const BAD_VALUES: Record<string, string> = {
   JOB_LEASE_SECONDS: '1',
   SWEEP_INTERVAL_MS: '50',
   DB_MIGRATE_ON_BOOT: 'maybe',
+  REPLAY_TAIL_EVENTS: '-3',
+  REPLAY_TAIL_BYTES: 'big',
 };
 /** Variables that are wrong only together. */
 const BAD_TOGETHER: Record<string, string> = {
