@@ -83,3 +83,7 @@ export function ApiRoute(doc: RouteDoc): MethodDecorator {
       ),
   );
 }
+
+/** The `nextCursor` of a paged list reply. */
+export const ApiNextCursor = (): PropertyDecorator =>
+  ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' });

@@ -1,5 +1,6 @@
 /** Schemas of the prompts routes' replies for the OpenAPI document; the shapes are protocol.md 1.5 and 1.6. */
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiNextCursor } from '#src/common/http/api-route.decorator';
 import {
   PROMPT_STATUSES,
   type Prompt,
@@ -42,6 +43,6 @@ export class OpenPromptReplyDto {
 
 export class PromptListDto {
   @ApiProperty({ type: [PromptDto], description: 'oldest first' }) prompts!: PromptDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiNextCursor()
   nextCursor!: string | null;
 }

@@ -1,5 +1,6 @@
 /** Schemas of the jobs routes' replies for the OpenAPI document; the shapes are protocol.md 1.3 and 1.5. */
 import { ApiProperty } from '@nestjs/swagger';
+import { ApiNextCursor } from '#src/common/http/api-route.decorator';
 import {
   JOB_STATUSES,
   type Job,
@@ -50,7 +51,7 @@ export class JobReplyDto {
 
 export class JobListDto {
   @ApiProperty({ type: [JobDto], description: 'newest first' }) jobs!: JobDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiNextCursor()
   nextCursor!: string | null;
 }
 

@@ -1,5 +1,6 @@
 /** Schemas of the skills and drafts routes' replies for the OpenAPI document (protocol.md 1.3, 1.5, 4). */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiNextCursor } from '#src/common/http/api-route.decorator';
 import {
   DRAFT_STATUSES,
   LIBRARY_ACTIONS,
@@ -56,7 +57,7 @@ export class SkillWithContentDto extends SkillReplyDto {
 export class SkillListDto {
   @ApiProperty({ type: [SkillDto], description: 'by relevance with a query, else by id' })
   skills!: SkillDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiNextCursor()
   nextCursor!: string | null;
 }
 
@@ -96,7 +97,7 @@ export class SkillVersionDto implements SkillVersion {
 export class SkillHistoryReplyDto {
   @ApiProperty({ type: [SkillVersionDto], description: 'oldest first' })
   versions!: SkillVersionDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiNextCursor()
   nextCursor!: string | null;
 }
 
@@ -122,7 +123,7 @@ export class DraftDto implements Draft {
 
 export class DraftListDto {
   @ApiProperty({ type: [DraftDto], description: 'newest first' }) drafts!: DraftDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page' })
+  @ApiNextCursor()
   nextCursor!: string | null;
 }
 
